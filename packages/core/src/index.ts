@@ -1,0 +1,10 @@
+export * from './clock.js';
+export * from './codec.js';
+export * from './errors.js';
+export * from './infer.js';
+export * from './messages.js';
+export * from './procedure.js';
+export * from './protocol.js';
+export * from './router.js';
+export type { StandardSchemaV1 } from './standard-schema.js';
+export * from './tracked.js';

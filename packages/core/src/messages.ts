@@ -1,0 +1,201 @@
+import type { ErrorShape } from './errors.js';
+
+/** Procedure kinds a `call` may name. */
+export type CallKind = 'query' | 'mutation';
+
+/** First message on every connection: version, codec and the app's connection params. */
+export interface HelloMessage {
+  t: 'hello';
+  v: number;
+  codec: string;
+  params?: Record<string, unknown>;
+}
+/** A query or mutation. `id` is a per-connection integer chosen by the client. */
+export interface CallMessage {
+  t: 'call';
+  id: number;
+  kind: CallKind;
+  path: string;
+  input?: unknown;
+  /** Remaining deadline in ms; the server aborts the handler when it passes. */
+  timeoutMs?: number;
+}
+/** Start a subscription; `lastEventId` resumes after that event. */
+export interface SubscribeMessage {
+  t: 'sub';
+  id: number;
+  path: string;
+  input?: unknown;
+  lastEventId?: string;
+}
+/** Cancel a call or end a subscription. The server sends nothing more for that id. */
+export interface CancelMessage {
+  t: 'cancel';
+  id: number;
+}
+/** Application-level heartbeat (either direction). */
+export interface PingMessage {
+  t: 'ping';
+}
+/** Answer to {@link PingMessage}. */
+export interface PongMessage {
+  t: 'pong';
+}
+
+/** Every message a client sends. */
+export type ClientMessage = HelloMessage | CallMessage | SubscribeMessage | CancelMessage | PingMessage | PongMessage;
+
+/** The hello was accepted and the context created; calls are now served. */
+export interface ReadyMessage {
+  t: 'ready';
+  /** Connection id, for logs. */
+  cid: string;
+}
+/** A call's result. */
+export interface ResultMessage {
+  t: 'result';
+  id: number;
+  data?: unknown;
+}
+/** A call or subscription failed; `id: null` for a frame that names no valid id. */
+export interface ErrorMessage {
+  t: 'error';
+  id: number | null;
+  error: ErrorShape;
+}
+/** One subscription event; `eid` is the id given to `tracked()`. */
+export interface DataMessage {
+  t: 'data';
+  id: number;
+  data?: unknown;
+  eid?: string;
+}
+/** A subscription ended normally on the server side. */
+export interface DoneMessage {
+  t: 'done';
+  id: number;
+}
+/** The server is going away (shutdown / deploy): reconnect, possibly elsewhere. */
+export interface GoAwayMessage {
+  t: 'goaway';
+  reason?: string;
+}
+
+/** Every message a server sends. */
+export type ServerMessage =
+  | ReadyMessage
+  | ResultMessage
+  | ErrorMessage
+  | DataMessage
+  | DoneMessage
+  | PingMessage
+  | PongMessage
+  | GoAwayMessage;
+
+/** A decoded message or the reason it is not one. */
+export type ParseResult<TMessage> =
+  | { ok: true; message: TMessage }
+  | { ok: false; id: number | null; reason: string };
+
+const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+function isId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_ID;
+}
+function isPath(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 512;
+}
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Checks one decoded JSON value against the client message union. Never throws; a bad message
+ * yields the reason and, where one can be read, the id to answer on.
+ */
+export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
+  if (!isPlainObject(raw)) return { ok: false, id: null, reason: 'message must be a JSON object' };
+  const id = isId(raw.id) ? raw.id : null;
+  const bad = (reason: string): ParseResult<ClientMessage> => ({ ok: false, id, reason });
+  switch (raw.t) {
+    case 'call': {
+      if (id === null) return bad('call.id must be a non-negative integer');
+      if (raw.kind !== 'query' && raw.kind !== 'mutation') return bad('call.kind must be "query" or "mutation"');
+      if (!isPath(raw.path)) return bad('call.path must be a non-empty string');
+      if (raw.timeoutMs !== undefined && !(typeof raw.timeoutMs === 'number' && raw.timeoutMs > 0 && Number.isFinite(raw.timeoutMs)))
+        return bad('call.timeoutMs must be a positive number');
+      const message: CallMessage = { t: 'call', id, kind: raw.kind, path: raw.path, input: raw.input };
+      if (raw.timeoutMs !== undefined) message.timeoutMs = raw.timeoutMs as number;
+      return { ok: true, message };
+    }
+    case 'sub': {
+      if (id === null) return bad('sub.id must be a non-negative integer');
+      if (!isPath(raw.path)) return bad('sub.path must be a non-empty string');
+      if (raw.lastEventId !== undefined && typeof raw.lastEventId !== 'string') return bad('sub.lastEventId must be a string');
+      const message: SubscribeMessage = { t: 'sub', id, path: raw.path, input: raw.input };
+      if (raw.lastEventId !== undefined) message.lastEventId = raw.lastEventId as string;
+      return { ok: true, message };
+    }
+    case 'cancel':
+      if (id === null) return bad('cancel.id must be a non-negative integer');
+      return { ok: true, message: { t: 'cancel', id } };
+    case 'hello': {
+      if (raw.v !== undefined && typeof raw.v !== 'number') return bad('hello.v must be a number');
+      if (raw.codec !== undefined && typeof raw.codec !== 'string') return bad('hello.codec must be a string');
+      if (raw.params !== undefined && raw.params !== null && !isPlainObject(raw.params)) return bad('hello.params must be an object');
+      const message: HelloMessage = { t: 'hello', v: (raw.v as number | undefined) ?? 1, codec: (raw.codec as string | undefined) ?? 'superjson' };
+      if (raw.params) message.params = raw.params as Record<string, unknown>;
+      return { ok: true, message };
+    }
+    case 'ping':
+      return { ok: true, message: { t: 'ping' } };
+    case 'pong':
+      return { ok: true, message: { t: 'pong' } };
+    default:
+      return bad(typeof raw.t === 'string' ? `unknown message kind "${raw.t.slice(0, 32)}"` : 'message.t must be a string');
+  }
+}
+
+/** Checks one decoded JSON value against the server message union (used by clients). */
+export function parseServerMessage(raw: unknown): ParseResult<ServerMessage> {
+  if (!isPlainObject(raw)) return { ok: false, id: null, reason: 'message must be a JSON object' };
+  const id = isId(raw.id) ? raw.id : null;
+  const bad = (reason: string): ParseResult<ServerMessage> => ({ ok: false, id, reason });
+  switch (raw.t) {
+    case 'result':
+    case 'data':
+    case 'done':
+      if (id === null) return bad(`${raw.t}.id must be a non-negative integer`);
+      if (raw.t === 'data' && raw.eid !== undefined && typeof raw.eid !== 'string') return bad('data.eid must be a string');
+      return { ok: true, message: raw as unknown as ServerMessage };
+    case 'error': {
+      if (raw.id !== null && id === null) return bad('error.id must be an integer or null');
+      const error = raw.error;
+      if (!isPlainObject(error) || typeof error.code !== 'string' || typeof error.message !== 'string')
+        return bad('error.error must be { code, message }');
+      return { ok: true, message: raw as unknown as ServerMessage };
+    }
+    case 'ready':
+      return { ok: true, message: { t: 'ready', cid: typeof raw.cid === 'string' ? raw.cid : '' } };
+    case 'goaway':
+      return { ok: true, message: { t: 'goaway', ...(typeof raw.reason === 'string' ? { reason: raw.reason } : {}) } };
+    case 'ping':
+    case 'pong':
+      return { ok: true, message: { t: raw.t } };
+    default:
+      return bad('unknown message kind');
+  }
+}
+
+/** A frame holds one message or an array of messages sent in the same tick. */
+export function encodeFrame(messages: readonly (ClientMessage | ServerMessage)[]): string {
+  return JSON.stringify(messages.length === 1 ? messages[0] : messages);
+}
+
+/** Parses a text frame into its messages; throws `SyntaxError` on invalid JSON. */
+export function decodeFrame(text: string): unknown[] {
+  const parsed: unknown = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed : [parsed];
+}

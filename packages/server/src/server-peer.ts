@@ -1,0 +1,454 @@
+import {
+  type AnyProcedure,
+  type AnyRouter,
+  builtinCodecs,
+  type CallMessage,
+  type ClientMessage,
+  type Clock,
+  CloseCode,
+  type Codec,
+  DuplexError,
+  decodeFrame,
+  type ErrorShape,
+  isTracked,
+  PROTOCOL_VERSION,
+  type ProcedureKind,
+  parseClientMessage,
+  type ServerMessage,
+  type SubscribeMessage,
+  systemClock,
+  type TimerHandle,
+} from '@duplex/core';
+import { callProcedure, validate } from './call-procedure.js';
+
+/** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
+export interface ServerTransport {
+  send(frame: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** What `onError` sees: every error a handler, middleware or the protocol produced. */
+export interface ErrorEvent {
+  error: DuplexError;
+  /** The procedure path, when the error belongs to a call or subscription. */
+  path: string | undefined;
+  kind: ProcedureKind | undefined;
+  connectionId: string;
+  ctx: unknown;
+}
+
+/** Options shared by every server adapter. */
+export interface ServerPeerOptions {
+  router: AnyRouter;
+  transport: ServerTransport;
+  connectionId: string;
+  /** Builds the context once per connection from the `hello` message's params. */
+  createContext: (info: { connectionParams: Record<string, unknown> | undefined }) => unknown;
+  /** Send messages and stacks of non-DuplexError throws to clients. @default false */
+  exposeErrors?: boolean | undefined;
+  onError?: ((event: ErrorEvent) => void) | undefined;
+  /** Codecs a client may pick in `hello`. @default { superjson, json } */
+  codecs?: Readonly<Record<string, Codec>> | undefined;
+  /** @default 10_000 */
+  helloTimeoutMs?: number | undefined;
+  clock?: Clock | undefined;
+  /** Called once when the peer has released everything (after close). */
+  onClosed?: (() => void) | undefined;
+}
+
+interface ActiveEntry {
+  kind: 'call' | 'sub';
+  controller: AbortController;
+  timer: TimerHandle | undefined;
+  /** Wakes a subscription loop parked on `next()` so teardown never waits on user code. */
+  wake: (() => void) | undefined;
+}
+
+type PeerState = 'awaiting-hello' | 'creating-context' | 'ready' | 'closed';
+
+/** Default time a connection may take to send `hello`. */
+export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
+
+/**
+ * One connection's server side, independent of any socket library: feed it frames with
+ * {@link ServerPeer.receive}; it answers through `transport.send`.
+ */
+export class ServerPeer {
+  readonly id: string;
+  private state: PeerState = 'awaiting-hello';
+  private ctx: unknown;
+  private codec: Codec = builtinCodecs.superjson as Codec;
+  private readonly waiting: ClientMessage[] = [];
+  private readonly active = new Map<number, ActiveEntry>();
+  private outbox: string[] = [];
+  private flushScheduled = false;
+  private helloTimer: TimerHandle | undefined;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: ServerPeerOptions) {
+    this.id = options.connectionId;
+    this.clock = options.clock ?? systemClock;
+    this.helloTimer = this.clock.setTimeout(
+      () => this.fail(CloseCode.HELLO_TIMEOUT, 'no hello received in time'),
+      options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
+    );
+  }
+
+  /** Calls and subscriptions currently running on this connection. */
+  get stats(): { calls: number; subscriptions: number } {
+    let calls = 0;
+    for (const entry of this.active.values()) if (entry.kind === 'call') calls++;
+    return { calls, subscriptions: this.active.size - calls };
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Handles one incoming text frame. Never throws. */
+  receive(frame: string): void {
+    if (this.state === 'closed') return;
+    let raw: unknown[];
+    try {
+      raw = decodeFrame(frame);
+    } catch {
+      this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: 'frame is not valid JSON' }));
+      return;
+    }
+    for (const item of raw) {
+      if ((this.state as PeerState) === 'closed') return;
+      const parsed = parseClientMessage(item);
+      if (!parsed.ok) {
+        this.sendError(parsed.id, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${parsed.reason}` }));
+        continue;
+      }
+      this.handle(parsed.message);
+    }
+  }
+
+  /** Handles a binary frame: not part of duplex.v1. */
+  receiveBinary(): void {
+    if (this.state === 'closed') return;
+    this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: 'binary frames are not supported by duplex.v1' }));
+  }
+
+  /** Tells the client to reconnect elsewhere (server draining). */
+  goAway(reason: string): void {
+    this.enqueue({ t: 'goaway', reason });
+  }
+
+  /**
+   * Releases the connection: aborts every handler's signal and forgets every call and
+   * subscription at once, without waiting for user code to notice.
+   */
+  dispose(reason: DuplexError = new DuplexError({ code: 'CANCELLED', message: 'connection closed' })): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.helloTimer !== undefined) this.clock.clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
+    this.waiting.length = 0;
+    this.outbox = [];
+    const entries = [...this.active.values()];
+    this.active.clear();
+    for (const entry of entries) this.release(entry, reason);
+    this.options.onClosed?.();
+  }
+
+  private fail(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.flush();
+    this.options.transport.close(code, reason.slice(0, 120));
+    this.dispose();
+  }
+
+  private handle(message: ClientMessage): void {
+    switch (message.t) {
+      case 'hello':
+        this.onHello(message.v, message.codec, message.params);
+        return;
+      case 'ping':
+        this.enqueue({ t: 'pong' });
+        return;
+      case 'pong':
+        return;
+      default:
+        break;
+    }
+    if (this.state === 'awaiting-hello') {
+      const id = message.t === 'cancel' ? null : message.id;
+      this.sendError(id, new DuplexError({ code: 'BAD_REQUEST', message: 'protocol error: send hello first' }));
+      return;
+    }
+    // Calls that arrive while createContext is resolving are held in order, never dropped.
+    if (this.state === 'creating-context') {
+      this.waiting.push(message);
+      return;
+    }
+    this.dispatch(message);
+  }
+
+  private dispatch(message: ClientMessage): void {
+    switch (message.t) {
+      case 'call':
+      case 'sub':
+        this.start(message);
+        return;
+      case 'cancel': {
+        const entry = this.active.get(message.id);
+        if (!entry) return; // already finished: the client raced us, nothing to do
+        this.active.delete(message.id);
+        this.release(entry, new DuplexError({ code: 'CANCELLED', message: 'cancelled by the client' }));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private onHello(version: number, codecName: string, params: Record<string, unknown> | undefined): void {
+    if (this.state !== 'awaiting-hello') {
+      this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: 'protocol error: hello was already received' }));
+      return;
+    }
+    if (this.helloTimer !== undefined) this.clock.clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
+    if (version !== PROTOCOL_VERSION) return this.fail(CloseCode.BAD_HELLO, `unsupported protocol version ${version}`);
+    const codecs = this.options.codecs ?? builtinCodecs;
+    const codec = Object.hasOwn(codecs, codecName) ? codecs[codecName] : undefined;
+    if (!codec) return this.fail(CloseCode.BAD_HELLO, `unsupported codec "${String(codecName).slice(0, 40)}"`);
+    this.codec = codec;
+    this.state = 'creating-context';
+    let pending: unknown;
+    try {
+      pending = this.options.createContext({ connectionParams: params });
+    } catch (error) {
+      this.onContextError(error);
+      return;
+    }
+    Promise.resolve(pending).then(
+      (ctx) => this.onContext(ctx),
+      (error: unknown) => this.onContextError(error),
+    );
+  }
+
+  private onContext(ctx: unknown): void {
+    if (this.state !== 'creating-context') return;
+    this.ctx = ctx;
+    this.state = 'ready';
+    this.enqueue({ t: 'ready', cid: this.id });
+    const held = this.waiting.splice(0);
+    for (const message of held) {
+      if (this.state !== 'ready') return;
+      this.dispatch(message);
+    }
+  }
+
+  private onContextError(cause: unknown): void {
+    if (this.state !== 'creating-context') return;
+    const error = DuplexError.from(cause);
+    this.report(error, undefined, undefined);
+    if (error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN') {
+      const code = error.code === 'UNAUTHORIZED' ? CloseCode.UNAUTHORIZED : CloseCode.FORBIDDEN;
+      this.fail(code, error.message);
+    } else {
+      const shape = this.shape(error, cause);
+      this.fail(CloseCode.INTERNAL_ERROR, `createContext failed: ${shape.message}`);
+    }
+  }
+
+  private start(message: CallMessage | SubscribeMessage): void {
+    if (this.active.has(message.id)) {
+      this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: id ${message.id} is already in use` }));
+      return;
+    }
+    const procedure = this.options.router['~def'].procedures.get(message.path);
+    const expected = message.t === 'sub' ? 'subscription' : message.kind;
+    if (!procedure || procedure['~def'].kind !== expected) {
+      const error = new DuplexError({ code: 'NOT_FOUND', message: `no ${expected} at path "${message.path.slice(0, 200)}"` });
+      this.report(error, message.path, expected);
+      this.sendError(message.id, error);
+      return;
+    }
+    let input: unknown;
+    try {
+      input = message.input === undefined ? undefined : this.codec.decode(message.input);
+    } catch {
+      this.sendError(message.id, new DuplexError({ code: 'BAD_REQUEST', message: 'input payload could not be decoded' }));
+      return;
+    }
+    const entry: ActiveEntry = { kind: message.t, controller: new AbortController(), timer: undefined, wake: undefined };
+    this.active.set(message.id, entry);
+    if (message.t === 'call') {
+      if (message.timeoutMs !== undefined) {
+        entry.timer = this.clock.setTimeout(() => this.onDeadline(message.id, entry, message.path), message.timeoutMs);
+      }
+      void this.runCall(message, procedure, input, entry);
+    } else {
+      void this.runSubscription(message, procedure, input, entry);
+    }
+  }
+
+  private onDeadline(id: number, entry: ActiveEntry, path: string): void {
+    if (this.active.get(id) !== entry) return;
+    this.active.delete(id);
+    entry.timer = undefined;
+    const error = new DuplexError({ code: 'TIMEOUT', message: `deadline exceeded for "${path}"` });
+    this.release(entry, error);
+    this.sendError(id, error);
+  }
+
+  private async runCall(message: CallMessage, procedure: AnyProcedure, input: unknown, entry: ActiveEntry): Promise<void> {
+    const { id, path } = message;
+    try {
+      const data = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry.controller.signal });
+      if (!this.finish(id, entry)) return; // cancelled or timed out: the late result is dropped
+      this.enqueueWithPayload({ t: 'result', id }, data);
+    } catch (cause) {
+      if (!this.finish(id, entry)) return;
+      const error = DuplexError.from(cause);
+      this.report(error, path, message.kind);
+      this.sendError(id, error, cause);
+    }
+  }
+
+  private async runSubscription(message: SubscribeMessage, procedure: AnyProcedure, input: unknown, entry: ActiveEntry) {
+    const { id, path } = message;
+    const { signal } = entry.controller;
+    let iterator: AsyncIterator<unknown> | undefined;
+    try {
+      const iterable = await callProcedure({ procedure, path, ctx: this.ctx, input, signal, lastEventId: message.lastEventId });
+      if (!isAsyncIterable(iterable)) throw new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'subscription handler must return an AsyncIterable' });
+      iterator = iterable[Symbol.asyncIterator]();
+      const outputSchema = procedure['~def'].outputSchema;
+      while (this.active.get(id) === entry) {
+        const step = await this.nextOrWake(iterator, entry);
+        if (step === undefined || this.active.get(id) !== entry) break;
+        if (step.done) {
+          this.finish(id, entry);
+          this.enqueue({ t: 'done', id });
+          return;
+        }
+        const value = step.value;
+        const eid = isTracked(value) ? value.id : undefined;
+        const data = await validate(outputSchema, isTracked(value) ? value.data : value, 'INTERNAL_SERVER_ERROR');
+        if (this.active.get(id) !== entry) break;
+        this.enqueueWithPayload(eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data);
+      }
+    } catch (cause) {
+      if (this.finish(id, entry)) {
+        const error = DuplexError.from(cause);
+        this.report(error, path, 'subscription');
+        this.sendError(id, error, cause);
+      }
+    }
+    // Ended by the client, the deadline or the connection: let the generator run its finally.
+    // Not awaited: a generator stuck in an await must not hold up teardown.
+    if (iterator?.return) iterator.return().catch(() => {});
+  }
+
+  /** Resolves with the next step, or undefined as soon as the entry is released. */
+  private nextOrWake(iterator: AsyncIterator<unknown>, entry: ActiveEntry): Promise<IteratorResult<unknown> | undefined> {
+    if (entry.controller.signal.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      entry.wake = () => resolve(undefined);
+      iterator.next().then(resolve, reject);
+    }).finally(() => {
+      entry.wake = undefined;
+    }) as Promise<IteratorResult<unknown> | undefined>;
+  }
+
+  /** Removes the entry if it is still the live one for `id`; false when it was already released. */
+  private finish(id: number, entry: ActiveEntry): boolean {
+    if (this.active.get(id) !== entry) return false;
+    this.active.delete(id);
+    if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
+    entry.timer = undefined;
+    return true;
+  }
+
+  private release(entry: ActiveEntry, reason: DuplexError): void {
+    if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
+    entry.timer = undefined;
+    entry.controller.abort(reason);
+    entry.wake?.();
+  }
+
+  private report(error: DuplexError, path: string | undefined, kind: ProcedureKind | undefined): void {
+    const onError = this.options.onError;
+    if (!onError) return;
+    try {
+      onError({ error, path, kind, connectionId: this.id, ctx: this.ctx });
+    } catch {
+      // A throwing onError hook must not take the connection down.
+    }
+  }
+
+  private shape(error: DuplexError, cause: unknown): ErrorShape {
+    const expose = this.options.exposeErrors === true;
+    // Only errors thrown as DuplexError on purpose carry their message; anything else is masked.
+    const masked = !(cause instanceof DuplexError) && !expose;
+    const shape: ErrorShape = { code: error.code, message: masked ? 'Internal server error' : error.message };
+    if (error.code === 'BAD_REQUEST' && error.issues) shape.issues = [...error.issues];
+    if (expose) {
+      const stack = cause instanceof Error ? cause.stack : error.stack;
+      if (stack) shape.stack = stack;
+    }
+    return shape;
+  }
+
+  private sendError(id: number | null, error: DuplexError, cause: unknown = error): void {
+    this.enqueue({ t: 'error', id, error: this.shape(error, cause) });
+  }
+
+  private enqueueWithPayload(message: { t: 'result' | 'data'; id: number; eid?: string }, data: unknown): void {
+    let payload: unknown;
+    let text: string;
+    try {
+      payload = this.codec.encode(data);
+      text = JSON.stringify(payload === undefined ? message : { ...message, data: payload });
+    } catch (cause) {
+      const error = new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'value could not be serialized', cause });
+      this.report(error, undefined, undefined);
+      if (message.t === 'data') {
+        const entry = this.active.get(message.id);
+        if (entry) {
+          this.active.delete(message.id);
+          this.release(entry, error);
+        }
+      }
+      this.sendError(message.id, error, cause);
+      return;
+    }
+    this.push(text);
+  }
+
+  private enqueue(message: ServerMessage): void {
+    this.push(JSON.stringify(message));
+  }
+
+  /** Messages produced in the same tick leave together in one frame (a microtask, never a timer). */
+  private push(text: string): void {
+    if (this.state === 'closed') return;
+    this.outbox.push(text);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const out = this.outbox;
+    if (out.length === 0) return;
+    this.outbox = [];
+    const frame = out.length === 1 ? (out[0] as string) : `[${out.join(',')}]`;
+    try {
+      this.options.transport.send(frame);
+    } catch {
+      // The socket is closing; its close event disposes this peer.
+    }
+  }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+}
