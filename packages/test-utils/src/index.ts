@@ -67,3 +67,6 @@ export function waitForState(client: { state: string; on(event: 'state', fn: (s:
     }) as never);
   });
 }
+export { createFakeClock, type FakeClock } from './fake-clock.js';
+export { type FaultProxy, startProxy } from './proxy.js';
+export { FakeWebSocket, type SentMessage } from './fake-web-socket.js';
