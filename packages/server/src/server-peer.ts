@@ -84,6 +84,7 @@ export class ServerPeer {
   private flushScheduled = false;
   private helloTimer: TimerHandle | undefined;
   private readonly clock: Clock;
+  private settledWaiters: Array<() => void> = [];
 
   constructor(private readonly options: ServerPeerOptions) {
     this.id = options.connectionId;
@@ -137,6 +138,22 @@ export class ServerPeer {
     this.enqueue({ t: 'goaway', reason });
   }
 
+  /** Resolves once no call is running on this connection (subscriptions do not count). */
+  callsSettled(): Promise<void> {
+    if (this.stats.calls === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  /** Sends what is queued, closes the socket with `code`, then releases everything. */
+  close(code: number, reason: string): void {
+    this.fail(code, reason);
+  }
+
+  private notifySettled(): void {
+    if (this.settledWaiters.length === 0 || this.stats.calls > 0) return;
+    for (const resolve of this.settledWaiters.splice(0)) resolve();
+  }
+
   /**
    * Releases the connection: aborts every handler's signal and forgets every call and
    * subscription at once, without waiting for user code to notice.
@@ -151,6 +168,7 @@ export class ServerPeer {
     const entries = [...this.active.values()];
     this.active.clear();
     for (const entry of entries) this.release(entry, reason);
+    this.notifySettled();
     this.options.onClosed?.();
   }
 
@@ -198,6 +216,7 @@ export class ServerPeer {
         if (!entry) return; // already finished: the client raced us, nothing to do
         this.active.delete(message.id);
         this.release(entry, new DuplexError({ code: 'CANCELLED', message: 'cancelled by the client' }));
+        this.notifySettled();
         return;
       }
       default:
@@ -295,6 +314,7 @@ export class ServerPeer {
     const error = new DuplexError({ code: 'TIMEOUT', message: `deadline exceeded for "${path}"` });
     this.release(entry, error);
     this.sendError(id, error);
+    this.notifySettled();
   }
 
   private async runCall(message: CallMessage, procedure: AnyProcedure, input: unknown, entry: ActiveEntry): Promise<void> {
@@ -363,6 +383,8 @@ export class ServerPeer {
     this.active.delete(id);
     if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
     entry.timer = undefined;
+    // Waiters resume in a later microtask, after the caller has queued the result.
+    this.notifySettled();
     return true;
   }
 

@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Duplex as NodeDuplex } from 'node:stream';
-import { type AnyRouter, type Clock, type Codec, DuplexError, type InferRouterContext, SUBPROTOCOL } from '@duplex/core';
+import { type AnyRouter, type Clock, CloseCode, type Codec, DuplexError, type InferRouterContext, SUBPROTOCOL, systemClock } from '@duplex/core';
 import { nanoid } from 'nanoid';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { DEFAULT_DRAIN_MS, drainCalls, whenClosed } from './drain.js';
+import { DEFAULT_SERVER_KEEP_ALIVE, HeartbeatSweeper, type KeepAliveOptions } from './heartbeat.js';
 import { type AllowedOrigins, isOriginAllowed } from './origin.js';
 import { type ErrorEvent, ServerPeer } from './server-peer.js';
 
@@ -34,6 +36,11 @@ export interface WsServerOptions<TRouter extends AnyRouter> {
   helloTimeoutMs?: number;
   /** Codecs clients may choose. @default { superjson, json } */
   codecs?: Readonly<Record<string, Codec>>;
+  /**
+   * Protocol pings to quiet sockets; a socket that does not answer within `pongTimeoutMs` is
+   * terminated. `false` turns it off. @default { intervalMs: 10_000, pongTimeoutMs: 5_000 }
+   */
+  keepAlive?: KeepAliveOptions | false;
   clock?: Clock;
 }
 
@@ -50,7 +57,11 @@ export interface WsServer {
   listen(opts?: { port?: number; host?: string }): Promise<{ port: number; host: string }>;
   /** Serves WebSocket upgrades of an existing HTTP server on `path` (default: every path). */
   attach(server: HttpServer, opts?: { path?: string }): void;
-  /** Stops accepting, tells clients to go elsewhere, ends calls and subscriptions, closes sockets. */
+  /**
+   * Stops accepting (new upgrades get 503), sends `goaway` so clients reconnect elsewhere, lets
+   * calls in flight finish for up to `drainMs` (default 10_000), ends subscriptions, closes every
+   * socket with 1001 and terminates those that do not answer within a second.
+   */
   close(opts?: { drainMs?: number }): Promise<void>;
   stats(): WsServerStats;
   [Symbol.asyncDispose](): Promise<void>;
@@ -91,6 +102,11 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
   type UpgradeListener = (request: IncomingMessage, socket: NodeDuplex, head: Buffer) => void;
   const attached: Array<{ server: HttpServer; listener: UpgradeListener }> = [];
   let closing: Promise<void> | undefined;
+  const clock = options.clock ?? systemClock;
+  const heartbeat =
+    options.keepAlive === false
+      ? undefined
+      : new HeartbeatSweeper<WebSocket>({ clock, ...DEFAULT_SERVER_KEEP_ALIVE, ...options.keepAlive });
 
   function onConnection(socket: WebSocket, request: IncomingMessage): void {
     // An error listener first: without one, a single malformed frame would crash the process.
@@ -112,12 +128,16 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
       clock: options.clock,
     });
     peers.set(socket, peer);
+    heartbeat?.add(socket);
+    socket.on('pong', () => heartbeat?.seen(socket));
     socket.on('message', (data, isBinary) => {
+      heartbeat?.seen(socket);
       if (isBinary) peer.receiveBinary();
       else peer.receive(data.toString());
     });
     socket.on('close', () => {
       peers.delete(socket);
+      heartbeat?.delete(socket);
       peer.dispose();
     });
   }
@@ -175,21 +195,13 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     close(opts = {}) {
       closing ??= (async () => {
         for (const peer of peers.values()) peer.goAway('server shutting down');
-        if (opts.drainMs) await drainCalls(peers, opts.drainMs, options.clock);
-        const sockets = [...peers.keys()];
-        await Promise.all(
-          sockets.map(
-            (socket) =>
-              new Promise<void>((resolve) => {
-                if (socket.readyState === socket.CLOSED) return resolve();
-                socket.once('close', () => resolve());
-                socket.close(1001, 'server shutting down');
-                // A peer that never answers the close handshake is cut after a short grace period.
-                setTimeout(() => socket.terminate(), 1_000).unref();
-              }),
-          ),
-        );
-        for (const peer of peers.values()) peer.dispose();
+        await drainCalls(peers.values(), opts.drainMs ?? DEFAULT_DRAIN_MS, clock);
+        heartbeat?.stop();
+        const sockets = [...peers];
+        // Each peer flushes what is queued, closes 1001 and aborts its subscriptions' handlers
+        // (no `done`: clients resume them elsewhere from their last event id).
+        for (const [, peer] of sockets) peer.close(CloseCode.GOING_AWAY, 'server shutting down');
+        await Promise.all(sockets.map(([socket]) => whenClosed(socket, clock)));
         peers.clear();
         for (const { server: httpServer, listener } of attached) httpServer.off('upgrade', listener);
         await Promise.all(
@@ -209,17 +221,8 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
       return stats;
     },
     [Symbol.asyncDispose]() {
-      return server.close();
+      return server.close({ drainMs: 0 });
     },
   };
   return server;
-}
-
-/** Waits until no calls are in flight or `drainMs` passes, checking as calls finish. */
-async function drainCalls(peers: Map<WebSocket, ServerPeer>, drainMs: number, clock: Clock | undefined): Promise<void> {
-  const deadline = (clock?.now() ?? Date.now()) + drainMs;
-  const busy = () => [...peers.values()].some((peer) => peer.stats.calls > 0);
-  while (busy() && (clock?.now() ?? Date.now()) < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

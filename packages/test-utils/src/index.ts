@@ -32,7 +32,7 @@ export async function startServer<TRouter extends AnyRouter>(
     },
     async [Symbol.asyncDispose]() {
       await Promise.all(clients.map((c) => c.close()));
-      await server.close();
+      await server.close({ drainMs: 0 });
     },
   };
 }
