@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '@duplex/core';
 import { initDuplex, type Tracked, tracked } from '@duplex/server';
 import { deferred, type Deferred } from '@duplex/test-utils';
+import { z } from 'zod';
 
 /**
  * A durable, append-only event source shared by every server in a test, standing in for the
@@ -57,7 +58,7 @@ export function slowHooks(): SlowHooks {
 export function makeRouter(log: EventLog, hooks: { slow: SlowHooks } = { slow: slowHooks() }) {
   const d = initDuplex.create();
   return d.router({
-    echo: d.procedure.query(({ input }) => input as string),
+    echo: d.procedure.input(z.string()).query(({ input }) => input),
     slow: d.procedure.query(({ signal }) => {
       hooks.slow.started.resolve(signal);
       return hooks.slow.finish.promise;
