@@ -1,5 +1,5 @@
 import type { AnyRouter } from '@duplex/core';
-import { type ClientOptions, createClient, type DuplexClient } from '@duplex/client';
+import { type ClientControls, type ClientOptions, type ClientState, createClient, type DuplexClient } from '@duplex/client';
 import { createWsServer, type WsServer, type WsServerOptions } from '@duplex/server';
 import { WebSocket } from 'ws';
 
@@ -56,14 +56,16 @@ export function deferred<TValue = void>(): Deferred<TValue> {
 }
 
 /** Resolves when `client.state` becomes `state`. */
-export function waitForState(client: { state: string; on(event: 'state', fn: (s: never) => void): () => void }, state: string): Promise<void> {
+export function waitForState(client: Pick<ClientControls, 'state' | 'on'>, state: ClientState): Promise<void> {
   if (client.state === state) return Promise.resolve();
   return new Promise((resolve) => {
-    const off = client.on('state', ((s: string) => {
+    const off = client.on('state', (s) => {
       if (s === state) {
         off();
         resolve();
       }
-    }) as never);
+    });
   });
 }
+
+export { createMemoryPair, type MemoryPair } from './memory-pair.js';
