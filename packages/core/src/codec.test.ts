@@ -64,3 +64,46 @@ describe('jsonCodec', () => {
     expect(() => JSON.stringify({ data: jsonCodec.encode(1n) })).toThrow(TypeError);
   });
 });
+
+describe('superjsonCodec fast path', () => {
+  const date = new Date(5);
+  const shared = { k: 1 };
+  const sparse = [1, , 3];
+  const nullProto = Object.assign(Object.create(null) as object, { a: 1 });
+  class Point {
+    x = 1;
+  }
+  const cases: Array<[string, unknown]> = [
+    ['a string', 'x'],
+    ['null', null],
+    ['a plain nested object', { a: [1, { b: 'c', d: [true, null] }], e: {} }],
+    ['a null-prototype object', nullProto],
+    ['undefined', undefined],
+    ['a nested undefined', { a: { b: undefined } }],
+    ['an array holding undefined', [1, undefined]],
+    ['a sparse array', sparse],
+    ['NaN', { n: Number.NaN }],
+    ['-0', [-0]],
+    ['Infinity', Number.NEGATIVE_INFINITY],
+    ['a Date deep inside', { a: [{ when: date }] }],
+    ['a BigInt', { n: 10n }],
+    ['a Map', new Map([[1, 2]])],
+    ['a repeated reference', { a: shared, b: shared }],
+    ['a class instance', new Point()],
+  ];
+  it.each(cases)('encodes %s exactly like superjson.serialize', async (_name, value) => {
+    const { default: superjson } = await import('superjson');
+    expect(JSON.stringify(superjsonCodec.encode(value))).toBe(JSON.stringify(superjson.serialize(value)));
+  });
+
+  it('refuses prototype keys like superjson does', () => {
+    const hostile = JSON.parse('{"a":{"__proto__":{"x":1}}}') as unknown;
+    expect(() => superjsonCodec.encode(hostile)).toThrow(/prototype pollution/);
+    expect(() => superjsonCodec.encode({ constructor: 1 })).toThrow(/prototype pollution/);
+  });
+
+  it('decodes a meta-less payload to its json without copying', () => {
+    const json = { a: [1, 2] };
+    expect(superjsonCodec.decode({ json })).toBe(json);
+  });
+});
