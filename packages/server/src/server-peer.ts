@@ -44,7 +44,7 @@ export interface ServerPeerOptions {
   transport: ServerTransport;
   connectionId: string;
   /** Builds the context once per connection from the `hello` message's params. */
-  createContext: (info: { connectionParams: Record<string, unknown> | undefined }) => unknown;
+  createContext: (info: { connectionParams: Record<string, unknown> | undefined; connectionId: string; transport: ServerTransport }) => unknown;
   /** Send messages and stacks of non-DuplexError throws to clients. @default false */
   exposeErrors?: boolean | undefined;
   onError?: ((event: ErrorEvent) => void) | undefined;
@@ -79,8 +79,9 @@ export class ServerPeer {
   private state: PeerState = 'awaiting-hello';
   private ctx: unknown;
   private codec: Codec = builtinCodecs.superjson as Codec;
-  private readonly waiting: ClientMessage[] = [];
-  private readonly active = new Map<number, ActiveEntry>();
+  // Allocated on first use: an idle connection should cost as little memory as possible.
+  private waiting: ClientMessage[] | undefined;
+  private readonly active: Map<number, ActiveEntry> = new Map();
   private outbox: string[] = [];
   private flushScheduled = false;
   private helloTimer: TimerHandle | undefined;
@@ -147,8 +148,8 @@ export class ServerPeer {
     this.state = 'closed';
     if (this.helloTimer !== undefined) this.clock.clearTimeout(this.helloTimer);
     this.helloTimer = undefined;
-    this.waiting.length = 0;
-    this.outbox = [];
+    this.waiting = undefined;
+    this.outbox.length = 0;
     const entries = [...this.active.values()];
     this.active.clear();
     for (const entry of entries) this.release(entry, reason);
@@ -182,7 +183,7 @@ export class ServerPeer {
     }
     // Calls that arrive while createContext is resolving are held in order, never dropped.
     if (this.state === 'creating-context') {
-      this.waiting.push(message);
+      (this.waiting ??= []).push(message);
       return;
     }
     this.dispatch(message);
@@ -221,7 +222,7 @@ export class ServerPeer {
     this.state = 'creating-context';
     let pending: unknown;
     try {
-      pending = this.options.createContext({ connectionParams: params });
+      pending = this.options.createContext({ connectionParams: params, connectionId: this.id, transport: this.options.transport });
     } catch (error) {
       this.onContextError(error);
       return;
@@ -237,7 +238,8 @@ export class ServerPeer {
     this.ctx = ctx;
     this.state = 'ready';
     this.enqueue({ t: 'ready', cid: this.id });
-    const held = this.waiting.splice(0);
+    const held = this.waiting ?? [];
+    this.waiting = undefined;
     for (const message of held) {
       if (this.state !== 'ready') return;
       this.dispatch(message);
@@ -444,8 +446,8 @@ export class ServerPeer {
     this.flushScheduled = false;
     const out = this.outbox;
     if (out.length === 0) return;
-    this.outbox = [];
     const frame = out.length === 1 ? (out[0] as string) : `[${out.join(',')}]`;
+    out.length = 0;
     try {
       this.options.transport.send(frame);
     } catch {
