@@ -8,23 +8,29 @@ import {
   CloseCode,
   type Codec,
   DuplexError,
-  decodeFrame,
   type ErrorShape,
   isTracked,
   PROTOCOL_VERSION,
   type ProcedureKind,
   parseClientMessage,
+  parseUntrustedJson,
   type ServerMessage,
   type SubscribeMessage,
   systemClock,
   type TimerHandle,
 } from '@duplex/core';
 import { callProcedure, validate } from './call-procedure.js';
+import { MAX_TIMER_DELAY_MS, type PeerLimitOptions, type PeerLimits, resolvePeerLimits } from './limits.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
 export interface ServerTransport {
   send(frame: string): void;
   close(code: number, reason: string): void;
+  /**
+   * Backpressure: a promise that resolves once the socket can take more, or undefined when it
+   * can now. Subscriptions await it before pulling their next event.
+   */
+  whenWritable?(): Promise<void> | undefined;
 }
 
 /** What `onError` sees: every error a handler, middleware or the protocol produced. */
@@ -38,7 +44,7 @@ export interface ErrorEvent {
 }
 
 /** Options shared by every server adapter. */
-export interface ServerPeerOptions {
+export interface ServerPeerOptions extends PeerLimitOptions {
   router: AnyRouter;
   transport: ServerTransport;
   connectionId: string;
@@ -84,10 +90,13 @@ export class ServerPeer {
   private flushScheduled = false;
   private helloTimer: TimerHandle | undefined;
   private readonly clock: Clock;
+  private readonly limits: PeerLimits;
+  private protocolErrors = 0;
 
   constructor(private readonly options: ServerPeerOptions) {
     this.id = options.connectionId;
     this.clock = options.clock ?? systemClock;
+    this.limits = resolvePeerLimits(options);
     this.helloTimer = this.clock.setTimeout(
       () => this.fail(CloseCode.HELLO_TIMEOUT, 'no hello received in time'),
       options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
@@ -108,18 +117,23 @@ export class ServerPeer {
   /** Handles one incoming text frame. Never throws. */
   receive(frame: string): void {
     if (this.state === 'closed') return;
-    let raw: unknown[];
+    let decoded: unknown;
     try {
-      raw = decodeFrame(frame);
-    } catch {
-      this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: 'frame is not valid JSON' }));
+      decoded = parseUntrustedJson(frame, { maxDepth: this.limits.maxJsonDepth });
+    } catch (error) {
+      this.protocolError(null, error instanceof SyntaxError ? 'frame is not valid JSON' : (error as Error).message);
       return;
     }
+    const raw = Array.isArray(decoded) ? decoded : [decoded];
     for (const item of raw) {
       if ((this.state as PeerState) === 'closed') return;
       const parsed = parseClientMessage(item);
       if (!parsed.ok) {
-        this.sendError(parsed.id, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${parsed.reason}` }));
+        // Without a valid hello the connection can never become useful: refuse it clearly.
+        if (this.state === 'awaiting-hello' && (item as { t?: unknown } | null)?.t === 'hello') {
+          return this.fail(CloseCode.BAD_HELLO, `bad hello: ${parsed.reason}`);
+        }
+        this.protocolError(parsed.id, parsed.reason);
         continue;
       }
       this.handle(parsed.message);
@@ -129,7 +143,7 @@ export class ServerPeer {
   /** Handles a binary frame: not part of duplex.v1. */
   receiveBinary(): void {
     if (this.state === 'closed') return;
-    this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: 'binary frames are not supported by duplex.v1' }));
+    this.protocolError(null, 'binary frames are not supported by duplex.v1');
   }
 
   /** Tells the client to reconnect elsewhere (server draining). */
@@ -175,12 +189,16 @@ export class ServerPeer {
         break;
     }
     if (this.state === 'awaiting-hello') {
-      const id = message.t === 'cancel' ? null : message.id;
-      this.sendError(id, new DuplexError({ code: 'BAD_REQUEST', message: 'protocol error: send hello first' }));
+      this.protocolError(message.t === 'cancel' ? null : message.id, 'send hello first');
       return;
     }
-    // Calls that arrive while createContext is resolving are held in order, never dropped.
+    // Calls that arrive while createContext is resolving are held in order, never dropped
+    // (up to the in-flight limits: the queue must not grow without bound either).
     if (this.state === 'creating-context') {
+      if (message.t !== 'cancel' && this.waiting.length >= this.limits.maxCallsInFlight + this.limits.maxSubscriptions) {
+        this.limitError(message.id, 'too many calls held while the connection is being set up');
+        return;
+      }
       this.waiting.push(message);
       return;
     }
@@ -207,7 +225,7 @@ export class ServerPeer {
 
   private onHello(version: number, codecName: string, params: Record<string, unknown> | undefined): void {
     if (this.state !== 'awaiting-hello') {
-      this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: 'protocol error: hello was already received' }));
+      this.protocolError(null, 'hello was already received');
       return;
     }
     if (this.helloTimer !== undefined) this.clock.clearTimeout(this.helloTimer);
@@ -258,7 +276,12 @@ export class ServerPeer {
 
   private start(message: CallMessage | SubscribeMessage): void {
     if (this.active.has(message.id)) {
-      this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: id ${message.id} is already in use` }));
+      this.protocolError(null, `id ${message.id} is already in use`);
+      return;
+    }
+    if (this.overLimit(message.t)) {
+      const what = message.t === 'call' ? `${this.limits.maxCallsInFlight} calls in flight` : `${this.limits.maxSubscriptions} subscriptions`;
+      this.limitError(message.id, `this connection already has ${what}`);
       return;
     }
     const procedure = this.options.router['~def'].procedures.get(message.path);
@@ -279,7 +302,7 @@ export class ServerPeer {
     const entry: ActiveEntry = { kind: message.t, controller: new AbortController(), timer: undefined, wake: undefined };
     this.active.set(message.id, entry);
     if (message.t === 'call') {
-      if (message.timeoutMs !== undefined) {
+      if (message.timeoutMs !== undefined && message.timeoutMs <= MAX_TIMER_DELAY_MS) {
         entry.timer = this.clock.setTimeout(() => this.onDeadline(message.id, entry, message.path), message.timeoutMs);
       }
       void this.runCall(message, procedure, input, entry);
@@ -321,6 +344,11 @@ export class ServerPeer {
       iterator = iterable[Symbol.asyncIterator]();
       const outputSchema = procedure['~def'].outputSchema;
       while (this.active.get(id) === entry) {
+        const blocked = this.options.transport.whenWritable?.();
+        if (blocked) {
+          await this.parkUntil(blocked, entry);
+          if (this.active.get(id) !== entry) break;
+        }
         const step = await this.nextOrWake(iterator, entry);
         if (step === undefined || this.active.get(id) !== entry) break;
         if (step.done) {
@@ -355,6 +383,42 @@ export class ServerPeer {
     }).finally(() => {
       entry.wake = undefined;
     }) as Promise<IteratorResult<unknown> | undefined>;
+  }
+
+  /** Waits for the socket to drain, or for the entry to be released, whichever comes first. */
+  private parkUntil(writable: Promise<void>, entry: ActiveEntry): Promise<void> {
+    if (entry.controller.signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      entry.wake = resolve;
+      writable.then(resolve, resolve);
+    }).finally(() => {
+      entry.wake = undefined;
+    });
+  }
+
+  /** True when starting one more `kind` would pass its limit. Counts only near the limit. */
+  private overLimit(kind: 'call' | 'sub'): boolean {
+    const { maxCallsInFlight, maxSubscriptions } = this.limits;
+    if (this.active.size < Math.min(maxCallsInFlight, maxSubscriptions)) return false;
+    const { calls, subscriptions } = this.stats;
+    return kind === 'call' ? calls >= maxCallsInFlight : subscriptions >= maxSubscriptions;
+  }
+
+  /** Answers a malformed or out-of-order message; too many of them close the connection. */
+  private protocolError(id: number | null, reason: string): void {
+    this.sendError(id, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${reason}` }));
+    this.countProtocolError();
+  }
+
+  private limitError(id: number, message: string): void {
+    this.sendError(id, new DuplexError({ code: 'TOO_MANY_REQUESTS', message }));
+    this.countProtocolError();
+  }
+
+  private countProtocolError(): void {
+    if (++this.protocolErrors > this.limits.maxProtocolErrors) {
+      this.fail(CloseCode.POLICY_VIOLATION, 'too many protocol errors');
+    }
   }
 
   /** Removes the entry if it is still the live one for `id`; false when it was already released. */

@@ -3,8 +3,16 @@ import type { Duplex as NodeDuplex } from 'node:stream';
 import { type AnyRouter, type Clock, type Codec, DuplexError, type InferRouterContext, SUBPROTOCOL } from '@duplex/core';
 import { nanoid } from 'nanoid';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { ConnectionLimiter } from './connection-limiter.js';
+import {
+  DEFAULT_HIGH_WATER_MARK_BYTES,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  type PeerLimitOptions,
+  type SocketLimitOptions,
+} from './limits.js';
 import { type AllowedOrigins, isOriginAllowed } from './origin.js';
 import { type ErrorEvent, ServerPeer } from './server-peer.js';
+import { createSocketTransport } from './socket-transport.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
 
@@ -16,7 +24,7 @@ export interface CreateContextOptions {
 }
 
 /** Options of {@link createWsServer}. */
-export interface WsServerOptions<TRouter extends AnyRouter> {
+export interface WsServerOptions<TRouter extends AnyRouter> extends PeerLimitOptions, SocketLimitOptions {
   router: TRouter;
   /** Builds the context once per connection. Throw `UNAUTHORIZED`/`FORBIDDEN` to refuse it. */
   createContext?: (opts: CreateContextOptions) => MaybePromise<InferRouterContext<TRouter>>;
@@ -42,6 +50,8 @@ export interface WsServerStats {
   connections: number;
   calls: number;
   subscriptions: number;
+  /** Outgoing bytes queued in sockets, summed over connections. */
+  bufferedBytes: number;
 }
 
 /** A duplex server on Node's `ws`. */
@@ -83,7 +93,7 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-    perMessageDeflate: false,
+    perMessageDeflate: options.perMessageDeflate ?? false,
     handleProtocols: () => SUBPROTOCOL,
   });
   const peers = new Map<WebSocket, ServerPeer>();
@@ -91,18 +101,21 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
   type UpgradeListener = (request: IncomingMessage, socket: NodeDuplex, head: Buffer) => void;
   const attached: Array<{ server: HttpServer; listener: UpgradeListener }> = [];
   let closing: Promise<void> | undefined;
+  const limiter = new ConnectionLimiter(options.maxConnections, options.maxConnectionsPerIp);
 
   function onConnection(socket: WebSocket, request: IncomingMessage): void {
     // An error listener first: without one, a single malformed frame would crash the process.
     socket.on('error', () => {});
     const connectionId = nanoid();
-    const peer = new ServerPeer({
+    const releaseSlot = limiter.acquire(request);
+    const peer: ServerPeer = new ServerPeer({
       router: options.router,
       connectionId,
-      transport: {
-        send: (frame) => socket.send(frame),
-        close: (code, reason) => socket.close(code, reason),
-      },
+      transport: createSocketTransport(socket, {
+        highWaterMarkBytes: options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES,
+        maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+        onSlowConsumer: () => peer.dispose(),
+      }),
       createContext: ({ connectionParams }) =>
         options.createContext ? options.createContext({ request, connectionParams, connectionId }) : {},
       exposeErrors: options.exposeErrors,
@@ -110,6 +123,10 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
       codecs: options.codecs,
       helloTimeoutMs: options.helloTimeoutMs,
       clock: options.clock,
+      maxJsonDepth: options.maxJsonDepth,
+      maxCallsInFlight: options.maxCallsInFlight,
+      maxSubscriptions: options.maxSubscriptions,
+      maxProtocolErrors: options.maxProtocolErrors,
     });
     peers.set(socket, peer);
     socket.on('message', (data, isBinary) => {
@@ -117,6 +134,7 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
       else peer.receive(data.toString());
     });
     socket.on('close', () => {
+      releaseSlot();
       peers.delete(socket);
       peer.dispose();
     });
@@ -140,6 +158,8 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
         return;
       }
     }
+    const overCap = limiter.check(request);
+    if (overCap) return refuse(socket, 503, overCap);
     wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, request));
   }
 
@@ -200,8 +220,9 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
       return closing;
     },
     stats() {
-      const stats: WsServerStats = { connections: peers.size, calls: 0, subscriptions: 0 };
-      for (const peer of peers.values()) {
+      const stats: WsServerStats = { connections: peers.size, calls: 0, subscriptions: 0, bufferedBytes: 0 };
+      for (const [socket, peer] of peers) {
+        stats.bufferedBytes += socket.bufferedAmount;
         const s = peer.stats;
         stats.calls += s.calls;
         stats.subscriptions += s.subscriptions;
