@@ -75,6 +75,20 @@ export function findUnsafeKey(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * True when `text` could hold a key {@link findUnsafeKey} refuses: it names one, or uses a `\u`
+ * escape that could spell one. Three substring searches; false for almost every real frame.
+ */
+export function mayContainUnsafeKey(text: string): boolean {
+  return text.includes('__proto__') || text.includes('constructor') || text.includes('\\u');
+}
+
+/** `JSON.parse` that first refuses nesting deeper than `maxDepth` with {@link UnsafeJsonError}. */
+export function parseBoundedJson(text: string, maxDepth: number = DEFAULT_MAX_JSON_DEPTH): unknown {
+  if (exceedsJsonDepth(text, maxDepth)) throw new UnsafeJsonError(`JSON nested deeper than ${maxDepth} levels`);
+  return JSON.parse(text);
+}
+
 /** Options of {@link parseUntrustedJson}. */
 export interface ParseUntrustedJsonOptions {
   /** @default DEFAULT_MAX_JSON_DEPTH (64) */
@@ -86,10 +100,8 @@ export interface ParseUntrustedJsonOptions {
  * {@link UnsafeJsonError} on nesting deeper than `maxDepth` or a prototype-polluting key.
  */
 export function parseUntrustedJson(text: string, options: ParseUntrustedJsonOptions = {}): unknown {
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
-  if (exceedsJsonDepth(text, maxDepth)) throw new UnsafeJsonError(`JSON nested deeper than ${maxDepth} levels`);
-  const parsed: unknown = JSON.parse(text);
-  if (text.includes('__proto__') || text.includes('constructor') || text.includes('\\u')) {
+  const parsed = parseBoundedJson(text, options.maxDepth);
+  if (mayContainUnsafeKey(text)) {
     const key = findUnsafeKey(parsed);
     if (key) throw new UnsafeJsonError(`forbidden key "${key}"`);
   }

@@ -13,7 +13,9 @@ import {
   PROTOCOL_VERSION,
   type ProcedureKind,
   parseClientMessage,
-  parseUntrustedJson,
+  findUnsafeKey,
+  mayContainUnsafeKey,
+  parseBoundedJson,
   type ServerMessage,
   type SubscribeMessage,
   systemClock,
@@ -119,21 +121,25 @@ export class ServerPeer {
     if (this.state === 'closed') return;
     let decoded: unknown;
     try {
-      decoded = parseUntrustedJson(frame, { maxDepth: this.limits.maxJsonDepth });
+      decoded = parseBoundedJson(frame, this.limits.maxJsonDepth);
     } catch (error) {
       this.protocolError(null, error instanceof SyntaxError ? 'frame is not valid JSON' : (error as Error).message);
       return;
     }
     const raw = Array.isArray(decoded) ? decoded : [decoded];
+    // Keys like __proto__ are refused per message, so the answer can name the call's id.
+    const suspicious = mayContainUnsafeKey(frame);
     for (const item of raw) {
       if ((this.state as PeerState) === 'closed') return;
       const parsed = parseClientMessage(item);
-      if (!parsed.ok) {
+      const unsafeKey = suspicious ? findUnsafeKey(item) : undefined;
+      if (!parsed.ok || unsafeKey !== undefined) {
+        const reason = parsed.ok ? `forbidden key "${unsafeKey}"` : parsed.reason;
         // Without a valid hello the connection can never become useful: refuse it clearly.
         if (this.state === 'awaiting-hello' && (item as { t?: unknown } | null)?.t === 'hello') {
-          return this.fail(CloseCode.BAD_HELLO, `bad hello: ${parsed.reason}`);
+          return this.fail(CloseCode.BAD_HELLO, `bad hello: ${reason}`);
         }
-        this.protocolError(parsed.id, parsed.reason);
+        this.protocolError(parsed.ok ? messageId(parsed.message) : parsed.id, reason);
         continue;
       }
       this.handle(parsed.message);
@@ -511,6 +517,10 @@ export class ServerPeer {
       // The socket is closing; its close event disposes this peer.
     }
   }
+}
+
+function messageId(message: ClientMessage): number | null {
+  return 'id' in message ? message.id : null;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
