@@ -67,6 +67,12 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
  */
 export const MAX_TIMER_DELAY_MS = 2_147_483_647;
 
+/**
+ * Messages produced in the same tick leave in one frame until it would pass this many characters;
+ * a single larger message travels alone.
+ */
+export const BATCH_FLUSH_CHARS = 64 * 1024;
+
 /** {@link PeerLimitOptions} with every default filled in. */
 export type PeerLimits = Required<{ [TKey in keyof PeerLimitOptions]: number }>;
 

@@ -22,7 +22,7 @@ import {
   type TimerHandle,
 } from '@duplex/core';
 import { callProcedure, validate } from './call-procedure.js';
-import { MAX_TIMER_DELAY_MS, type PeerLimitOptions, type PeerLimits, resolvePeerLimits } from './limits.js';
+import { BATCH_FLUSH_CHARS, MAX_TIMER_DELAY_MS, type PeerLimitOptions, type PeerLimits, resolvePeerLimits } from './limits.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
 export interface ServerTransport {
@@ -89,11 +89,14 @@ export class ServerPeer {
   private readonly waiting: ClientMessage[] = [];
   private readonly active = new Map<number, ActiveEntry>();
   private outbox: string[] = [];
+  private outboxChars = 0;
   private flushScheduled = false;
   private helloTimer: TimerHandle | undefined;
   private readonly clock: Clock;
   private readonly limits: PeerLimits;
   private protocolErrors = 0;
+  /** Calls and subscriptions held in `waiting`, each against its own limit. */
+  private readonly held = { calls: 0, subs: 0 };
 
   constructor(private readonly options: ServerPeerOptions) {
     this.id = options.connectionId;
@@ -168,6 +171,7 @@ export class ServerPeer {
     this.helloTimer = undefined;
     this.waiting.length = 0;
     this.outbox = [];
+    this.outboxChars = 0;
     const entries = [...this.active.values()];
     this.active.clear();
     for (const entry of entries) this.release(entry, reason);
@@ -201,9 +205,12 @@ export class ServerPeer {
     // Calls that arrive while createContext is resolving are held in order, never dropped
     // (up to the in-flight limits: the queue must not grow without bound either).
     if (this.state === 'creating-context') {
-      if (message.t !== 'cancel' && this.waiting.length >= this.limits.maxCallsInFlight + this.limits.maxSubscriptions) {
-        this.limitError(message.id, 'too many calls held while the connection is being set up');
-        return;
+      if (message.t === 'call' || message.t === 'sub') {
+        const held = message.t === 'call' ? ++this.held.calls : ++this.held.subs;
+        if (held > (message.t === 'call' ? this.limits.maxCallsInFlight : this.limits.maxSubscriptions)) {
+          this.limitError(message.id, 'too many calls held while the connection is being set up');
+          return;
+        }
       }
       this.waiting.push(message);
       return;
@@ -499,7 +506,10 @@ export class ServerPeer {
   /** Messages produced in the same tick leave together in one frame (a microtask, never a timer). */
   private push(text: string): void {
     if (this.state === 'closed') return;
+    // A batch stays a modest frame: backpressure and the client's size limit see each one.
+    if (this.outboxChars + text.length > BATCH_FLUSH_CHARS && this.outbox.length > 0) this.flush();
     this.outbox.push(text);
+    this.outboxChars += text.length;
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     queueMicrotask(() => this.flush());
@@ -510,6 +520,7 @@ export class ServerPeer {
     const out = this.outbox;
     if (out.length === 0) return;
     this.outbox = [];
+    this.outboxChars = 0;
     const frame = out.length === 1 ? (out[0] as string) : `[${out.join(',')}]`;
     try {
       this.options.transport.send(frame);
