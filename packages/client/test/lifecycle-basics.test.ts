@@ -50,7 +50,7 @@ describe('server lifecycle basics', () => {
     expect(clientClock.pending).toBe(1); // the deadline of the slow call
     await client.close();
     expect(await slow).toMatchObject({ code: 'CANCELLED' });
-    await vi.waitFor(() => expect(srv.server.stats()).toEqual({ connections: 0, calls: 0, subscriptions: 0 }));
+    await vi.waitFor(() => expect(srv.server.stats()).toEqual({ connections: 0, calls: 0, subscriptions: 0, bufferedBytes: 0 }));
     expect(clientClock.pending).toBe(0);
     expect(serverClock.pending).toBe(0);
     expect(client.state).toBe('closed');
