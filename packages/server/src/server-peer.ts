@@ -51,6 +51,8 @@ export interface ServerPeerOptions extends PeerLimitOptions {
   router: AnyRouter;
   transport: ServerTransport;
   connectionId: string;
+  /** Limits already resolved (adapters share one object between connections). */
+  limits?: PeerLimits | undefined;
   /** Builds the context once per connection from the `hello` message's params. */
   createContext: (info: { connectionParams: Record<string, unknown> | undefined; connectionId: string; transport: ServerTransport }) => unknown;
   /** Send messages and stacks of non-DuplexError throws to clients. @default false */
@@ -75,6 +77,9 @@ interface ActiveEntry {
 
 type PeerState = 'awaiting-hello' | 'creating-context' | 'ready' | 'closed';
 
+/** Shared by every peer until its first call: an idle connection allocates no map. Never written. */
+const NO_ENTRIES: Map<number, ActiveEntry> = new Map();
+
 /** Default time a connection may take to send `hello`. */
 export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
 
@@ -89,7 +94,7 @@ export class ServerPeer {
   private codec: Codec = builtinCodecs.superjson as Codec;
   // Allocated on first use: an idle connection should cost as little memory as possible.
   private waiting: ClientMessage[] | undefined;
-  private readonly active: Map<number, ActiveEntry> = new Map();
+  private active: Map<number, ActiveEntry> = NO_ENTRIES;
   private outbox: string[] = [];
   private outboxChars = 0;
   private flushScheduled = false;
@@ -98,12 +103,13 @@ export class ServerPeer {
   private readonly limits: PeerLimits;
   private protocolErrors = 0;
   /** Calls and subscriptions held in `waiting`, each against its own limit. */
-  private readonly held = { calls: 0, subs: 0 };
+  private heldCalls = 0;
+  private heldSubs = 0;
 
   constructor(private readonly options: ServerPeerOptions) {
     this.id = options.connectionId;
     this.clock = options.clock ?? systemClock;
-    this.limits = resolvePeerLimits(options);
+    this.limits = options.limits ?? resolvePeerLimits(options);
     this.helloTimer = this.clock.setTimeout(
       () => this.fail(CloseCode.HELLO_TIMEOUT, 'no hello received in time'),
       options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
@@ -115,6 +121,11 @@ export class ServerPeer {
     let calls = 0;
     for (const entry of this.active.values()) if (entry.kind === 'call') calls++;
     return { calls, subscriptions: this.active.size - calls };
+  }
+
+  /** The transport this peer writes to. */
+  get transport(): ServerTransport {
+    return this.options.transport;
   }
 
   get closed(): boolean {
@@ -208,7 +219,7 @@ export class ServerPeer {
     // (up to the in-flight limits: the queue must not grow without bound either).
     if (this.state === 'creating-context') {
       if (message.t === 'call' || message.t === 'sub') {
-        const held = message.t === 'call' ? ++this.held.calls : ++this.held.subs;
+        const held = message.t === 'call' ? ++this.heldCalls : ++this.heldSubs;
         if (held > (message.t === 'call' ? this.limits.maxCallsInFlight : this.limits.maxSubscriptions)) {
           this.limitError(message.id, 'too many calls held while the connection is being set up');
           return;
@@ -316,6 +327,7 @@ export class ServerPeer {
       return;
     }
     const entry: ActiveEntry = { kind: message.t, controller: new AbortController(), timer: undefined, wake: undefined };
+    if (this.active === NO_ENTRIES) this.active = new Map();
     this.active.set(message.id, entry);
     if (message.t === 'call') {
       if (message.timeoutMs !== undefined && message.timeoutMs <= MAX_TIMER_DELAY_MS) {

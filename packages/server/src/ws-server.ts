@@ -8,11 +8,12 @@ import {
   DEFAULT_HIGH_WATER_MARK_BYTES,
   DEFAULT_MAX_BUFFERED_BYTES,
   type PeerLimitOptions,
+  resolvePeerLimits,
   type SocketLimitOptions,
 } from './limits.js';
 import { type AllowedOrigins, isOriginAllowed } from './origin.js';
 import { type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport } from './server-peer.js';
-import { createSocketTransport } from './socket-transport.js';
+import { createSocketTransport, type SocketTransport } from './socket-transport.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
 
@@ -125,6 +126,12 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     maxSubscriptions: options.maxSubscriptions,
     maxProtocolErrors: options.maxProtocolErrors,
   };
+  const transports = new WeakMap<SocketTransport, ServerPeer>();
+  const transportOptions = {
+    highWaterMarkBytes: options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES,
+    maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    onSlowConsumer: (transport: SocketTransport) => transports.get(transport)?.dispose(),
+  };
   /** The upgrade request of each connection, until createContext has seen it. */
   const requests = new WeakMap<ServerTransport, IncomingMessage>();
   /** Connection-cap slots, tracked only when a cap is configured. */
@@ -142,20 +149,17 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     const peer = peers.get(this);
     peers.delete(this);
     peer?.dispose();
+    (peer?.transport as SocketTransport | undefined)?.release();
   }
 
   function onConnection(socket: WebSocket, request: IncomingMessage): void {
     // An error listener first: without one, a single malformed frame would crash the process.
     socket.on('error', ignore);
     if (limiter.active) slots.set(socket, limiter.acquire(request));
-    let peer: ServerPeer | undefined;
-    const transport = createSocketTransport(socket, {
-      highWaterMarkBytes: options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES,
-      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
-      onSlowConsumer: () => peer?.dispose(),
-    });
+    const transport = createSocketTransport(socket, transportOptions);
     requests.set(transport, request);
-    peer = new ServerPeer({ ...peerDefaults, connectionId: nanoid(), transport });
+    const peer = new ServerPeer({ ...peerDefaults, connectionId: nanoid(), transport });
+    transports.set(transport, peer);
     peers.set(socket, peer);
     socket.on('message', onMessage);
     socket.on('close', onClose);
