@@ -32,6 +32,7 @@ export default defineConfig({
       pkg('client', 'packages/client', { typecheck: true }),
       pkg('test-utils', 'packages/test-utils'),
       pkg('example-chat', 'examples/chat', { timeout: 60_000 }),
+      pkg('example-worker-jobs', 'examples/worker-jobs', { timeout: 60_000 }),
     ],
   },
 });
