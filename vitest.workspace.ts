@@ -34,6 +34,7 @@ export default defineConfig({
       pkg('example-chat', 'examples/chat', { timeout: 60_000 }),
       pkg('example-worker-jobs', 'examples/worker-jobs', { timeout: 60_000 }),
       pkg('example-todo', 'examples/todo'),
+      pkg('docs', 'docs'),
     ],
   },
 });
