@@ -122,6 +122,25 @@ describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
     await bob.screenshot({ path: join(artifacts, 'chat.png'), fullPage: true });
   });
 
+  it('keeps rooms apart and restores a room when switching back', async () => {
+    const general = await messageList(bob);
+    await alice.click('#rooms button[data-room="random"]');
+    await alice.locator('#room-title', { hasText: '# random' }).waitFor();
+    await post(alice, 'over in random');
+    await shown(alice, 'over in random');
+    await bob.click('#rooms button[data-room="random"]');
+    await shown(bob, 'over in random');
+    expect((await messageList(bob)).map((m) => m.text)).toEqual(['over in random']);
+    await bob.click('#rooms button[data-room="general"]');
+    await bob.locator('#room-title', { hasText: '# general' }).waitFor();
+    await post(alice, 'random again');
+    await alice.click('#rooms button[data-room="general"]');
+    await post(alice, 'back in general');
+    await shown(bob, 'back in general');
+    const texts = (await messageList(bob)).map((m) => m.text);
+    expect(texts).toEqual([...general.map((m) => m.text), 'back in general']);
+  });
+
   it('refuses a page of another origin while a same-origin page connects', async () => {
     const foreign = await startForeignSite(chat.port, join(dir, 'public'));
     try {
