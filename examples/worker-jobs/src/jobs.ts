@@ -52,15 +52,13 @@ export class JobRunner {
     const job = this.get(jobId);
     // Listen before reading the log, so no report falls between the two.
     const live = on(this.events, job.id, { signal }) as AsyncIterableIterator<[JobProgress]>;
+    async function* logThenLive(): AsyncGenerator<JobProgress> {
+      yield* job.log;
+      for await (const [progress] of live) yield progress;
+    }
     let last = after ?? -1;
     try {
-      for (const progress of job.log) {
-        if (progress.step <= last) continue;
-        last = progress.step;
-        yield progress;
-        if (progress.phase !== 'running') return;
-      }
-      for await (const [progress] of live) {
+      for await (const progress of logThenLive()) {
         if (progress.step <= last) continue;
         last = progress.step;
         yield progress;
