@@ -77,3 +77,4 @@ export function waitForState(client: Pick<ClientControls, 'state' | 'on'>, state
 }
 
 export { createMemoryPair, type MemoryPair } from './memory-pair.js';
+export { type CountingClock, createCountingClock } from './counting-clock.js';
