@@ -31,6 +31,10 @@ export default defineConfig({
       pkg('server', 'packages/server', { typecheck: true }),
       pkg('client', 'packages/client', { typecheck: true }),
       pkg('test-utils', 'packages/test-utils'),
+      pkg('example-chat', 'examples/chat', { timeout: 60_000 }),
+      pkg('example-worker-jobs', 'examples/worker-jobs', { timeout: 60_000 }),
+      pkg('example-todo', 'examples/todo'),
+      pkg('docs', 'docs'),
     ],
   },
 });

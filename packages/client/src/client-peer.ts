@@ -93,9 +93,7 @@ export class ClientPeer {
 
   /** Calls written to the current connection and not yet answered. */
   get inFlight(): number {
-    let count = 0;
-    for (const call of this.calls.values()) if (call.sent) count++;
-    return count;
+    return this.count(true);
   }
 
   /** The server is going away: keep new calls and subscriptions for the next connection. */
@@ -150,10 +148,11 @@ export class ClientPeer {
   /** Ends everything for good: calls reject with `CANCELLED`, subscriptions complete. */
   close(): void {
     this.closed = true;
+    this.send = undefined;
+    this.outbox = [];
     const calls = [...this.calls.values()];
     this.calls.clear();
     for (const call of calls) this.settleCall(call, new DuplexError({ code: 'CANCELLED', message: 'client closed' }));
-    this.detach();
     const subs = [...this.subs.values()];
     this.subs.clear();
     for (const sub of subs) {
@@ -168,9 +167,9 @@ export class ClientPeer {
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(new DuplexError({ code: 'CANCELLED', message: 'call aborted', cause: signal.reason }));
     const connected = this.send !== undefined && !this.held;
-    if (!connected && this.queued() >= (this.options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS)) {
+    if (!connected && this.count(false) >= (this.options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS)) {
       return Promise.reject(
-        new DuplexError({ code: 'SERVICE_UNAVAILABLE', message: 'not connected and the outgoing queue is full', retryable: true }),
+        new DuplexError({ code: 'SERVICE_UNAVAILABLE', message: 'outgoing queue is full', retryable: true }),
       );
     }
     const id = this.nextId++;
@@ -239,6 +238,7 @@ export class ClientPeer {
 
   /** Handles one incoming text frame. Never throws. */
   receive(frame: string): void {
+    if (this.closed) return;
     let items: unknown[];
     try {
       items = decodeFrame(frame);
@@ -349,9 +349,10 @@ export class ClientPeer {
     this.options.onSettle?.();
   }
 
-  private queued(): number {
+  /** Calls written to the connection (`sent`) or waiting for one. */
+  private count(sent: boolean): number {
     let count = 0;
-    for (const call of this.calls.values()) if (!call.sent) count++;
+    for (const call of this.calls.values()) if (call.sent === sent) count++;
     return count;
   }
 

@@ -2,7 +2,7 @@ import { type Clock, CloseCode, DuplexError, type HelloMessage, PROTOCOL_VERSION
 import { backoffDelay, DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
 import type { ClientPeer } from './client-peer.js';
 import { Heartbeat } from './heartbeat.js';
-import { IdleTimer } from './idle-timer.js';
+import { createIdleTimer, type IdleTimer } from './idle-timer.js';
 import type { ClientEvents, ClientState } from './types.js';
 import { listenForWakeHints, type WakeReason } from './wake-hints.js';
 import type { WebSocketConstructor, WebSocketLike } from './web-socket.js';
@@ -74,11 +74,11 @@ export class Connection {
           if (this.socket?.readyState === 1) peer.ping();
         },
         onTimeout: () => {
-          if (this.socket) this.lose(this.socket, CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout: no message from the server in time');
+          if (this.socket) this.lose(this.socket, CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
         },
       });
     }
-    if (lazy) this.idle = new IdleTimer(clock, lazy.idleMs, () => this.onIdle());
+    if (lazy) this.idle = createIdleTimer(clock, lazy.idleMs, () => this.onIdle());
     this.removeWakeHints = listenForWakeHints((reason) => this.onWake(reason));
   }
 
@@ -97,6 +97,7 @@ export class Connection {
 
   /** The server accepted the hello. */
   onReady(): void {
+    if (this.closing) return;
     this.attempt = 0;
     this.setState('open');
     this.onSettle();
@@ -116,7 +117,7 @@ export class Connection {
     if (this.goingAway && this.peer.inFlight === 0) {
       // Nothing left to finish here: leave now, so subscriptions resume elsewhere without waiting
       // for the server's drain deadline. The backoff starts over, jittered.
-      this.lose(this.socket, CloseCode.GOING_AWAY, 'server asked to reconnect (goaway)', true);
+      this.lose(this.socket, CloseCode.GOING_AWAY, 'goaway', true);
       return;
     }
     const { calls, subscriptions } = this.peer.stats;
@@ -209,7 +210,7 @@ export class Connection {
     socket.onerror = () => {}; // a close event always follows
     socket.onclose = (event) => {
       socket.onopen = socket.onmessage = socket.onclose = null;
-      if (this.socket === socket) this.onLost(event.code, event.reason, false);
+      if (this.socket === socket) this.onLost(event.code, event.reason);
       const waiters = this.closeWaiters.splice(0);
       for (const resolve of waiters) resolve();
     };
@@ -219,21 +220,22 @@ export class Connection {
    * Gives up on a socket without waiting for its close event: on a dead link that event comes
    * only after the closing handshake times out (30 s in `ws`), so `terminate()` where possible.
    */
-  private lose(socket: WebSocketLike, code: number, reason: string, fresh = false): void {
+  private lose(socket: WebSocketLike, code: number, reason: string, healthy = false): void {
     socket.onopen = socket.onmessage = socket.onclose = null;
     try {
-      // A goaway move leaves a healthy link: close it politely. A dead one is cut.
-      if (fresh) socket.close(CloseCode.NORMAL, 'moving after goaway');
+      // A healthy link (goaway move, idle) is closed politely; a dead one is cut.
+      if (healthy) socket.close(CloseCode.NORMAL, reason);
       else if (socket.terminate) socket.terminate();
       else socket.close(code, reason);
     } catch {
       // Already closing: nothing more to do with this socket.
     }
-    if (fresh) this.attempt = 0;
-    this.onLost(code, reason, fresh);
+    // Leaving a healthy link on purpose is no failure: the backoff starts over.
+    if (healthy) this.attempt = 0;
+    this.onLost(code, reason);
   }
 
-  private onLost(code: number, reason: string, fresh: boolean): void {
+  private onLost(code: number, reason: string): void {
     this.socket = undefined;
     this.heartbeat?.stop();
     this.idle?.cancel();
@@ -252,9 +254,9 @@ export class Connection {
     }
     this.peer.detach();
     // A server that said goodbye (goaway, 1001) is being replaced: start the backoff over.
-    if (fresh || wasGoingAway || code === CloseCode.GOING_AWAY) this.attempt = 0;
+    if (wasGoingAway || code === CloseCode.GOING_AWAY) this.attempt = 0;
     const { calls, subscriptions } = this.peer.stats;
-    if (this.options.lazy && calls === 0 && subscriptions === 0) {
+    if (this.options.lazy && calls + subscriptions === 0) {
       this.attempt = 0;
       this.setState('closed');
       return;
@@ -279,19 +281,8 @@ export class Connection {
   /** Lazy mode: nothing has been live for `idleMs`. */
   private onIdle(): void {
     const { calls, subscriptions } = this.peer.stats;
-    if (this.closing || !this.socket || calls > 0 || subscriptions > 0) return;
-    const socket = this.socket;
-    socket.onopen = socket.onmessage = socket.onclose = null;
-    this.socket = undefined;
-    this.heartbeat?.stop();
-    this.peer.detach();
-    try {
-      socket.close(CloseCode.NORMAL, 'idle');
-    } catch {
-      // Already closing.
-    }
-    this.attempt = 0;
-    this.setState('closed');
+    // With nothing live, onLost goes to 'closed' instead of reconnecting.
+    if (!this.closing && this.socket && calls + subscriptions === 0) this.lose(this.socket, CloseCode.NORMAL, 'idle', true);
   }
 
   /** Browser hints: reconnect now instead of waiting out the backoff, or check a quiet link. */

@@ -9,30 +9,30 @@ export interface LazyOptions {
 /** The defaults of {@link LazyOptions}. */
 export const DEFAULT_LAZY = { idleMs: 10_000 } as const;
 
+/** A restartable countdown: `idle()` (re)starts it, `cancel()` stops it. */
+export interface IdleTimer {
+  idle(): void;
+  cancel(): void;
+}
+
 /**
- * Fires `onIdle` once `idleMs` has passed since {@link IdleTimer.idle} was last called, unless
- * cancelled. `onIdle` must re-check that nothing is live: work may have started meanwhile.
+ * Fires `onIdle` once `idleMs` has passed since `idle()` was last called, unless cancelled.
+ * `onIdle` must re-check that nothing is live: work may have started meanwhile.
  */
-export class IdleTimer {
-  private timer: TimerHandle | undefined;
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly idleMs: number,
-    private readonly onIdle: () => void,
-  ) {}
-
-  /** Nothing is live any more: (re)start the countdown. */
-  idle(): void {
-    this.cancel();
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.onIdle();
-    }, this.idleMs);
-  }
-
-  cancel(): void {
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-  }
+export function createIdleTimer(clock: Clock, idleMs: number, onIdle: () => void): IdleTimer {
+  let timer: TimerHandle | undefined;
+  const cancel = () => {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timer = undefined;
+  };
+  return {
+    cancel,
+    idle() {
+      cancel();
+      timer = clock.setTimeout(() => {
+        timer = undefined;
+        onIdle();
+      }, idleMs);
+    },
+  };
 }

@@ -5,6 +5,5 @@ export type { ConnectionParams } from './connection.js';
 export { type ClientOptions, createClient } from './create-client.js';
 export type * from './types.js';
 export type { WebSocketConstructor, WebSocketLike } from './web-socket.js';
-export { DEFAULT_CLIENT_KEEP_ALIVE, Heartbeat, type HeartbeatOptions, type KeepAliveOptions } from './heartbeat.js';
-export { DEFAULT_LAZY, IdleTimer, type LazyOptions } from './idle-timer.js';
-export { listenForWakeHints, type WakeReason } from './wake-hints.js';
+export { DEFAULT_CLIENT_KEEP_ALIVE, type KeepAliveOptions } from './heartbeat.js';
+export { DEFAULT_LAZY, type LazyOptions } from './idle-timer.js';

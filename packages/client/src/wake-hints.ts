@@ -13,17 +13,13 @@ interface EventSource {
  * Returns the function that removes the listeners.
  */
 export function listenForWakeHints(onWake: (reason: WakeReason) => void): () => void {
-  const scope = globalThis as { window?: EventSource; document?: EventSource & { visibilityState?: string } };
-  const win = typeof scope.window === 'object' && scope.window !== null ? scope.window : undefined;
-  const doc = typeof scope.document === 'object' && scope.document !== null ? scope.document : undefined;
+  const { window: win, document: doc } = globalThis as { window?: EventSource; document?: EventSource & { visibilityState?: string } };
   const onOnline = () => onWake('online');
-  const onVisibility = () => {
-    if (doc?.visibilityState === 'visible') onWake('visible');
-  };
+  const onVisible = () => doc?.visibilityState === 'visible' && onWake('visible');
   win?.addEventListener('online', onOnline);
-  doc?.addEventListener('visibilitychange', onVisibility);
+  doc?.addEventListener('visibilitychange', onVisible);
   return () => {
     win?.removeEventListener('online', onOnline);
-    doc?.removeEventListener('visibilitychange', onVisibility);
+    doc?.removeEventListener('visibilitychange', onVisible);
   };
 }

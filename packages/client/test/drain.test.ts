@@ -46,12 +46,14 @@ describe('graceful drain: server.close({ drainMs })', () => {
 
     expect(signal.aborted).toBe(false);
     expect(log.running).toBe(0); // the subscription's handler was ended (its finally ran)
-    expect(server.stats()).toEqual(zero);
-    // The subscription did not complete: it waits to resume on the next server.
-    expect(closes).toEqual([CloseCode.GOING_AWAY]);
+    expect(server.stats()).toMatchObject(zero);
+    // The subscription did not complete: it waits to resume on the next server (the client's
+    // retries against the closed port may add 1006 closes after the first one).
+    expect(closes[0]).toBe(CloseCode.GOING_AWAY);
+    expect(closes).not.toContain(-1);
     expect(client.state).toBe('reconnecting');
     await client.close();
-    expect(closes).toEqual([CloseCode.GOING_AWAY, -1]);
+    expect(closes[closes.length - 1]).toBe(-1);
   });
 
   it('cuts a call still running at drainMs: the handler is aborted, the caller gets SERVICE_UNAVAILABLE', async () => {
@@ -68,7 +70,7 @@ describe('graceful drain: server.close({ drainMs })', () => {
     expect(error).toBeInstanceOf(DuplexError);
     expect((error as DuplexError).code).toBe('SERVICE_UNAVAILABLE');
     expect((error as DuplexError).retryable).toBe(true);
-    expect(server.stats()).toEqual(zero);
+    expect(server.stats()).toMatchObject(zero);
     await client.close();
   });
 
@@ -91,7 +93,7 @@ describe('graceful drain: server.close({ drainMs })', () => {
     expect(events.values).toEqual(range(300));
     await client.close();
     await second.close();
-    expect(second.stats()).toEqual(zero);
+    expect(second.stats()).toMatchObject(zero);
     expect(log.running).toBe(0);
   });
 });
@@ -137,7 +139,7 @@ describe('lazy mode end to end', () => {
     expect(events.values).toEqual(range(4));
     sub.unsubscribe();
     await vi.waitFor(() => expect(client.state).toBe('closed'));
-    await vi.waitFor(() => expect(srv.server.stats()).toEqual(zero));
+    await vi.waitFor(() => expect(srv.server.stats()).toMatchObject(zero));
     expect(log.running).toBe(0);
     await client.close();
   });

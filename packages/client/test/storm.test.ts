@@ -30,7 +30,7 @@ describe('reconnect storm', () => {
     await first.close({ drainMs: 0 });
     const second = createWsServer({ router: makeRouter(log) });
     await second.listen({ port, host: '127.0.0.1' });
-    await vi.waitFor(() => expect(second.stats()).toEqual({ connections: CLIENTS, calls: 0, subscriptions: CLIENTS }), { timeout: 30_000 });
+    await vi.waitFor(() => expect(second.stats()).toMatchObject({ connections: CLIENTS, calls: 0, subscriptions: CLIENTS }), { timeout: 30_000 });
     log.append(1);
     await vi.waitFor(() => expect(clients.every(({ received }) => received.length === 11)).toBe(true), { timeout: 20_000 });
 

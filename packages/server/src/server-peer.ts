@@ -8,23 +8,32 @@ import {
   CloseCode,
   type Codec,
   DuplexError,
-  decodeFrame,
   type ErrorShape,
   isTracked,
   PROTOCOL_VERSION,
   type ProcedureKind,
   parseClientMessage,
+  findUnsafeKey,
+  mayContainUnsafeKey,
+  parseBoundedJson,
   type ServerMessage,
   type SubscribeMessage,
   systemClock,
   type TimerHandle,
 } from '@duplex/core';
 import { callProcedure, validate } from './call-procedure.js';
+import { BATCH_FLUSH_CHARS, MAX_TIMER_DELAY_MS, type PeerLimitOptions, type PeerLimits, resolvePeerLimits } from './limits.js';
+import { encodePayload } from './payload-cache.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
 export interface ServerTransport {
   send(frame: string): void;
   close(code: number, reason: string): void;
+  /**
+   * Backpressure: a promise that resolves once the socket can take more, or undefined when it
+   * can now. Subscriptions await it before pulling their next event.
+   */
+  whenWritable?(): Promise<void> | undefined;
 }
 
 /** What `onError` sees: every error a handler, middleware or the protocol produced. */
@@ -38,12 +47,14 @@ export interface ErrorEvent {
 }
 
 /** Options shared by every server adapter. */
-export interface ServerPeerOptions {
+export interface ServerPeerOptions extends PeerLimitOptions {
   router: AnyRouter;
   transport: ServerTransport;
   connectionId: string;
+  /** Limits already resolved (adapters share one object between connections). */
+  limits?: PeerLimits | undefined;
   /** Builds the context once per connection from the `hello` message's params. */
-  createContext: (info: { connectionParams: Record<string, unknown> | undefined }) => unknown;
+  createContext: (info: { connectionParams: Record<string, unknown> | undefined; connectionId: string; transport: ServerTransport }) => unknown;
   /** Send messages and stacks of non-DuplexError throws to clients. @default false */
   exposeErrors?: boolean | undefined;
   onError?: ((event: ErrorEvent) => void) | undefined;
@@ -66,6 +77,9 @@ interface ActiveEntry {
 
 type PeerState = 'awaiting-hello' | 'creating-context' | 'ready' | 'closed';
 
+/** Shared by every peer until its first call: an idle connection allocates no map. Never written. */
+const NO_ENTRIES: Map<number, ActiveEntry> = new Map();
+
 /** Default time a connection may take to send `hello`. */
 export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
 
@@ -78,17 +92,25 @@ export class ServerPeer {
   private state: PeerState = 'awaiting-hello';
   private ctx: unknown;
   private codec: Codec = builtinCodecs.superjson as Codec;
-  private readonly waiting: ClientMessage[] = [];
-  private readonly active = new Map<number, ActiveEntry>();
+  // Allocated on first use: an idle connection should cost as little memory as possible.
+  private waiting: ClientMessage[] | undefined;
+  private active: Map<number, ActiveEntry> = NO_ENTRIES;
   private outbox: string[] = [];
+  private outboxChars = 0;
   private flushScheduled = false;
   private helloTimer: TimerHandle | undefined;
   private readonly clock: Clock;
+  private readonly limits: PeerLimits;
+  private protocolErrors = 0;
+  /** Calls and subscriptions held in `waiting`, each against its own limit. */
+  private heldCalls = 0;
+  private heldSubs = 0;
   private settledWaiters: Array<() => void> = [];
 
   constructor(private readonly options: ServerPeerOptions) {
     this.id = options.connectionId;
     this.clock = options.clock ?? systemClock;
+    this.limits = options.limits ?? resolvePeerLimits(options);
     this.helloTimer = this.clock.setTimeout(
       () => this.fail(CloseCode.HELLO_TIMEOUT, 'no hello received in time'),
       options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
@@ -102,6 +124,11 @@ export class ServerPeer {
     return { calls, subscriptions: this.active.size - calls };
   }
 
+  /** The transport this peer writes to. */
+  get transport(): ServerTransport {
+    return this.options.transport;
+  }
+
   get closed(): boolean {
     return this.state === 'closed';
   }
@@ -109,18 +136,27 @@ export class ServerPeer {
   /** Handles one incoming text frame. Never throws. */
   receive(frame: string): void {
     if (this.state === 'closed') return;
-    let raw: unknown[];
+    let decoded: unknown;
     try {
-      raw = decodeFrame(frame);
-    } catch {
-      this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: 'frame is not valid JSON' }));
+      decoded = parseBoundedJson(frame, this.limits.maxJsonDepth);
+    } catch (error) {
+      this.protocolError(null, error instanceof SyntaxError ? 'frame is not valid JSON' : (error as Error).message);
       return;
     }
+    const raw = Array.isArray(decoded) ? decoded : [decoded];
+    // Keys like __proto__ are refused per message, so the answer can name the call's id.
+    const suspicious = mayContainUnsafeKey(frame);
     for (const item of raw) {
       if ((this.state as PeerState) === 'closed') return;
       const parsed = parseClientMessage(item);
-      if (!parsed.ok) {
-        this.sendError(parsed.id, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${parsed.reason}` }));
+      const unsafeKey = suspicious ? findUnsafeKey(item) : undefined;
+      if (!parsed.ok || unsafeKey !== undefined) {
+        const reason = parsed.ok ? `forbidden key "${unsafeKey}"` : parsed.reason;
+        // Without a valid hello the connection can never become useful: refuse it clearly.
+        if (this.state === 'awaiting-hello' && (item as { t?: unknown } | null)?.t === 'hello') {
+          return this.fail(CloseCode.BAD_HELLO, `bad hello: ${reason}`);
+        }
+        this.protocolError(parsed.ok ? messageId(parsed.message) : parsed.id, reason);
         continue;
       }
       this.handle(parsed.message);
@@ -130,7 +166,7 @@ export class ServerPeer {
   /** Handles a binary frame: not part of duplex.v1. */
   receiveBinary(): void {
     if (this.state === 'closed') return;
-    this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: 'binary frames are not supported by duplex.v1' }));
+    this.protocolError(null, 'binary frames are not supported by duplex.v1');
   }
 
   /** Tells the client to reconnect elsewhere (server draining). */
@@ -163,8 +199,9 @@ export class ServerPeer {
     this.state = 'closed';
     if (this.helloTimer !== undefined) this.clock.clearTimeout(this.helloTimer);
     this.helloTimer = undefined;
-    this.waiting.length = 0;
-    this.outbox = [];
+    this.waiting = undefined;
+    this.outbox.length = 0;
+    this.outboxChars = 0;
     const entries = [...this.active.values()];
     this.active.clear();
     for (const entry of entries) this.release(entry, reason);
@@ -193,13 +230,20 @@ export class ServerPeer {
         break;
     }
     if (this.state === 'awaiting-hello') {
-      const id = message.t === 'cancel' ? null : message.id;
-      this.sendError(id, new DuplexError({ code: 'BAD_REQUEST', message: 'protocol error: send hello first' }));
+      this.protocolError(message.t === 'cancel' ? null : message.id, 'send hello first');
       return;
     }
-    // Calls that arrive while createContext is resolving are held in order, never dropped.
+    // Calls that arrive while createContext is resolving are held in order, never dropped
+    // (up to the in-flight limits: the queue must not grow without bound either).
     if (this.state === 'creating-context') {
-      this.waiting.push(message);
+      if (message.t === 'call' || message.t === 'sub') {
+        const held = message.t === 'call' ? ++this.heldCalls : ++this.heldSubs;
+        if (held > (message.t === 'call' ? this.limits.maxCallsInFlight : this.limits.maxSubscriptions)) {
+          this.limitError(message.id, 'too many calls held while the connection is being set up');
+          return;
+        }
+      }
+      (this.waiting ??= []).push(message);
       return;
     }
     this.dispatch(message);
@@ -226,7 +270,7 @@ export class ServerPeer {
 
   private onHello(version: number, codecName: string, params: Record<string, unknown> | undefined): void {
     if (this.state !== 'awaiting-hello') {
-      this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: 'protocol error: hello was already received' }));
+      this.protocolError(null, 'hello was already received');
       return;
     }
     if (this.helloTimer !== undefined) this.clock.clearTimeout(this.helloTimer);
@@ -239,7 +283,7 @@ export class ServerPeer {
     this.state = 'creating-context';
     let pending: unknown;
     try {
-      pending = this.options.createContext({ connectionParams: params });
+      pending = this.options.createContext({ connectionParams: params, connectionId: this.id, transport: this.options.transport });
     } catch (error) {
       this.onContextError(error);
       return;
@@ -255,7 +299,8 @@ export class ServerPeer {
     this.ctx = ctx;
     this.state = 'ready';
     this.enqueue({ t: 'ready', cid: this.id });
-    const held = this.waiting.splice(0);
+    const held = this.waiting ?? [];
+    this.waiting = undefined;
     for (const message of held) {
       if (this.state !== 'ready') return;
       this.dispatch(message);
@@ -277,7 +322,12 @@ export class ServerPeer {
 
   private start(message: CallMessage | SubscribeMessage): void {
     if (this.active.has(message.id)) {
-      this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: id ${message.id} is already in use` }));
+      this.protocolError(null, `id ${message.id} is already in use`);
+      return;
+    }
+    if (this.overLimit(message.t)) {
+      const what = message.t === 'call' ? `${this.limits.maxCallsInFlight} calls in flight` : `${this.limits.maxSubscriptions} subscriptions`;
+      this.limitError(message.id, `this connection already has ${what}`);
       return;
     }
     const procedure = this.options.router['~def'].procedures.get(message.path);
@@ -296,9 +346,10 @@ export class ServerPeer {
       return;
     }
     const entry: ActiveEntry = { kind: message.t, controller: new AbortController(), timer: undefined, wake: undefined };
+    if (this.active === NO_ENTRIES) this.active = new Map();
     this.active.set(message.id, entry);
     if (message.t === 'call') {
-      if (message.timeoutMs !== undefined) {
+      if (message.timeoutMs !== undefined && message.timeoutMs <= MAX_TIMER_DELAY_MS) {
         entry.timer = this.clock.setTimeout(() => this.onDeadline(message.id, entry, message.path), message.timeoutMs);
       }
       void this.runCall(message, procedure, input, entry);
@@ -322,7 +373,7 @@ export class ServerPeer {
     try {
       const data = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry.controller.signal });
       if (!this.finish(id, entry)) return; // cancelled or timed out: the late result is dropped
-      this.enqueueWithPayload({ t: 'result', id }, data);
+      this.enqueueWithPayload({ t: 'result', id }, data, entry);
     } catch (cause) {
       if (!this.finish(id, entry)) return;
       const error = DuplexError.from(cause);
@@ -341,6 +392,11 @@ export class ServerPeer {
       iterator = iterable[Symbol.asyncIterator]();
       const outputSchema = procedure['~def'].outputSchema;
       while (this.active.get(id) === entry) {
+        const blocked = this.options.transport.whenWritable?.();
+        if (blocked) {
+          await this.parkUntil(blocked, entry);
+          if (this.active.get(id) !== entry) break;
+        }
         const step = await this.nextOrWake(iterator, entry);
         if (step === undefined || this.active.get(id) !== entry) break;
         if (step.done) {
@@ -352,7 +408,7 @@ export class ServerPeer {
         const eid = isTracked(value) ? value.id : undefined;
         const data = await validate(outputSchema, isTracked(value) ? value.data : value, 'INTERNAL_SERVER_ERROR');
         if (this.active.get(id) !== entry) break;
-        this.enqueueWithPayload(eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data);
+        this.enqueueWithPayload(eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data, entry);
       }
     } catch (cause) {
       if (this.finish(id, entry)) {
@@ -375,6 +431,42 @@ export class ServerPeer {
     }).finally(() => {
       entry.wake = undefined;
     }) as Promise<IteratorResult<unknown> | undefined>;
+  }
+
+  /** Waits for the socket to drain, or for the entry to be released, whichever comes first. */
+  private parkUntil(writable: Promise<void>, entry: ActiveEntry): Promise<void> {
+    if (entry.controller.signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      entry.wake = resolve;
+      writable.then(resolve, resolve);
+    }).finally(() => {
+      entry.wake = undefined;
+    });
+  }
+
+  /** True when starting one more `kind` would pass its limit. Counts only near the limit. */
+  private overLimit(kind: 'call' | 'sub'): boolean {
+    const { maxCallsInFlight, maxSubscriptions } = this.limits;
+    if (this.active.size < Math.min(maxCallsInFlight, maxSubscriptions)) return false;
+    const { calls, subscriptions } = this.stats;
+    return kind === 'call' ? calls >= maxCallsInFlight : subscriptions >= maxSubscriptions;
+  }
+
+  /** Answers a malformed or out-of-order message; too many of them close the connection. */
+  private protocolError(id: number | null, reason: string): void {
+    this.sendError(id, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${reason}` }));
+    this.countProtocolError();
+  }
+
+  private limitError(id: number, message: string): void {
+    this.sendError(id, new DuplexError({ code: 'TOO_MANY_REQUESTS', message }));
+    this.countProtocolError();
+  }
+
+  private countProtocolError(): void {
+    if (++this.protocolErrors > this.limits.maxProtocolErrors) {
+      this.fail(CloseCode.POLICY_VIOLATION, 'too many protocol errors');
+    }
   }
 
   /** Removes the entry if it is still the live one for `id`; false when it was already released. */
@@ -422,12 +514,16 @@ export class ServerPeer {
     this.enqueue({ t: 'error', id, error: this.shape(error, cause) });
   }
 
-  private enqueueWithPayload(message: { t: 'result' | 'data'; id: number; eid?: string }, data: unknown): void {
-    let payload: unknown;
+  /**
+   * Queues a `result` or `data` message. The payload is encoded on its own (and shared between
+   * subscriptions that send the same object in this turn) and spliced into the envelope text.
+   */
+  private enqueueWithPayload(message: { t: 'result' | 'data'; id: number; eid?: string }, data: unknown, owner: object): void {
     let text: string;
     try {
-      payload = this.codec.encode(data);
-      text = JSON.stringify(payload === undefined ? message : { ...message, data: payload });
+      const payload = encodePayload(this.codec, data, owner);
+      const eid = message.eid === undefined ? '' : `,"eid":${JSON.stringify(message.eid)}`;
+      text = `{"t":"${message.t}","id":${message.id}${eid}${payload === undefined ? '' : `,"data":${payload}`}}`;
     } catch (cause) {
       const error = new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'value could not be serialized', cause });
       this.report(error, undefined, undefined);
@@ -451,7 +547,10 @@ export class ServerPeer {
   /** Messages produced in the same tick leave together in one frame (a microtask, never a timer). */
   private push(text: string): void {
     if (this.state === 'closed') return;
+    // A batch stays a modest frame: backpressure and the client's size limit see each one.
+    if (this.outboxChars + text.length > BATCH_FLUSH_CHARS && this.outbox.length > 0) this.flush();
     this.outbox.push(text);
+    this.outboxChars += text.length;
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     queueMicrotask(() => this.flush());
@@ -461,14 +560,19 @@ export class ServerPeer {
     this.flushScheduled = false;
     const out = this.outbox;
     if (out.length === 0) return;
-    this.outbox = [];
+    this.outboxChars = 0;
     const frame = out.length === 1 ? (out[0] as string) : `[${out.join(',')}]`;
+    out.length = 0;
     try {
       this.options.transport.send(frame);
     } catch {
       // The socket is closing; its close event disposes this peer.
     }
   }
+}
+
+function messageId(message: ClientMessage): number | null {
+  return 'id' in message ? message.id : null;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

@@ -2,11 +2,20 @@ import { createServer, type IncomingMessage, type Server as HttpServer } from 'n
 import type { Duplex as NodeDuplex } from 'node:stream';
 import { type AnyRouter, type Clock, CloseCode, type Codec, DuplexError, type InferRouterContext, SUBPROTOCOL, systemClock } from '@duplex/core';
 import { nanoid } from 'nanoid';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type RawData, WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULT_DRAIN_MS, drainCalls, whenClosed } from './drain.js';
 import { DEFAULT_SERVER_KEEP_ALIVE, HeartbeatSweeper, type KeepAliveOptions } from './heartbeat.js';
+import { ConnectionLimiter } from './connection-limiter.js';
+import {
+  DEFAULT_HIGH_WATER_MARK_BYTES,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  type PeerLimitOptions,
+  resolvePeerLimits,
+  type SocketLimitOptions,
+} from './limits.js';
 import { type AllowedOrigins, isOriginAllowed } from './origin.js';
-import { type ErrorEvent, ServerPeer } from './server-peer.js';
+import { type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport } from './server-peer.js';
+import { createSocketTransport, type SocketTransport } from './socket-transport.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
 
@@ -18,7 +27,7 @@ export interface CreateContextOptions {
 }
 
 /** Options of {@link createWsServer}. */
-export interface WsServerOptions<TRouter extends AnyRouter> {
+export interface WsServerOptions<TRouter extends AnyRouter> extends PeerLimitOptions, SocketLimitOptions {
   router: TRouter;
   /** Builds the context once per connection. Throw `UNAUTHORIZED`/`FORBIDDEN` to refuse it. */
   createContext?: (opts: CreateContextOptions) => MaybePromise<InferRouterContext<TRouter>>;
@@ -49,6 +58,8 @@ export interface WsServerStats {
   connections: number;
   calls: number;
   subscriptions: number;
+  /** Outgoing bytes queued in sockets, summed over connections. */
+  bufferedBytes: number;
 }
 
 /** A duplex server on Node's `ws`. */
@@ -69,6 +80,8 @@ export interface WsServer {
 
 /** Default largest frame: 1 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+function ignore(): void {}
 
 function refuse(socket: NodeDuplex, status: number, message: string): void {
   const body = `${message}\n`;
@@ -94,7 +107,7 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-    perMessageDeflate: false,
+    perMessageDeflate: options.perMessageDeflate ?? false,
     handleProtocols: () => SUBPROTOCOL,
   });
   const peers = new Map<WebSocket, ServerPeer>();
@@ -107,43 +120,79 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     options.keepAlive === false
       ? undefined
       : new HeartbeatSweeper<WebSocket>({ clock, ...DEFAULT_SERVER_KEEP_ALIVE, ...options.keepAlive });
+  const limiter = new ConnectionLimiter(options.maxConnections, options.maxConnectionsPerIp);
+
+  // Per-connection state is kept small (memory per idle connection is a benchmark target): the
+  // peer options are shared, listeners are shared functions, and the upgrade request is released
+  // once createContext has seen it.
+  const peerDefaults: Omit<ServerPeerOptions, 'connectionId' | 'transport'> = {
+    router: options.router,
+    createContext: ({ connectionParams, connectionId, transport }) => {
+      const request = requests.get(transport) as IncomingMessage;
+      requests.delete(transport);
+      return options.createContext ? options.createContext({ request, connectionParams, connectionId }) : {};
+    },
+    exposeErrors: options.exposeErrors,
+    onError: options.onError,
+    codecs: options.codecs,
+    helloTimeoutMs: options.helloTimeoutMs,
+    clock: options.clock,
+    maxJsonDepth: options.maxJsonDepth,
+    maxCallsInFlight: options.maxCallsInFlight,
+    maxSubscriptions: options.maxSubscriptions,
+    maxProtocolErrors: options.maxProtocolErrors,
+  };
+  const transports = new WeakMap<SocketTransport, ServerPeer>();
+  const transportOptions = {
+    highWaterMarkBytes: options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES,
+    maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    onSlowConsumer: (transport: SocketTransport) => transports.get(transport)?.dispose(),
+  };
+  /** The upgrade request of each connection, until createContext has seen it. */
+  const requests = new WeakMap<ServerTransport, IncomingMessage>();
+  /** Connection-cap slots, tracked only when a cap is configured. */
+  const slots = new WeakMap<WebSocket, () => void>();
+
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const peer = peers.get(this);
+    if (!peer) return;
+    heartbeat?.seen(this);
+    if (isBinary) peer.receiveBinary();
+    else peer.receive(data.toString());
+  }
+
+  function onClose(this: WebSocket): void {
+    slots.get(this)?.();
+    const peer = peers.get(this);
+    peers.delete(this);
+    heartbeat?.delete(this);
+    peer?.dispose();
+    (peer?.transport as SocketTransport | undefined)?.release();
+  }
+
+  function onPong(this: WebSocket): void {
+    heartbeat?.seen(this);
+  }
 
   function onConnection(socket: WebSocket, request: IncomingMessage): void {
     // An error listener first: without one, a single malformed frame would crash the process.
-    socket.on('error', () => {});
-    const connectionId = nanoid();
-    const peer = new ServerPeer({
-      router: options.router,
-      connectionId,
-      transport: {
-        send: (frame) => socket.send(frame),
-        close: (code, reason) => socket.close(code, reason),
-      },
-      createContext: ({ connectionParams }) =>
-        options.createContext ? options.createContext({ request, connectionParams, connectionId }) : {},
-      exposeErrors: options.exposeErrors,
-      onError: options.onError,
-      codecs: options.codecs,
-      helloTimeoutMs: options.helloTimeoutMs,
-      clock: options.clock,
-    });
+    socket.on('error', ignore);
+    if (limiter.active) slots.set(socket, limiter.acquire(request));
+    const transport = createSocketTransport(socket, transportOptions);
+    requests.set(transport, request);
+    const peer = new ServerPeer({ ...peerDefaults, connectionId: nanoid(), transport });
+    transports.set(transport, peer);
     peers.set(socket, peer);
-    heartbeat?.add(socket);
-    socket.on('pong', () => heartbeat?.seen(socket));
-    socket.on('message', (data, isBinary) => {
-      heartbeat?.seen(socket);
-      if (isBinary) peer.receiveBinary();
-      else peer.receive(data.toString());
-    });
-    socket.on('close', () => {
-      peers.delete(socket);
-      heartbeat?.delete(socket);
-      peer.dispose();
-    });
+    socket.on('message', onMessage);
+    socket.on('close', onClose);
+    if (heartbeat) {
+      heartbeat.add(socket);
+      socket.on('pong', onPong);
+    }
   }
 
   async function onUpgrade(request: IncomingMessage, socket: NodeDuplex, head: Buffer): Promise<void> {
-    socket.on('error', () => {});
+    socket.on('error', ignore);
     if (closing) return refuse(socket, 503, 'server is shutting down');
     if (!isOriginAllowed(request, options.allowedOrigins)) return refuse(socket, 403, 'origin not allowed');
     if (!offersSubprotocol(request)) return refuse(socket, 400, `unsupported subprotocol: this server speaks ${SUBPROTOCOL}`);
@@ -160,6 +209,8 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
         return;
       }
     }
+    const overCap = limiter.check(request);
+    if (overCap) return refuse(socket, 503, overCap);
     wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, request));
   }
 
@@ -212,8 +263,9 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
       return closing;
     },
     stats() {
-      const stats: WsServerStats = { connections: peers.size, calls: 0, subscriptions: 0 };
-      for (const peer of peers.values()) {
+      const stats: WsServerStats = { connections: peers.size, calls: 0, subscriptions: 0, bufferedBytes: 0 };
+      for (const [socket, peer] of peers) {
+        stats.bufferedBytes += socket.bufferedAmount;
         const s = peer.stats;
         stats.calls += s.calls;
         stats.subscriptions += s.subscriptions;
