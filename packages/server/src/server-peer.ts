@@ -419,12 +419,16 @@ export class ServerPeer {
 
   /** Answers a malformed or out-of-order message; too many of them close the connection. */
   private protocolError(id: number | null, reason: string): void {
-    this.sendError(id, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${reason}` }));
+    const error = new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${reason}` });
+    this.report(error, undefined, undefined);
+    this.sendError(id, error);
     this.countProtocolError();
   }
 
   private limitError(id: number, message: string): void {
-    this.sendError(id, new DuplexError({ code: 'TOO_MANY_REQUESTS', message }));
+    const error = new DuplexError({ code: 'TOO_MANY_REQUESTS', message });
+    this.report(error, undefined, undefined);
+    this.sendError(id, error);
     this.countProtocolError();
   }
 
