@@ -31,6 +31,7 @@ export default defineConfig({
       pkg('server', 'packages/server', { typecheck: true }),
       pkg('client', 'packages/client', { typecheck: true }),
       pkg('test-utils', 'packages/test-utils'),
+      pkg('example-todo', 'examples/todo'),
     ],
   },
 });

@@ -116,9 +116,11 @@ export class ClientPeer {
   /** Ends everything for good: calls reject with `CANCELLED`, subscriptions complete. */
   close(): void {
     this.closed = true;
-    this.detach();
-    for (const call of [...this.calls.values()]) this.settleCall(call, new DuplexError({ code: 'CANCELLED', message: 'client closed' }));
+    this.send = undefined;
+    this.outbox = [];
+    const calls = [...this.calls.values()];
     this.calls.clear();
+    for (const call of calls) this.settleCall(call, new DuplexError({ code: 'CANCELLED', message: 'client closed' }));
     const subs = [...this.subs.values()];
     this.subs.clear();
     for (const sub of subs) {
@@ -197,6 +199,7 @@ export class ClientPeer {
 
   /** Handles one incoming text frame. Never throws. */
   receive(frame: string): void {
+    if (this.closed) return;
     let items: unknown[];
     try {
       items = decodeFrame(frame);

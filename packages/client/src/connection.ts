@@ -64,6 +64,7 @@ export class Connection {
 
   /** The server accepted the hello. */
   onReady(): void {
+    if (this.closing) return;
     this.attempt = 0;
     this.setState('open');
   }

@@ -10,6 +10,11 @@ export class ConnectionLimiter {
     private readonly maxPerIp: number | undefined,
   ) {}
 
+  /** True when a cap is configured (otherwise connections need not be counted). */
+  get active(): boolean {
+    return this.maxTotal !== undefined || this.maxPerIp !== undefined;
+  }
+
   /** The refusal reason when one more connection from `request` would pass a cap, else undefined. */
   check(request: IncomingMessage): string | undefined {
     if (this.maxTotal !== undefined && this.total >= this.maxTotal) return 'too many connections';

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer } from 'n
 import type { Duplex as NodeDuplex } from 'node:stream';
 import { type AnyRouter, type Clock, type Codec, DuplexError, type InferRouterContext, SUBPROTOCOL } from '@duplex/core';
 import { nanoid } from 'nanoid';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type RawData, WebSocketServer, type WebSocket } from 'ws';
 import { ConnectionLimiter } from './connection-limiter.js';
 import {
   DEFAULT_HIGH_WATER_MARK_BYTES,
@@ -11,7 +11,7 @@ import {
   type SocketLimitOptions,
 } from './limits.js';
 import { type AllowedOrigins, isOriginAllowed } from './origin.js';
-import { type ErrorEvent, ServerPeer } from './server-peer.js';
+import { type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport } from './server-peer.js';
 import { createSocketTransport } from './socket-transport.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
@@ -69,6 +69,8 @@ export interface WsServer {
 /** Default largest frame: 1 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
+function ignore(): void {}
+
 function refuse(socket: NodeDuplex, status: number, message: string): void {
   const body = `${message}\n`;
   socket.end(
@@ -103,45 +105,64 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
   let closing: Promise<void> | undefined;
   const limiter = new ConnectionLimiter(options.maxConnections, options.maxConnectionsPerIp);
 
+  // Per-connection state is kept small (memory per idle connection is a benchmark target): the
+  // peer options are shared, listeners are shared functions, and the upgrade request is released
+  // once createContext has seen it.
+  const peerDefaults: Omit<ServerPeerOptions, 'connectionId' | 'transport'> = {
+    router: options.router,
+    createContext: ({ connectionParams, connectionId, transport }) => {
+      const request = requests.get(transport) as IncomingMessage;
+      requests.delete(transport);
+      return options.createContext ? options.createContext({ request, connectionParams, connectionId }) : {};
+    },
+    exposeErrors: options.exposeErrors,
+    onError: options.onError,
+    codecs: options.codecs,
+    helloTimeoutMs: options.helloTimeoutMs,
+    clock: options.clock,
+    maxJsonDepth: options.maxJsonDepth,
+    maxCallsInFlight: options.maxCallsInFlight,
+    maxSubscriptions: options.maxSubscriptions,
+    maxProtocolErrors: options.maxProtocolErrors,
+  };
+  /** The upgrade request of each connection, until createContext has seen it. */
+  const requests = new WeakMap<ServerTransport, IncomingMessage>();
+  /** Connection-cap slots, tracked only when a cap is configured. */
+  const slots = new WeakMap<WebSocket, () => void>();
+
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const peer = peers.get(this);
+    if (!peer) return;
+    if (isBinary) peer.receiveBinary();
+    else peer.receive(data.toString());
+  }
+
+  function onClose(this: WebSocket): void {
+    slots.get(this)?.();
+    const peer = peers.get(this);
+    peers.delete(this);
+    peer?.dispose();
+  }
+
   function onConnection(socket: WebSocket, request: IncomingMessage): void {
     // An error listener first: without one, a single malformed frame would crash the process.
-    socket.on('error', () => {});
-    const connectionId = nanoid();
-    const releaseSlot = limiter.acquire(request);
-    const peer: ServerPeer = new ServerPeer({
-      router: options.router,
-      connectionId,
-      transport: createSocketTransport(socket, {
-        highWaterMarkBytes: options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES,
-        maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
-        onSlowConsumer: () => peer.dispose(),
-      }),
-      createContext: ({ connectionParams }) =>
-        options.createContext ? options.createContext({ request, connectionParams, connectionId }) : {},
-      exposeErrors: options.exposeErrors,
-      onError: options.onError,
-      codecs: options.codecs,
-      helloTimeoutMs: options.helloTimeoutMs,
-      clock: options.clock,
-      maxJsonDepth: options.maxJsonDepth,
-      maxCallsInFlight: options.maxCallsInFlight,
-      maxSubscriptions: options.maxSubscriptions,
-      maxProtocolErrors: options.maxProtocolErrors,
+    socket.on('error', ignore);
+    if (limiter.active) slots.set(socket, limiter.acquire(request));
+    let peer: ServerPeer | undefined;
+    const transport = createSocketTransport(socket, {
+      highWaterMarkBytes: options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES,
+      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+      onSlowConsumer: () => peer?.dispose(),
     });
+    requests.set(transport, request);
+    peer = new ServerPeer({ ...peerDefaults, connectionId: nanoid(), transport });
     peers.set(socket, peer);
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) peer.receiveBinary();
-      else peer.receive(data.toString());
-    });
-    socket.on('close', () => {
-      releaseSlot();
-      peers.delete(socket);
-      peer.dispose();
-    });
+    socket.on('message', onMessage);
+    socket.on('close', onClose);
   }
 
   async function onUpgrade(request: IncomingMessage, socket: NodeDuplex, head: Buffer): Promise<void> {
-    socket.on('error', () => {});
+    socket.on('error', ignore);
     if (closing) return refuse(socket, 503, 'server is shutting down');
     if (!isOriginAllowed(request, options.allowedOrigins)) return refuse(socket, 403, 'origin not allowed');
     if (!offersSubprotocol(request)) return refuse(socket, 400, `unsupported subprotocol: this server speaks ${SUBPROTOCOL}`);

@@ -1,7 +1,15 @@
 import type { AnyRouter } from '@duplex/core';
-import { type ClientOptions, createClient, type DuplexClient } from '@duplex/client';
+import { type ClientControls, type ClientOptions, type ClientState, createClient, type DuplexClient, type WebSocketConstructor } from '@duplex/client';
 import { createWsServer, type WsServer, type WsServerOptions } from '@duplex/server';
 import { WebSocket } from 'ws';
+
+/**
+ * The WebSocket class tests use: the runtime's global one where it exists (Node 22+, so CI on
+ * Node 24 exercises it), else the `ws` package's.
+ */
+export function nodeWebSocket(): WebSocketConstructor {
+  return ((globalThis as { WebSocket?: unknown }).WebSocket ?? WebSocket) as WebSocketConstructor;
+}
 
 /** A server on 127.0.0.1 port 0 that closes itself with `await using`. */
 export interface TestServer extends AsyncDisposable {
@@ -26,7 +34,7 @@ export async function startServer<TRouter extends AnyRouter>(
     port,
     url,
     client<TClientRouter extends AnyRouter>(clientOptions: Partial<ClientOptions> = {}) {
-      const client = createClient<TClientRouter>({ url, WebSocket: WebSocket as never, ...clientOptions });
+      const client = createClient<TClientRouter>({ url, WebSocket: nodeWebSocket(), ...clientOptions });
       clients.push(client);
       return client;
     },
@@ -56,14 +64,17 @@ export function deferred<TValue = void>(): Deferred<TValue> {
 }
 
 /** Resolves when `client.state` becomes `state`. */
-export function waitForState(client: { state: string; on(event: 'state', fn: (s: never) => void): () => void }, state: string): Promise<void> {
+export function waitForState(client: Pick<ClientControls, 'state' | 'on'>, state: ClientState): Promise<void> {
   if (client.state === state) return Promise.resolve();
   return new Promise((resolve) => {
-    const off = client.on('state', ((s: string) => {
+    const off = client.on('state', (s) => {
       if (s === state) {
         off();
         resolve();
       }
-    }) as never);
+    });
   });
 }
+
+export { createMemoryPair, type MemoryPair } from './memory-pair.js';
+export { type CountingClock, createCountingClock } from './counting-clock.js';
