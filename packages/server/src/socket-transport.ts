@@ -22,44 +22,56 @@ export const SLOW_CONSUMER_GRACE_MS = 1_000;
  * closed, so the memory one client can pin is bounded.
  */
 export function createSocketTransport(socket: WebSocket, options: SocketTransportOptions): ServerTransport {
-  const { highWaterMarkBytes, maxBufferedBytes } = options;
-  const lowWaterMarkBytes = Math.floor(highWaterMarkBytes / 2);
-  let drained: Promise<void> | undefined;
-  let resolveDrained: (() => void) | undefined;
-  let cut = false;
+  return new SocketTransport(socket, options);
+}
 
-  const release = () => {
-    const resolve = resolveDrained;
-    drained = resolveDrained = undefined;
+// A class, not closures: it is created per connection and idle connections should stay small.
+class SocketTransport implements ServerTransport {
+  private drained: Promise<void> | undefined;
+  private resolveDrained: (() => void) | undefined;
+  /** Passed to every send (one function per connection, made on first send). */
+  private onWritten: (() => void) | undefined;
+  private cut = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly options: SocketTransportOptions,
+  ) {}
+
+  send(frame: string): void {
+    const socket = this.socket;
+    socket.send(frame, (this.onWritten ??= () => this.written()));
+    if (!this.cut && socket.bufferedAmount > this.options.maxBufferedBytes) {
+      this.cut = true;
+      this.options.onSlowConsumer?.();
+      socket.close(CloseCode.POLICY_VIOLATION, 'slow consumer: too many bytes pending');
+      // A client that does not read cannot read the close frame either: free the buffer soon.
+      setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
+      this.release();
+    }
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  whenWritable(): Promise<void> | undefined {
+    if (this.cut || this.socket.bufferedAmount <= this.options.highWaterMarkBytes) return undefined;
+    this.drained ??= new Promise<void>((resolve) => {
+      this.resolveDrained = resolve;
+    });
+    return this.drained;
+  }
+
+  /** A completed write may be the one that drained the buffer below the low-water mark. */
+  private written(): void {
+    if (this.resolveDrained && this.socket.bufferedAmount <= this.options.highWaterMarkBytes / 2) this.release();
+  }
+
+  // When the socket closes instead of draining, the peer's dispose wakes parked subscriptions.
+  private release(): void {
+    const resolve = this.resolveDrained;
+    this.drained = this.resolveDrained = undefined;
     resolve?.();
-  };
-  // One callback for every send (no closure per frame): a completed write may be the drain.
-  const onWritten = () => {
-    if (resolveDrained && socket.bufferedAmount <= lowWaterMarkBytes) release();
-  };
-  socket.once('close', release);
-
-  return {
-    send(frame) {
-      socket.send(frame, onWritten);
-      if (!cut && socket.bufferedAmount > maxBufferedBytes) {
-        cut = true;
-        options.onSlowConsumer?.();
-        socket.close(CloseCode.POLICY_VIOLATION, 'slow consumer: too many bytes pending');
-        // A client that does not read cannot read the close frame either: free the buffer soon.
-        setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
-        release();
-      }
-    },
-    close(code, reason) {
-      socket.close(code, reason);
-    },
-    whenWritable() {
-      if (cut || socket.bufferedAmount <= highWaterMarkBytes) return undefined;
-      drained ??= new Promise<void>((resolve) => {
-        resolveDrained = resolve;
-      });
-      return drained;
-    },
-  };
+  }
 }
