@@ -141,6 +141,15 @@ describe('message size', () => {
     expect(await client.add.query({ a: 2, b: 2 })).toBe(4);
   });
 
+  it('counts fragments together: a message split into small frames cannot pass the limit', async () => {
+    await using srv = await startServer(router, { ...anon, maxMessageBytes: 64 * 1024 });
+    const raw = await openRaw(srv.url);
+    await raw.hello();
+    const fragment = Buffer.alloc(8 * 1024, 0x20);
+    for (let i = 0; i < 9; i++) raw.ws.send(fragment, { binary: false, fin: false });
+    expect((await raw.closed).code).toBe(CloseCode.MESSAGE_TOO_BIG);
+  });
+
   it('bounds inflated size when permessage-deflate is enabled', async () => {
     await using srv = await startServer(router, { ...anon, maxMessageBytes: 64 * 1024, perMessageDeflate: true });
     const raw = await openRaw(srv.url, { perMessageDeflate: true });
