@@ -9,17 +9,18 @@ import {
   type Codec,
   DuplexError,
   type ErrorShape,
+  findUnsafeKey,
   isTracked,
+  mayContainUnsafeKey,
   PROTOCOL_VERSION,
   type ProcedureKind,
-  parseClientMessage,
-  findUnsafeKey,
-  mayContainUnsafeKey,
   parseBoundedJson,
+  parseClientMessage,
   type ServerMessage,
   type SubscribeMessage,
   systemClock,
   type TimerHandle,
+  toCloseReason,
 } from '@duplex/core';
 import { callProcedure, validate } from './call-procedure.js';
 import { BATCH_FLUSH_CHARS, MAX_TIMER_DELAY_MS, type PeerLimitOptions, type PeerLimits, resolvePeerLimits } from './limits.js';
@@ -183,7 +184,7 @@ export class ServerPeer {
   private fail(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.flush();
-    this.options.transport.close(code, reason.slice(0, 120));
+    this.options.transport.close(code, toCloseReason(reason));
     this.dispose();
   }
 
