@@ -27,6 +27,15 @@ describe('cross-site WebSocket hijacking (Origin)', () => {
     expect((await upgradeOutcome(srv.url, { origin: `http://127.0.0.1:${srv.port}` })).status).toBe(403);
   });
 
+  it('refuses (403) when the allowedOrigins predicate throws on a garbage Origin, and keeps serving', async () => {
+    await using srv = await startServer(router, {
+      ...anon,
+      allowedOrigins: (origin) => new URL(origin).hostname.endsWith('.trusted.example'),
+    });
+    expect(await upgradeOutcome(srv.url, { origin: 'not a url' })).toEqual({ status: 403, body: 'origin not allowed\n' });
+    expect((await upgradeOutcome(srv.url, { origin: 'https://a.trusted.example' })).status).toBe(101);
+  });
+
   it('honours an allowedOrigins predicate and passes it the request', async () => {
     const seen: string[] = [];
     await using srv = await startServer(router, {
