@@ -1,10 +1,9 @@
 import { backendUnavailable, resumeConflict } from '../conflict.js';
 import type { PubSubDriver, RawEvent } from '../driver.js';
 import { EventQueue } from '../event-queue.js';
+import type { ResumePolicy } from '../resume-policy.js';
 import type { RedisConnection } from './redis-connection.js';
 
-/** What to do with `lastEventId` on a backend that cannot replay. */
-export type ResumePolicy = 'conflict' | 'live';
 
 /** Options of {@link channelsDriver}. */
 export interface ChannelsDriverOptions {

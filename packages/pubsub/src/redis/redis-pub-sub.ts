@@ -1,7 +1,8 @@
 import { backendUnavailable } from '../conflict.js';
 import { createPubSub, type PubSubOptions } from '../create-pub-sub.js';
 import type { AnyEvents, PubSub } from '../types.js';
-import { channelsDriver, type ResumePolicy } from './channels-driver.js';
+import type { ResumePolicy } from '../resume-policy.js';
+import { channelsDriver } from './channels-driver.js';
 import { openRedisConnection, type RedisConnection, type RedisConnectionOptions } from './redis-connection.js';
 import { StreamReader } from './stream-reader.js';
 import { streamsDriver } from './streams-driver.js';
