@@ -1,4 +1,5 @@
 import { DuplexError, superjsonCodec, tracked } from '@duplex/core';
+import { backendUnavailable } from './conflict.js';
 import type { PubSubDriver, RawEvent } from './driver.js';
 import type { Tracked } from '@duplex/core';
 import type { AnyEvents, PayloadCodec, PubSub, PubSubEvent, PubSubSubscription, SubscribeOptions, TopicOf } from './types.js';
@@ -49,7 +50,12 @@ export function createPubSub<TEvents extends AnyEvents>(driver: PubSubDriver, op
     async publish(topic, payload) {
       if (closed) throw new DuplexError({ code: 'SERVICE_UNAVAILABLE', message: 'pubsub is closed' });
       // JSON.stringify(undefined) is undefined, not a string: plain-JSON `undefined` travels as null.
-      return driver.publish(topic, JSON.stringify(codec.encode(payload)) ?? 'null');
+      const message = JSON.stringify(codec.encode(payload)) ?? 'null';
+      try {
+        return await driver.publish(topic, message);
+      } catch (error) {
+        throw error instanceof DuplexError ? error : backendUnavailable('pubsub backend', error);
+      }
     },
     subscribe,
     subscribeTracked: (topic, opts) => trackedEvents(subscribe(topic, opts)),

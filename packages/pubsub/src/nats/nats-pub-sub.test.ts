@@ -103,9 +103,9 @@ describe.skipIf(!servers)('nats adapter', () => {
     const pubsub = createNatsPubSub<ContractEvents>({ connection: own, prefix: `${prefix}core`, mode: 'core' });
     const sub = pubsub.subscribe('t', { signal: new AbortController().signal });
     await sub.ready;
-    const pending = take(sub, 1);
+    const failed = expect(take(sub, 1)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     await own.close();
-    await expect(pending).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await failed;
     await pubsub.close();
   });
 
@@ -116,6 +116,19 @@ describe.skipIf(!servers)('nats adapter', () => {
     const got = take(sub, 1);
     await pubsub.publish('t', event(4));
     expect((await got).map((e) => e.data.n)).toEqual([4]);
+    await pubsub.close();
+  });
+});
+
+describe('nats adapter without a reachable server', () => {
+  it.each(['jetstream', 'core'] as const)('%s: publish and subscribe fail with SERVICE_UNAVAILABLE, no crash', async (mode) => {
+    const errors: Error[] = [];
+    const pubsub = createNatsPubSub<ContractEvents>({ servers: 'nats://127.0.0.1:1', mode, onError: (error) => errors.push(error) });
+    await expect(pubsub.publish('t', event(1))).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+    const sub = pubsub.subscribe('t', { signal: new AbortController().signal });
+    await expect(take(sub, 1)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(errors.length).toBeGreaterThan(0);
+    expect(pubsub.subscriberCount()).toBe(0);
     await pubsub.close();
   });
 });

@@ -2,14 +2,13 @@ import { backendUnavailable, resumeConflict } from '../conflict.js';
 import type { PubSubDriver, RawEvent } from '../driver.js';
 import { EventQueue } from '../event-queue.js';
 import type { ResumePolicy } from '../resume-policy.js';
-import type { RedisConnection } from './redis-connection.js';
+import { type RedisConnection, whenReady } from './redis-connection.js';
 
 
 /** Options of {@link channelsDriver}. */
 export interface ChannelsDriverOptions {
   command: RedisConnection;
   subscriber: RedisConnection;
-  ready: Promise<void>;
   keyOf: (topic: string) => string;
   resume: ResumePolicy;
 }
@@ -50,7 +49,12 @@ export function channelsDriver(options: ChannelsDriverOptions): ChannelsDriver {
         const event: RawEvent = { id: envelope.slice(0, newline), message: envelope.slice(newline + 1) };
         for (const each of queues) each.push(event);
       };
-      channel = { listener, queues, ready: options.ready.then(() => subscriber.subscribe(name, listener)) };
+      const created: Channel = { listener, queues, ready: whenReady(subscriber).then(() => subscriber.subscribe(name, listener)) };
+      // A failed SUBSCRIBE must not leave a dead entry for later subscribers to join.
+      created.ready.catch(() => {
+        if (channels.get(name) === created) channels.delete(name);
+      });
+      channel = created;
       channels.set(name, channel);
     }
     channel.queues.add(queue);
@@ -67,7 +71,7 @@ export function channelsDriver(options: ChannelsDriverOptions): ChannelsDriver {
 
   return {
     async publish(topic, message) {
-      await options.ready;
+      await whenReady(command);
       const id = `${instance}-${++sequence}`;
       await command.sendCommand(['PUBLISH', keyOf(topic), `${id}\n${message}`]);
       return id;

@@ -7,10 +7,14 @@ export interface RedisConnection {
   unsubscribe(channel: string, listener: (message: string, channel: string) => unknown): Promise<void>;
   connect(): Promise<unknown>;
   readonly isReady: boolean;
+  /** False once closed or after node-redis gave up reconnecting. */
+  readonly isOpen: boolean;
   close(): Promise<void>;
   destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'ready' | 'end' | 'reconnecting', listener: () => void): unknown;
+  on(event: 'ready', listener: () => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'ready', listener: () => void): unknown;
 }
 
 /** Connection options passed to node-redis `createClient`; `RESP` and `name` are set by the adapter. */
@@ -25,4 +29,25 @@ export function openRedisConnection(options: RedisConnectionOptions, name: strin
   const client = createClient({ ...options, RESP: 2, name }) as unknown as RedisConnection;
   client.on('error', onError);
   return client;
+}
+
+/**
+ * Resolves when the connection is ready; rejects at its next error instead of waiting through
+ * node-redis's endless reconnect attempts, so a publish while Redis is down fails fast.
+ */
+export function whenReady(connection: RedisConnection): Promise<void> {
+  if (connection.isReady) return Promise.resolve();
+  if (!connection.isOpen) return Promise.reject(new Error('Redis connection is closed'));
+  return new Promise((resolve, reject) => {
+    const onReady = (): void => {
+      connection.off('error', onError);
+      resolve();
+    };
+    const onError = (error: Error): void => {
+      connection.off('ready', onReady);
+      reject(error);
+    };
+    connection.on('ready', onReady);
+    connection.on('error', onError);
+  });
 }

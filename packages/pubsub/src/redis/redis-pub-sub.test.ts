@@ -123,10 +123,11 @@ describe.skipIf(!url)('redis adapter', () => {
       const pubsub = createRedisPubSub<ContractEvents>({ url, keyPrefix: prefix, mode, onError: (error) => errors.push(error) });
       const sub = pubsub.subscribe(`t-${nanoid(6)}`, { signal: new AbortController().signal });
       await sub.ready;
-      const pending = take(sub, 1);
+      // Attach the expectation first: the rejection may land before CLIENT KILL's own reply.
+      const failed = expect(take(sub, 1)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
       const suffix = mode === 'streams' ? 'reader' : 'sub';
-      await admin.sendCommand(['CLIENT', 'KILL', 'SKIPME', 'yes', 'TYPE', mode === 'streams' ? 'normal' : 'pubsub', 'ID', await clientId(`${pubsub.connectionName}-${suffix}`)]);
-      await expect(pending).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+      await admin.sendCommand(['CLIENT', 'KILL', 'ID', await clientId(`${pubsub.connectionName}-${suffix}`)]);
+      await failed;
       expect(pubsub.subscriberCount()).toBe(0);
       await pubsub.close();
     }
@@ -140,4 +141,23 @@ describe.skipIf(!url)('redis adapter', () => {
     if (!id) throw new Error(`no client named ${name}`);
     return id;
   }
+});
+
+describe('redis adapter without a reachable server', () => {
+  it.each(['streams', 'pubsub'] as const)('%s: publish and subscribe fail fast with SERVICE_UNAVAILABLE and errors reach onError', async (mode) => {
+    const errors: Error[] = [];
+    const pubsub = createRedisPubSub<ContractEvents>({
+      url: 'redis://127.0.0.1:1',
+      mode,
+      onError: (error) => errors.push(error),
+      connection: { socket: { reconnectStrategy: false } },
+    });
+    await expect(pubsub.publish('t', event(1))).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+    const sub = pubsub.subscribe('t', { signal: new AbortController().signal });
+    await expect(sub.ready).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await expect(take(sub, 1)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(errors.length).toBeGreaterThan(0);
+    expect(pubsub.subscriberCount()).toBe(0);
+    await pubsub.close();
+  });
 });

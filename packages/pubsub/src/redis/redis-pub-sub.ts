@@ -66,8 +66,8 @@ export function createRedisPubSub<TEvents extends AnyEvents>(options: RedisPubSu
       onError(error);
       driver.failAll(backendUnavailable('Redis', error));
     });
-    const ready = connectAll([command, subscriber]);
-    const driver = channelsDriver({ command, subscriber, ready, keyOf, resume: options.resume ?? 'conflict' });
+    connectAll([command, subscriber]);
+    const driver = channelsDriver({ command, subscriber, keyOf, resume: options.resume ?? 'conflict' });
     const pubsub = createPubSub<TEvents>(
       { ...driver, close: async () => (await driver.close(), await closeAll([command, subscriber])) },
       options,
@@ -80,9 +80,9 @@ export function createRedisPubSub<TEvents extends AnyEvents>(options: RedisPubSu
     reader.failAll(backendUnavailable('Redis', error));
   });
   const reader = new StreamReader({ reader: readerConnection, command, wakeKey: `${prefix}~wake:${connectionName}`, onError });
-  const ready = connectAll([command, readerConnection]);
-  ready.then(() => reader.start(), () => {});
-  const driver = streamsDriver({ command, reader, ready, keyOf, maxLen: options.maxLen ?? 10_000 });
+  connectAll([command, readerConnection]);
+  void reader.start();
+  const driver = streamsDriver({ command, reader, keyOf, maxLen: options.maxLen ?? 10_000 });
   const pubsub = createPubSub<TEvents>(
     {
       ...driver,
@@ -97,11 +97,18 @@ export function createRedisPubSub<TEvents extends AnyEvents>(options: RedisPubSu
   return { ...pubsub, connectionName, subscriberCount: (topic) => reader.subscriberCount(topic === undefined ? undefined : keyOf(topic)) };
 }
 
-async function connectAll(connections: RedisConnection[]): Promise<void> {
-  await Promise.all(connections.map((connection) => connection.connect()));
+function connectAll(connections: RedisConnection[]): void {
+  // connect() settles only once connected (it retries meanwhile); callers wait with whenReady().
+  for (const connection of connections) connection.connect().catch(() => {});
 }
 
 async function closeAll(connections: RedisConnection[]): Promise<void> {
   // destroy(), not close(): a blocked XREAD would hold a graceful close until it returns.
-  for (const connection of connections) connection.destroy();
+  for (const connection of connections) {
+    try {
+      connection.destroy();
+    } catch {
+      // Already closed (e.g. node-redis gave up reconnecting): nothing left to release.
+    }
+  }
 }

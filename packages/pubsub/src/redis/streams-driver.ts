@@ -2,7 +2,7 @@ import { DuplexError } from '@duplex/core';
 import { backendUnavailable, resumeConflict } from '../conflict.js';
 import type { PubSubDriver, RawEvent } from '../driver.js';
 import { EventQueue } from '../event-queue.js';
-import type { RedisConnection } from './redis-connection.js';
+import { type RedisConnection, whenReady } from './redis-connection.js';
 import { entryMessage, isStreamId, type StreamEntryReply } from './stream-id.js';
 import { pushAfter, type StreamReader, type StreamSubscriber } from './stream-reader.js';
 
@@ -12,7 +12,6 @@ const PAGE = 256;
 export interface StreamsDriverOptions {
   command: RedisConnection;
   reader: StreamReader;
-  ready: Promise<void>;
   keyOf: (topic: string) => string;
   maxLen: number;
 }
@@ -26,7 +25,7 @@ export function streamsDriver(options: StreamsDriverOptions): PubSubDriver {
   const { command, reader, keyOf } = options;
 
   async function start(topic: string, key: string, lastEventId: string | undefined): Promise<string> {
-    await options.ready;
+    await whenReady(command);
     if (lastEventId === undefined) {
       const tail = await command.sendCommand<StreamEntryReply[]>(['XREVRANGE', key, '+', '-', 'COUNT', '1']);
       return tail[0]?.[0] ?? '0-0';
@@ -55,7 +54,7 @@ export function streamsDriver(options: StreamsDriverOptions): PubSubDriver {
 
   return {
     async publish(topic, message) {
-      await options.ready;
+      await whenReady(command);
       return command.sendCommand<string>(['XADD', keyOf(topic), 'MAXLEN', '~', String(options.maxLen), '*', 'm', message]);
     },
     subscribe(topic, { signal, lastEventId }) {
