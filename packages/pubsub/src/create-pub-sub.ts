@@ -11,6 +11,12 @@ export interface PubSubOptions {
    * @default superjsonCodec
    */
   codec?: PayloadCodec | undefined;
+  /**
+   * Events buffered per subscriber that does not keep up; beyond it the subscription ends with a
+   * retryable `SERVICE_UNAVAILABLE` (a durable adapter then resumes from the last id, losing nothing).
+   * @default 10000
+   */
+  maxBuffered?: number | undefined;
 }
 
 /**
@@ -19,6 +25,7 @@ export interface PubSubOptions {
  */
 export function createPubSub<TEvents extends AnyEvents>(driver: PubSubDriver, options: PubSubOptions = {}): PubSub<TEvents> {
   const codec = options.codec ?? superjsonCodec;
+  const maxBuffered = options.maxBuffered ?? 10_000;
   let closed = false;
 
   function decode<TData>(raw: RawEvent): PubSubEvent<TData> {
@@ -31,7 +38,7 @@ export function createPubSub<TEvents extends AnyEvents>(driver: PubSubDriver, op
 
   function subscribe<TTopic extends TopicOf<TEvents>>(topic: TTopic, opts: SubscribeOptions): PubSubSubscription<TEvents[TTopic]> {
     if (closed) throw new DuplexError({ code: 'SERVICE_UNAVAILABLE', message: 'pubsub is closed' });
-    const raw = driver.subscribe(topic, { signal: opts.signal, lastEventId: opts.lastEventId ?? undefined });
+    const raw = driver.subscribe(topic, { signal: opts.signal, lastEventId: opts.lastEventId ?? undefined, maxBuffered });
     // A failed setup also fails the iterator; `ready` must not become an unhandled rejection.
     raw.ready.catch(() => {});
     return {

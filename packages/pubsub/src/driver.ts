@@ -12,6 +12,14 @@ export interface RawSubscription {
   readonly ready: Promise<void>;
 }
 
+/** What `createPubSub` passes to a driver's `subscribe`. */
+export interface DriverSubscribeOptions {
+  signal: AbortSignal;
+  lastEventId: string | undefined;
+  /** Pass to the subscription's {@link EventQueue} (`maxBuffered`). */
+  maxBuffered: number;
+}
+
 /**
  * The backend half of a {@link PubSub}: moves encoded strings, knows nothing of types or codecs.
  * Adapters implement it and wrap it with `createPubSub`; a custom backend can do the same.
@@ -20,7 +28,7 @@ export interface PubSubDriver {
   /** Stores or broadcasts one encoded event, resolving with its id. */
   publish(topic: string, message: string): Promise<string>;
   /** Starts a backend subscription at once (not on the first `next()`), released when its queue closes. */
-  subscribe(topic: string, options: { signal: AbortSignal; lastEventId: string | undefined }): RawSubscription;
+  subscribe(topic: string, options: DriverSubscribeOptions): RawSubscription;
   /** Ends every subscription and releases owned connections. */
   close(): Promise<void>;
 }

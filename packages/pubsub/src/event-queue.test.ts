@@ -64,3 +64,15 @@ describe('EventQueue', () => {
     expect(closes).toBe(1);
   });
 });
+
+describe('EventQueue overflow', () => {
+  it('fails with a retryable SERVICE_UNAVAILABLE instead of dropping when the consumer falls behind', async () => {
+    let closes = 0;
+    const events = new EventQueue<number>({ signal: new AbortController().signal, maxBuffered: 2, onClose: () => closes++ });
+    events.push(1);
+    events.push(2);
+    events.push(3);
+    await expect(events.next()).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+    expect(closes).toBe(1);
+  });
+});

@@ -1,9 +1,19 @@
+import { DuplexError } from '@duplex/core';
+
 /** Options of {@link EventQueue}. */
 export interface EventQueueOptions {
   /** Ends the queue (iteration completes) when aborted. */
   signal: AbortSignal;
   /** Runs once when the queue ends for any reason: abort, `return()`, `end()` or `fail()`. */
   onClose: () => void;
+  /**
+   * Most events buffered for a consumer that does not keep up; one more fails the queue with
+   * {@link EventQueueOptions.overflowError} rather than dropping events or growing without bound.
+   * @default Infinity
+   */
+  maxBuffered?: number | undefined;
+  /** The error for an overflow. @default a `SERVICE_UNAVAILABLE` DuplexError (retryable: resume from the last id). */
+  overflowError?: (() => unknown) | undefined;
 }
 
 /**
@@ -44,6 +54,9 @@ export class EventQueue<TItem> implements AsyncIterableIterator<TItem> {
       const waiter = this.#waiter;
       this.#waiter = undefined;
       waiter.resolve({ value: item, done: false });
+    } else if (this.#buffer.length >= (this.#options.maxBuffered ?? Number.POSITIVE_INFINITY)) {
+      this.#buffer.length = 0;
+      this.fail((this.#options.overflowError ?? slowConsumer)());
     } else {
       this.#buffer.push(item);
     }
@@ -126,4 +139,12 @@ export class EventQueue<TItem> implements AsyncIterableIterator<TItem> {
     this.#drained = undefined;
     drained?.();
   }
+}
+
+function slowConsumer(): DuplexError {
+  return new DuplexError({
+    code: 'SERVICE_UNAVAILABLE',
+    message: 'Subscriber fell too far behind its events; resume from the last event id',
+    retryable: true,
+  });
 }

@@ -68,9 +68,9 @@ function memoryDriver(topics: Map<string, Topic>, replay: number): PubSubDriver 
       for (const listener of topic.listeners) listener.push(event);
       return event.id;
     },
-    subscribe(name, { signal, lastEventId }) {
+    subscribe(name, { signal, lastEventId, maxBuffered }) {
       const topic = topicOf(name);
-      const events: EventQueue<RawEvent> = new EventQueue({ signal, onClose: () => topic.listeners.delete(events) });
+      const events: EventQueue<RawEvent> = new EventQueue({ signal, maxBuffered, onClose: () => topic.listeners.delete(events) });
       if (lastEventId !== undefined) {
         const missed = topic.log.after(lastEventId);
         if (!missed) {

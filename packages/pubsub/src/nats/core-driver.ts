@@ -71,9 +71,9 @@ export function coreDriver(options: {
       nc.publish(options.subjectOf(topic), encoder.encode(`${id}\n${message}`));
       return id;
     },
-    subscribe(topic, { signal, lastEventId }) {
+    subscribe(topic, { signal, lastEventId, maxBuffered }) {
       const subject = options.subjectOf(topic);
-      const events: EventQueue<RawEvent> = new EventQueue({ signal, onClose: () => leave(subject, events) });
+      const events: EventQueue<RawEvent> = new EventQueue({ signal, maxBuffered, onClose: () => leave(subject, events) });
       if (lastEventId !== undefined && options.resume === 'conflict') {
         const error = resumeConflict(topic, lastEventId, 'core NATS keeps no history (at-most-once); use JetStream to resume');
         events.fail(error);

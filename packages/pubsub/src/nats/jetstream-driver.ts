@@ -68,10 +68,10 @@ export function jetStreamDriver(options: JetStreamDriverOptions): JetStreamDrive
     return seq + 1;
   }
 
-  async function pump(reader: Reader, messages: ConsumerMessages): Promise<void> {
+  async function pump(reader: Reader, messages: ConsumerMessages, highWater: number): Promise<void> {
     for await (const message of messages) {
       reader.events.push({ id: String(message.seq), message: decoder.decode(message.data) });
-      if (reader.events.size >= HIGH_WATER) await reader.events.whenDrained();
+      if (reader.events.size >= highWater) await reader.events.whenDrained();
     }
   }
 
@@ -88,9 +88,9 @@ export function jetStreamDriver(options: JetStreamDriverOptions): JetStreamDrive
       const ack = await js.publish(options.subjectOf(topic), encoder.encode(message));
       return String(ack.seq);
     },
-    subscribe(topic, { signal, lastEventId }) {
+    subscribe(topic, { signal, lastEventId, maxBuffered }) {
       const subject = options.subjectOf(topic);
-      const reader: Reader = { events: new EventQueue<RawEvent>({ signal, onClose: () => release(reader) }) };
+      const reader: Reader = { events: new EventQueue<RawEvent>({ signal, maxBuffered, onClose: () => release(reader) }) };
       readers.add(reader);
       const ready = (async () => {
         const { js, jsm } = await ensureStream();
@@ -101,7 +101,7 @@ export function jetStreamDriver(options: JetStreamDriverOptions): JetStreamDrive
         const messages = await consumer.consume();
         reader.messages = messages;
         if (reader.events.closed) return release(reader);
-        pump(reader, messages).then(
+        pump(reader, messages, Math.min(HIGH_WATER, maxBuffered)).then(
           () => reader.events.fail(backendUnavailable('NATS', new Error('JetStream consumer ended'))),
           (error: unknown) => reader.events.fail(backendUnavailable('NATS', error)),
         );

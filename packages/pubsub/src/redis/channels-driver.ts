@@ -76,9 +76,9 @@ export function channelsDriver(options: ChannelsDriverOptions): ChannelsDriver {
       await command.sendCommand(['PUBLISH', keyOf(topic), `${id}\n${message}`]);
       return id;
     },
-    subscribe(topic, { signal, lastEventId }) {
+    subscribe(topic, { signal, lastEventId, maxBuffered }) {
       const name = keyOf(topic);
-      const events: EventQueue<RawEvent> = new EventQueue({ signal, onClose: () => leave(name, events) });
+      const events: EventQueue<RawEvent> = new EventQueue({ signal, maxBuffered, onClose: () => leave(name, events) });
       if (lastEventId !== undefined && options.resume === 'conflict') {
         const error = resumeConflict(topic, lastEventId, 'Redis pub/sub keeps no history (at-most-once); use mode "streams" to resume');
         events.fail(error);

@@ -93,6 +93,19 @@ describe.skipIf(!url)('redis adapter', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('streams: resumes a backlog longer than one XRANGE page in order, then continues live', async () => {
+    const pubsub = createRedisPubSub<ContractEvents>({ url, keyPrefix: prefix, maxBuffered: 100 });
+    const topic = `t-${nanoid(6)}`;
+    const first = await pubsub.publish(topic, event(0));
+    for (let n = 1; n < 600; n++) await pubsub.publish(topic, event(n));
+    const sub = pubsub.subscribe(topic, { signal: new AbortController().signal, lastEventId: first });
+    const all = take(sub, 600);
+    await sub.ready;
+    await pubsub.publish(topic, event(600));
+    expect((await all).map((e) => e.data.n)).toEqual(Array.from({ length: 600 }, (_, index) => index + 1));
+    await pubsub.close();
+  });
+
   it('streams: a resume from a trimmed id ends with CONFLICT', async () => {
     const pubsub = createRedisPubSub<ContractEvents>({ url, keyPrefix: prefix, maxLen: 1 });
     const topic = `t-${nanoid(6)}`;

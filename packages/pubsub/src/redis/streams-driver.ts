@@ -35,15 +35,15 @@ export function streamsDriver(options: StreamsDriverOptions): PubSubDriver {
     return lastEventId;
   }
 
-  async function catchUp(key: string, subscriber: StreamSubscriber): Promise<void> {
+  async function catchUp(key: string, subscriber: StreamSubscriber, pageSize: number): Promise<void> {
     for (;;) {
-      const page = await command.sendCommand<StreamEntryReply[]>(['XRANGE', key, `(${subscriber.delivered}`, '+', 'COUNT', String(PAGE)]);
+      const page = await command.sendCommand<StreamEntryReply[]>(['XRANGE', key, `(${subscriber.delivered}`, '+', 'COUNT', String(pageSize)]);
       for (const entry of page) {
         const message = entryMessage(entry);
         if (message !== undefined) pushAfter(subscriber, { id: entry[0], message });
         else subscriber.delivered = entry[0];
       }
-      if (page.length < PAGE || subscriber.events.closed) break;
+      if (page.length < pageSize || subscriber.events.closed) break;
       // Backpressure: do not page a long backlog into memory faster than the consumer pulls it.
       await subscriber.events.whenDrained();
     }
@@ -57,10 +57,10 @@ export function streamsDriver(options: StreamsDriverOptions): PubSubDriver {
       await whenReady(command);
       return command.sendCommand<string>(['XADD', keyOf(topic), 'MAXLEN', '~', String(options.maxLen), '*', 'm', message]);
     },
-    subscribe(topic, { signal, lastEventId }) {
+    subscribe(topic, { signal, lastEventId, maxBuffered }) {
       const key = keyOf(topic);
       const subscriber: StreamSubscriber = {
-        events: new EventQueue<RawEvent>({ signal, onClose: () => reader.remove(key, subscriber) }),
+        events: new EventQueue<RawEvent>({ signal, maxBuffered, onClose: () => reader.remove(key, subscriber) }),
         delivered: '0-0',
         backlog: [],
       };
@@ -75,7 +75,7 @@ export function streamsDriver(options: StreamsDriverOptions): PubSubDriver {
         },
       );
       ready
-        .then(() => (subscriber.events.closed ? undefined : catchUp(key, subscriber)))
+        .then(() => (subscriber.events.closed ? undefined : catchUp(key, subscriber, Math.min(PAGE, maxBuffered))))
         .catch((error: unknown) => subscriber.events.fail(toDuplexError(error)));
       return { events: subscriber.events, ready };
     },
