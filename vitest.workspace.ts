@@ -30,7 +30,9 @@ export default defineConfig({
       pkg('core', 'packages/core', { typecheck: true }),
       pkg('server', 'packages/server', { typecheck: true }),
       pkg('client', 'packages/client', { typecheck: true }),
+      pkg('test-utils', 'packages/test-utils'),
       pkg('pubsub', 'packages/pubsub', { typecheck: true, timeout: 30_000 }),
+      pkg('example-todo', 'examples/todo'),
     ],
   },
 });

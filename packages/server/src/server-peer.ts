@@ -20,6 +20,7 @@ import {
   type TimerHandle,
 } from '@duplex/core';
 import { callProcedure, validate } from './call-procedure.js';
+import { encodePayload } from './payload-cache.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
 export interface ServerTransport {
@@ -43,7 +44,7 @@ export interface ServerPeerOptions {
   transport: ServerTransport;
   connectionId: string;
   /** Builds the context once per connection from the `hello` message's params. */
-  createContext: (info: { connectionParams: Record<string, unknown> | undefined }) => unknown;
+  createContext: (info: { connectionParams: Record<string, unknown> | undefined; connectionId: string; transport: ServerTransport }) => unknown;
   /** Send messages and stacks of non-DuplexError throws to clients. @default false */
   exposeErrors?: boolean | undefined;
   onError?: ((event: ErrorEvent) => void) | undefined;
@@ -78,8 +79,9 @@ export class ServerPeer {
   private state: PeerState = 'awaiting-hello';
   private ctx: unknown;
   private codec: Codec = builtinCodecs.superjson as Codec;
-  private readonly waiting: ClientMessage[] = [];
-  private readonly active = new Map<number, ActiveEntry>();
+  // Allocated on first use: an idle connection should cost as little memory as possible.
+  private waiting: ClientMessage[] | undefined;
+  private readonly active: Map<number, ActiveEntry> = new Map();
   private outbox: string[] = [];
   private flushScheduled = false;
   private helloTimer: TimerHandle | undefined;
@@ -146,8 +148,8 @@ export class ServerPeer {
     this.state = 'closed';
     if (this.helloTimer !== undefined) this.clock.clearTimeout(this.helloTimer);
     this.helloTimer = undefined;
-    this.waiting.length = 0;
-    this.outbox = [];
+    this.waiting = undefined;
+    this.outbox.length = 0;
     const entries = [...this.active.values()];
     this.active.clear();
     for (const entry of entries) this.release(entry, reason);
@@ -181,7 +183,7 @@ export class ServerPeer {
     }
     // Calls that arrive while createContext is resolving are held in order, never dropped.
     if (this.state === 'creating-context') {
-      this.waiting.push(message);
+      (this.waiting ??= []).push(message);
       return;
     }
     this.dispatch(message);
@@ -220,7 +222,7 @@ export class ServerPeer {
     this.state = 'creating-context';
     let pending: unknown;
     try {
-      pending = this.options.createContext({ connectionParams: params });
+      pending = this.options.createContext({ connectionParams: params, connectionId: this.id, transport: this.options.transport });
     } catch (error) {
       this.onContextError(error);
       return;
@@ -236,7 +238,8 @@ export class ServerPeer {
     this.ctx = ctx;
     this.state = 'ready';
     this.enqueue({ t: 'ready', cid: this.id });
-    const held = this.waiting.splice(0);
+    const held = this.waiting ?? [];
+    this.waiting = undefined;
     for (const message of held) {
       if (this.state !== 'ready') return;
       this.dispatch(message);
@@ -302,7 +305,7 @@ export class ServerPeer {
     try {
       const data = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry.controller.signal });
       if (!this.finish(id, entry)) return; // cancelled or timed out: the late result is dropped
-      this.enqueueWithPayload({ t: 'result', id }, data);
+      this.enqueueWithPayload({ t: 'result', id }, data, entry);
     } catch (cause) {
       if (!this.finish(id, entry)) return;
       const error = DuplexError.from(cause);
@@ -332,7 +335,7 @@ export class ServerPeer {
         const eid = isTracked(value) ? value.id : undefined;
         const data = await validate(outputSchema, isTracked(value) ? value.data : value, 'INTERNAL_SERVER_ERROR');
         if (this.active.get(id) !== entry) break;
-        this.enqueueWithPayload(eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data);
+        this.enqueueWithPayload(eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data, entry);
       }
     } catch (cause) {
       if (this.finish(id, entry)) {
@@ -400,12 +403,16 @@ export class ServerPeer {
     this.enqueue({ t: 'error', id, error: this.shape(error, cause) });
   }
 
-  private enqueueWithPayload(message: { t: 'result' | 'data'; id: number; eid?: string }, data: unknown): void {
-    let payload: unknown;
+  /**
+   * Queues a `result` or `data` message. The payload is encoded on its own (and shared between
+   * subscriptions that send the same object in this turn) and spliced into the envelope text.
+   */
+  private enqueueWithPayload(message: { t: 'result' | 'data'; id: number; eid?: string }, data: unknown, owner: object): void {
     let text: string;
     try {
-      payload = this.codec.encode(data);
-      text = JSON.stringify(payload === undefined ? message : { ...message, data: payload });
+      const payload = encodePayload(this.codec, data, owner);
+      const eid = message.eid === undefined ? '' : `,"eid":${JSON.stringify(message.eid)}`;
+      text = `{"t":"${message.t}","id":${message.id}${eid}${payload === undefined ? '' : `,"data":${payload}`}}`;
     } catch (cause) {
       const error = new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'value could not be serialized', cause });
       this.report(error, undefined, undefined);
@@ -439,8 +446,8 @@ export class ServerPeer {
     this.flushScheduled = false;
     const out = this.outbox;
     if (out.length === 0) return;
-    this.outbox = [];
     const frame = out.length === 1 ? (out[0] as string) : `[${out.join(',')}]`;
+    out.length = 0;
     try {
       this.options.transport.send(frame);
     } catch {

@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type Server as HttpServer } from 'n
 import type { Duplex as NodeDuplex } from 'node:stream';
 import { type AnyRouter, type Clock, type Codec, DuplexError, type InferRouterContext, SUBPROTOCOL } from '@duplex/core';
 import { nanoid } from 'nanoid';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type RawData, WebSocketServer, type WebSocket } from 'ws';
 import { type AllowedOrigins, isOriginAllowed } from './origin.js';
-import { type ErrorEvent, ServerPeer } from './server-peer.js';
+import { type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport } from './server-peer.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
 
@@ -59,6 +59,22 @@ export interface WsServer {
 /** Default largest frame: 1 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
+function ignore(): void {}
+
+/** The ServerTransport of one `ws` socket; holds the upgrade request until createContext used it. */
+class WsTransport implements ServerTransport {
+  constructor(
+    readonly socket: WebSocket,
+    public request: IncomingMessage | undefined,
+  ) {}
+  send(frame: string): void {
+    this.socket.send(frame);
+  }
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+}
+
 function refuse(socket: NodeDuplex, status: number, message: string): void {
   const body = `${message}\n`;
   socket.end(
@@ -92,38 +108,48 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
   const attached: Array<{ server: HttpServer; listener: UpgradeListener }> = [];
   let closing: Promise<void> | undefined;
 
+  // Per-connection state is kept small (memory per idle connection is a benchmark target): the
+  // peer options are shared, listeners are shared functions, and the upgrade request is released
+  // once createContext has seen it.
+  const peerDefaults: Omit<ServerPeerOptions, 'connectionId' | 'transport'> = {
+    router: options.router,
+    createContext: ({ connectionParams, connectionId, transport }) => {
+      const ws = transport as WsTransport;
+      const request = ws.request as IncomingMessage;
+      ws.request = undefined;
+      return options.createContext ? options.createContext({ request, connectionParams, connectionId }) : {};
+    },
+    exposeErrors: options.exposeErrors,
+    onError: options.onError,
+    codecs: options.codecs,
+    helloTimeoutMs: options.helloTimeoutMs,
+    clock: options.clock,
+  };
+
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const peer = peers.get(this);
+    if (!peer) return;
+    if (isBinary) peer.receiveBinary();
+    else peer.receive(data.toString());
+  }
+
+  function onClose(this: WebSocket): void {
+    const peer = peers.get(this);
+    peers.delete(this);
+    peer?.dispose();
+  }
+
   function onConnection(socket: WebSocket, request: IncomingMessage): void {
     // An error listener first: without one, a single malformed frame would crash the process.
-    socket.on('error', () => {});
-    const connectionId = nanoid();
-    const peer = new ServerPeer({
-      router: options.router,
-      connectionId,
-      transport: {
-        send: (frame) => socket.send(frame),
-        close: (code, reason) => socket.close(code, reason),
-      },
-      createContext: ({ connectionParams }) =>
-        options.createContext ? options.createContext({ request, connectionParams, connectionId }) : {},
-      exposeErrors: options.exposeErrors,
-      onError: options.onError,
-      codecs: options.codecs,
-      helloTimeoutMs: options.helloTimeoutMs,
-      clock: options.clock,
-    });
+    socket.on('error', ignore);
+    const peer = new ServerPeer({ ...peerDefaults, connectionId: nanoid(), transport: new WsTransport(socket, request) });
     peers.set(socket, peer);
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) peer.receiveBinary();
-      else peer.receive(data.toString());
-    });
-    socket.on('close', () => {
-      peers.delete(socket);
-      peer.dispose();
-    });
+    socket.on('message', onMessage);
+    socket.on('close', onClose);
   }
 
   async function onUpgrade(request: IncomingMessage, socket: NodeDuplex, head: Buffer): Promise<void> {
-    socket.on('error', () => {});
+    socket.on('error', ignore);
     if (closing) return refuse(socket, 503, 'server is shutting down');
     if (!isOriginAllowed(request, options.allowedOrigins)) return refuse(socket, 403, 'origin not allowed');
     if (!offersSubprotocol(request)) return refuse(socket, 400, `unsupported subprotocol: this server speaks ${SUBPROTOCOL}`);
