@@ -30,6 +30,7 @@ export default defineConfig({
       pkg('core', 'packages/core', { typecheck: true }),
       pkg('server', 'packages/server', { typecheck: true }),
       pkg('client', 'packages/client', { typecheck: true }),
+      pkg('bench', 'packages/bench', { timeout: 30_000 }),
     ],
   },
 });
