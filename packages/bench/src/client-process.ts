@@ -1,6 +1,8 @@
 /**
- * Bench load generator process: connects to a server process's port on 127.0.0.1 and runs one
- * scenario per request from the orchestrator.
+ * Bench load generator process: connects to one system's server on 127.0.0.1 and, on the
+ * orchestrator's requests, prepares a scenario (connect, subscribe, warm up), measures one
+ * repeat at a time, and releases it. One repeat at a time lets the orchestrator interleave
+ * systems, so background load on the machine hits every system alike.
  */
 import type { BenchConfig } from './config.js';
 import { Ipc } from './ipc.js';
@@ -12,11 +14,14 @@ import { percentile } from './stats.js';
 import type { BenchSystem, SystemClient } from './system.js';
 import { systemById } from './systems/index.js';
 
+/** Scenarios measured in repeats (all but the idle-memory one). */
+export type RepeatedScenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'g';
+
 /** Requests the orchestrator sends to a load generator. */
 export type ClientRequest =
-  | { op: 'throughput'; scenario: 'a' | 'b' | 'c' | 'e'; system: string; host: string; port: number; config: BenchConfig }
-  | { op: 'fan-out'; system: string; host: string; port: number; config: BenchConfig }
-  | { op: 'connect'; system: string; host: string; port: number; config: BenchConfig }
+  | { op: 'prepare'; scenario: RepeatedScenario; system: string; host: string; port: number; config: BenchConfig }
+  | { op: 'measure' }
+  | { op: 'release' }
   | { op: 'open-idle'; system: string; host: string; port: number; count: number }
   | { op: 'close-idle' };
 
@@ -27,7 +32,13 @@ export interface RunSample {
   p99Us?: number;
 }
 
+interface Session {
+  measure(): Promise<RunSample>;
+  release(): Promise<void>;
+}
+
 const ipc = new Ipc(process);
+let session: Session | undefined;
 let idle: SystemClient[] = [];
 
 const shapes = {
@@ -37,52 +48,48 @@ const shapes = {
   e: { sockets: 1, inFlight: 8, large: true },
 } as const;
 
-async function throughput(req: Extract<ClientRequest, { op: 'throughput' }>): Promise<RunSample[]> {
-  const shape = shapes[req.scenario];
+async function prepareThroughput(req: Extract<ClientRequest, { op: 'prepare' }>, scenario: keyof typeof shapes): Promise<Session> {
+  const shape = shapes[scenario];
   const system = systemById(req.system);
   const clients = await connectMany({ system, host: req.host, port: req.port, count: shape.sockets });
   const call = shape.large
     ? (client: SystemClient) => client.echoLarge(largePayload)
     : (client: SystemClient) => client.echo(smallPayload);
-  const recordLatency = req.scenario === 'a';
-  try {
-    await runClosedLoop({ clients, inFlight: shape.inFlight, durationMs: req.config.warmupMs, call });
-    const samples: RunSample[] = [];
-    for (let i = 0; i < req.config.repeats; i++) {
+  const recordLatency = scenario === 'a';
+  await runClosedLoop({ clients, inFlight: shape.inFlight, durationMs: req.config.warmupMs, call });
+  return {
+    async measure() {
       const run = await runClosedLoop({ clients, inFlight: shape.inFlight, durationMs: req.config.durationMs, call, recordLatency });
       const sample: RunSample = { rate: (run.calls / run.elapsedMs) * 1000 };
       if (recordLatency) {
         sample.p50Us = percentile(run.latenciesUs, 50);
         sample.p99Us = percentile(run.latenciesUs, 99);
       }
-      samples.push(sample);
-    }
-    return samples;
-  } finally {
-    await closeAll(clients);
-  }
+      return sample;
+    },
+    release: () => closeAll(clients),
+  };
 }
 
-async function fanOut(req: Extract<ClientRequest, { op: 'fan-out' }>): Promise<RunSample[]> {
+async function prepareFanOut(req: Extract<ClientRequest, { op: 'prepare' }>): Promise<Session> {
   const { subscribers, events, warmupEvents, timeoutMs } = req.config.fanOut;
   const system = systemById(req.system);
   const clients = await connectMany({ system, host: req.host, port: req.port, count: subscribers });
   const counter = new DeliveryCounter();
   const stops = subscribeAll(clients, counter);
-  try {
-    await ipc.request({ op: 'await-subscribers', count: subscribers });
-    const publish = (count: number) => ipc.request<void>({ op: 'publish', count });
-    await fanOutRound({ counter, subscribers, events: warmupEvents, publish, timeoutMs });
-    const samples: RunSample[] = [];
-    for (let i = 0; i < req.config.repeats; i++) {
+  const publish = (count: number) => ipc.request<void>({ op: 'publish', count });
+  await ipc.request({ op: 'await-subscribers', count: subscribers });
+  await fanOutRound({ counter, subscribers, events: warmupEvents, publish, timeoutMs });
+  return {
+    async measure() {
       const round = await fanOutRound({ counter, subscribers, events, publish, timeoutMs });
-      samples.push({ rate: (round.deliveries / round.elapsedMs) * 1000 });
-    }
-    return samples;
-  } finally {
-    for (const stop of stops) stop();
-    await closeAll(clients);
-  }
+      return { rate: (round.deliveries / round.elapsedMs) * 1000 };
+    },
+    async release() {
+      for (const stop of stops) stop();
+      await closeAll(clients);
+    },
+  };
 }
 
 async function connectOnce(system: BenchSystem, host: string, port: number): Promise<number> {
@@ -94,27 +101,37 @@ async function connectOnce(system: BenchSystem, host: string, port: number): Pro
   return elapsed * 1000;
 }
 
-async function connectLatency(req: Extract<ClientRequest, { op: 'connect' }>): Promise<RunSample[]> {
+async function prepareConnect(req: Extract<ClientRequest, { op: 'prepare' }>): Promise<Session> {
   const system = systemById(req.system);
   for (let i = 0; i < 10; i++) await connectOnce(system, req.host, req.port);
-  const samples: RunSample[] = [];
-  for (let r = 0; r < req.config.repeats; r++) {
-    const latencies: number[] = [];
-    for (let i = 0; i < req.config.connectSamples; i++) latencies.push(await connectOnce(system, req.host, req.port));
-    samples.push({ rate: req.config.connectSamples, p50Us: percentile(latencies, 50), p99Us: percentile(latencies, 99) });
-  }
-  return samples;
+  return {
+    async measure() {
+      const latencies: number[] = [];
+      for (let i = 0; i < req.config.connectSamples; i++) latencies.push(await connectOnce(system, req.host, req.port));
+      return { p50Us: percentile(latencies, 50), p99Us: percentile(latencies, 99) };
+    },
+    release: async () => {},
+  };
 }
 
 ipc.handle(async (body) => {
   const req = body as ClientRequest;
   switch (req.op) {
-    case 'throughput':
-      return throughput(req);
-    case 'fan-out':
-      return fanOut(req);
-    case 'connect':
-      return connectLatency(req);
+    case 'prepare':
+      await session?.release();
+      session = undefined;
+      session =
+        req.scenario === 'd' ? await prepareFanOut(req) : req.scenario === 'g' ? await prepareConnect(req) : await prepareThroughput(req, req.scenario);
+      return null;
+    case 'measure':
+      if (!session) throw new Error('measure before prepare');
+      return session.measure();
+    case 'release': {
+      const current = session;
+      session = undefined;
+      await current?.release();
+      return null;
+    }
     case 'open-idle':
       idle = await connectMany({ system: systemById(req.system), host: req.host, port: req.port, count: req.count, concurrency: 200 });
       return idle.length;

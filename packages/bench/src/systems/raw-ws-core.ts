@@ -1,6 +1,6 @@
 import { WebSocket, WebSocketServer } from 'ws';
 import { EventHub } from '../event-hub.js';
-import { type BenchEvent, makeEvent } from '../payloads.js';
+import { makeEvent } from '../payloads.js';
 import type { SystemClient, SystemServer } from '../system.js';
 
 /**
@@ -22,7 +22,7 @@ interface RawRequest {
 
 /** A `ws` server speaking the hand-written protocol. */
 export async function startRawServer(codec: RawCodec, host: string): Promise<SystemServer> {
-  const hub = new EventHub<BenchEvent>();
+  const hub = new EventHub<Buffer>();
   const wss = new WebSocketServer({ host, port: 0, perMessageDeflate: false });
   wss.on('connection', (socket) => {
     socket.on('error', () => {});
@@ -30,10 +30,9 @@ export async function startRawServer(codec: RawCodec, host: string): Promise<Sys
     socket.on('message', (data) => {
       const req = JSON.parse(data.toString()) as RawRequest;
       if (req.m === 'sub') {
-        const prefix = `{"id":${req.id},"d":`;
         subs.set(
           req.id,
-          hub.on((frame) => socket.send(prefix + (frame as unknown as string) + '}')),
+          hub.on((frame) => socket.send(frame, { binary: false })),
         );
         return;
       }
@@ -55,10 +54,11 @@ export async function startRawServer(codec: RawCodec, host: string): Promise<Sys
   if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
   return {
     port: address.port,
-    // Each event is encoded once and spliced into every subscriber's frame.
+    // The floor encodes each event once into one Buffer that every subscriber's socket sends:
+    // event frames name the topic, not the subscription id, so they are identical for everyone.
     publish(count) {
       for (let seq = 0; seq < count; seq++) {
-        hub.emit(JSON.stringify(codec.encode(makeEvent(seq))) as unknown as BenchEvent);
+        hub.emit(Buffer.from(`{"s":"events","d":${JSON.stringify(codec.encode(makeEvent(seq)))}}`));
       }
     },
     subscribers: () => hub.size,
@@ -71,8 +71,10 @@ export async function startRawServer(codec: RawCodec, host: string): Promise<Sys
 }
 
 interface RawResponse {
-  id: number;
+  id?: number;
   r?: unknown;
+  /** Topic of an event frame. */
+  s?: string;
   d?: unknown;
 }
 
@@ -85,13 +87,14 @@ export async function connectRaw(codec: RawCodec, host: string, port: number): P
   let nextId = 1;
   socket.on('message', (data) => {
     const res = JSON.parse(data.toString()) as RawResponse;
-    const resolve = pending.get(res.id);
-    if (resolve) {
-      pending.delete(res.id);
-      resolve(codec.decode(res.r));
+    if (res.s !== undefined) {
+      const value = codec.decode(res.d);
+      for (const listener of listeners.values()) listener(value);
       return;
     }
-    listeners.get(res.id)?.(codec.decode(res.d));
+    const resolve = pending.get(res.id as number);
+    pending.delete(res.id as number);
+    resolve?.(codec.decode(res.r));
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
