@@ -30,6 +30,8 @@ export default defineConfig({
       pkg('core', 'packages/core', { typecheck: true }),
       pkg('server', 'packages/server', { typecheck: true }),
       pkg('client', 'packages/client', { typecheck: true }),
+      pkg('test-utils', 'packages/test-utils'),
+      pkg('example-todo', 'examples/todo'),
       pkg('bench', 'packages/bench', { timeout: 30_000 }),
     ],
   },

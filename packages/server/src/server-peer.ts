@@ -20,6 +20,7 @@ import {
   type TimerHandle,
 } from '@duplex/core';
 import { callProcedure, validate } from './call-procedure.js';
+import { encodePayload } from './payload-cache.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
 export interface ServerTransport {
@@ -302,7 +303,7 @@ export class ServerPeer {
     try {
       const data = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry.controller.signal });
       if (!this.finish(id, entry)) return; // cancelled or timed out: the late result is dropped
-      this.enqueueWithPayload({ t: 'result', id }, data);
+      this.enqueueWithPayload({ t: 'result', id }, data, entry);
     } catch (cause) {
       if (!this.finish(id, entry)) return;
       const error = DuplexError.from(cause);
@@ -332,7 +333,7 @@ export class ServerPeer {
         const eid = isTracked(value) ? value.id : undefined;
         const data = await validate(outputSchema, isTracked(value) ? value.data : value, 'INTERNAL_SERVER_ERROR');
         if (this.active.get(id) !== entry) break;
-        this.enqueueWithPayload(eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data);
+        this.enqueueWithPayload(eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data, entry);
       }
     } catch (cause) {
       if (this.finish(id, entry)) {
@@ -400,12 +401,16 @@ export class ServerPeer {
     this.enqueue({ t: 'error', id, error: this.shape(error, cause) });
   }
 
-  private enqueueWithPayload(message: { t: 'result' | 'data'; id: number; eid?: string }, data: unknown): void {
-    let payload: unknown;
+  /**
+   * Queues a `result` or `data` message. The payload is encoded on its own (and shared between
+   * subscriptions that send the same object in this turn) and spliced into the envelope text.
+   */
+  private enqueueWithPayload(message: { t: 'result' | 'data'; id: number; eid?: string }, data: unknown, owner: object): void {
     let text: string;
     try {
-      payload = this.codec.encode(data);
-      text = JSON.stringify(payload === undefined ? message : { ...message, data: payload });
+      const payload = encodePayload(this.codec, data, owner);
+      const eid = message.eid === undefined ? '' : `,"eid":${JSON.stringify(message.eid)}`;
+      text = `{"t":"${message.t}","id":${message.id}${eid}${payload === undefined ? '' : `,"data":${payload}`}}`;
     } catch (cause) {
       const error = new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'value could not be serialized', cause });
       this.report(error, undefined, undefined);

@@ -1,0 +1,342 @@
+import {
+  type CallKind,
+  type CallMessage,
+  type ClientMessage,
+  type Clock,
+  type Codec,
+  DuplexError,
+  decodeFrame,
+  type ErrorShape,
+  isErrorCode,
+  parseServerMessage,
+  type ServerMessage,
+  type SubscribeMessage,
+  type TimerHandle,
+} from '@duplex/core';
+import type { CallOptions, SubscribeOptions } from './types.js';
+
+interface PendingCall {
+  message: CallMessage;
+  resolve: (value: unknown) => void;
+  reject: (error: DuplexError) => void;
+  /** Absolute deadline on the peer's clock, if any. */
+  deadline: number | undefined;
+  timer: TimerHandle | undefined;
+  /** True once written to the current connection. */
+  sent: boolean;
+  cleanup: (() => void) | undefined;
+}
+
+interface LiveSubscription {
+  id: number;
+  path: string;
+  input: unknown;
+  lastEventId: string | undefined;
+  options: SubscribeOptions<unknown>;
+  sent: boolean;
+  cleanup: (() => void) | undefined;
+}
+
+/** Options of a {@link ClientPeer}. */
+export interface ClientPeerOptions {
+  codec: Codec;
+  clock: Clock;
+  /** Default per-call deadline. @default undefined (none) */
+  timeoutMs?: number | undefined;
+  /** Called when there is something to send and no connection (lazy connect). */
+  onDemand?: (() => void) | undefined;
+  /** Called for `ready` and `goaway` messages. */
+  onServerNotice?: ((message: ServerMessage) => void) | undefined;
+}
+
+/** Turns an error shape from the wire into a DuplexError. */
+export function errorFromShape(shape: ErrorShape): DuplexError {
+  const code = isErrorCode(shape.code) ? shape.code : 'INTERNAL_SERVER_ERROR';
+  const error = new DuplexError({ code, message: shape.message, issues: shape.issues });
+  if (shape.stack) error.stack = shape.stack;
+  return error;
+}
+
+/**
+ * The client side of the protocol, independent of any socket: owns request ids, the outgoing
+ * queue, pending calls and live subscriptions. A connection attaches a `send` function with
+ * {@link ClientPeer.attach} and detaches it with {@link ClientPeer.detach}.
+ */
+export class ClientPeer {
+  private nextId = 1;
+  private readonly calls = new Map<number, PendingCall>();
+  private readonly subs = new Map<number, LiveSubscription>();
+  private send: ((frame: string) => void) | undefined;
+  private outbox: string[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  constructor(private readonly options: ClientPeerOptions) {}
+
+  /** Pending calls and live subscriptions (for lazy idle-close and leak checks). */
+  get stats(): { calls: number; subscriptions: number } {
+    return { calls: this.calls.size, subscriptions: this.subs.size };
+  }
+
+  /** A connection opened: send `hello`, then every live subscription (resuming) and queued call. */
+  attach(send: (frame: string) => void, hello: ClientMessage): void {
+    this.send = send;
+    this.push(JSON.stringify(hello));
+    for (const sub of this.subs.values()) this.sendSubscribe(sub);
+    for (const call of this.calls.values()) if (!call.sent) this.sendCall(call);
+  }
+
+  /**
+   * The connection is gone. Calls already sent fail with a retryable `SERVICE_UNAVAILABLE` (the
+   * server may or may not have run them); queued calls and subscriptions wait for the next
+   * connection, unless `fatal` is given, which fails them all with that error.
+   */
+  detach(fatal?: DuplexError): void {
+    this.send = undefined;
+    this.outbox = [];
+    for (const [id, call] of this.calls) {
+      if (!call.sent && !fatal) continue;
+      this.calls.delete(id);
+      this.settleCall(call, fatal ?? new DuplexError({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'connection lost while the call was in flight; the server may or may not have run it',
+        retryable: true,
+      }));
+    }
+    for (const [id, sub] of this.subs) {
+      sub.sent = false;
+      if (fatal) {
+        this.subs.delete(id);
+        sub.cleanup?.();
+        sub.options.onError?.(fatal);
+      }
+    }
+  }
+
+  /** Ends everything for good: calls reject with `CANCELLED`, subscriptions complete. */
+  close(): void {
+    this.closed = true;
+    this.send = undefined;
+    this.outbox = [];
+    const calls = [...this.calls.values()];
+    this.calls.clear();
+    for (const call of calls) this.settleCall(call, new DuplexError({ code: 'CANCELLED', message: 'client closed' }));
+    const subs = [...this.subs.values()];
+    this.subs.clear();
+    for (const sub of subs) {
+      sub.cleanup?.();
+      sub.options.onComplete?.();
+    }
+  }
+
+  /** Starts a query or mutation. */
+  call(kind: CallKind, path: string, input: unknown, opts: CallOptions = {}): Promise<unknown> {
+    if (this.closed) return Promise.reject(new DuplexError({ code: 'CANCELLED', message: 'client is closed' }));
+    const { signal } = opts;
+    if (signal?.aborted) return Promise.reject(new DuplexError({ code: 'CANCELLED', message: 'call aborted', cause: signal.reason }));
+    const id = this.nextId++;
+    const message: CallMessage = { t: 'call', id, kind, path };
+    try {
+      if (input !== undefined) message.input = this.options.codec.encode(input);
+    } catch (cause) {
+      return Promise.reject(new DuplexError({ code: 'BAD_REQUEST', message: 'input could not be serialized', cause }));
+    }
+    return new Promise((resolve, reject) => {
+      const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
+      const call: PendingCall = {
+        message,
+        resolve,
+        reject,
+        deadline: timeoutMs === undefined ? undefined : this.options.clock.now() + timeoutMs,
+        timer: undefined,
+        sent: false,
+        cleanup: undefined,
+      };
+      if (timeoutMs !== undefined) {
+        call.timer = this.options.clock.setTimeout(
+          () => this.abandon(id, new DuplexError({ code: 'TIMEOUT', message: `"${path}" timed out after ${timeoutMs} ms` })),
+          timeoutMs,
+        );
+      }
+      if (signal) {
+        const onAbort = () => this.abandon(id, new DuplexError({ code: 'CANCELLED', message: 'call aborted', cause: signal.reason }));
+        signal.addEventListener('abort', onAbort, { once: true });
+        call.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.calls.set(id, call);
+      if (this.send) this.sendCall(call);
+      else this.options.onDemand?.();
+    });
+  }
+
+  /** Starts a subscription; returns the function that ends it. */
+  subscribe(path: string, input: unknown, options: SubscribeOptions<unknown>): () => void {
+    if (this.closed) {
+      queueMicrotask(() => options.onError?.(new DuplexError({ code: 'CANCELLED', message: 'client is closed' })));
+      return () => {};
+    }
+    const id = this.nextId++;
+    let encoded: unknown;
+    try {
+      encoded = input === undefined ? undefined : this.options.codec.encode(input);
+    } catch (cause) {
+      queueMicrotask(() => options.onError?.(new DuplexError({ code: 'BAD_REQUEST', message: 'input could not be serialized', cause })));
+      return () => {};
+    }
+    const sub: LiveSubscription = { id, path, input: encoded, lastEventId: undefined, options, sent: false, cleanup: undefined };
+    const stop = () => this.unsubscribe(id);
+    if (options.signal) {
+      if (options.signal.aborted) return () => {};
+      const signal = options.signal;
+      signal.addEventListener('abort', stop, { once: true });
+      sub.cleanup = () => signal.removeEventListener('abort', stop);
+    }
+    this.subs.set(id, sub);
+    if (this.send) this.sendSubscribe(sub);
+    else this.options.onDemand?.();
+    return stop;
+  }
+
+  /** Handles one incoming text frame. Never throws. */
+  receive(frame: string): void {
+    if (this.closed) return;
+    let items: unknown[];
+    try {
+      items = decodeFrame(frame);
+    } catch {
+      return; // not ours to repair; a healthy server never sends this
+    }
+    for (const item of items) {
+      const parsed = parseServerMessage(item);
+      if (parsed.ok) this.handle(parsed.message);
+    }
+  }
+
+  private handle(message: ServerMessage): void {
+    switch (message.t) {
+      case 'result': {
+        const call = this.calls.get(message.id);
+        if (!call) return; // cancelled or timed out already
+        this.calls.delete(message.id);
+        let value: unknown;
+        try {
+          value = 'data' in message ? this.options.codec.decode(message.data) : undefined;
+        } catch (cause) {
+          this.settleCall(call, new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'result could not be decoded', cause }));
+          return;
+        }
+        this.settleCall(call, undefined, value);
+        return;
+      }
+      case 'error': {
+        if (message.id === null) return; // a protocol complaint about a frame that named no id
+        const error = errorFromShape(message.error);
+        const call = this.calls.get(message.id);
+        if (call) {
+          this.calls.delete(message.id);
+          this.settleCall(call, error);
+          return;
+        }
+        const sub = this.subs.get(message.id);
+        if (sub) {
+          this.subs.delete(message.id);
+          sub.cleanup?.();
+          sub.options.onError?.(error);
+        }
+        return;
+      }
+      case 'data': {
+        const sub = this.subs.get(message.id);
+        if (!sub) return;
+        let value: unknown;
+        try {
+          value = 'data' in message ? this.options.codec.decode(message.data) : undefined;
+        } catch (cause) {
+          this.unsubscribe(message.id);
+          sub.options.onError?.(new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'event could not be decoded', cause }));
+          return;
+        }
+        if (message.eid !== undefined) sub.lastEventId = message.eid;
+        sub.options.onData?.(value, { id: message.eid });
+        return;
+      }
+      case 'done': {
+        const sub = this.subs.get(message.id);
+        if (!sub) return;
+        this.subs.delete(message.id);
+        sub.cleanup?.();
+        sub.options.onComplete?.();
+        return;
+      }
+      case 'ping':
+        this.push(JSON.stringify({ t: 'pong' }));
+        return;
+      default:
+        this.options.onServerNotice?.(message);
+    }
+  }
+
+  /** Sends an application-level ping (the server answers `pong`). */
+  ping(): void {
+    this.push(JSON.stringify({ t: 'ping' }));
+  }
+
+  private unsubscribe(id: number): void {
+    const sub = this.subs.get(id);
+    if (!sub) return;
+    this.subs.delete(id);
+    sub.cleanup?.();
+    if (sub.sent) this.push(JSON.stringify({ t: 'cancel', id }));
+  }
+
+  /** Gives up on a call locally (abort / timeout) and tells the server to stop its handler. */
+  private abandon(id: number, error: DuplexError): void {
+    const call = this.calls.get(id);
+    if (!call) return;
+    this.calls.delete(id);
+    if (call.sent) this.push(JSON.stringify({ t: 'cancel', id }));
+    this.settleCall(call, error);
+  }
+
+  private settleCall(call: PendingCall, error: DuplexError | undefined, value?: unknown): void {
+    if (call.timer !== undefined) this.options.clock.clearTimeout(call.timer);
+    call.timer = undefined;
+    call.cleanup?.();
+    if (error) call.reject(error);
+    else call.resolve(value);
+  }
+
+  private sendCall(call: PendingCall): void {
+    call.sent = true;
+    if (call.deadline !== undefined) {
+      // The server gets the time left, so its handler's signal aborts when ours does.
+      call.message.timeoutMs = Math.max(1, call.deadline - this.options.clock.now());
+    }
+    this.push(JSON.stringify(call.message));
+  }
+
+  private sendSubscribe(sub: LiveSubscription): void {
+    sub.sent = true;
+    const message: SubscribeMessage = { t: 'sub', id: sub.id, path: sub.path };
+    if (sub.input !== undefined) message.input = sub.input;
+    if (sub.lastEventId !== undefined) message.lastEventId = sub.lastEventId;
+    this.push(JSON.stringify(message));
+  }
+
+  /** What is written in the same tick leaves in one frame (a microtask, never a timer). */
+  private push(text: string): void {
+    if (!this.send) return;
+    this.outbox.push(text);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const out = this.outbox;
+    if (out.length === 0 || !this.send) return;
+    this.outbox = [];
+    this.send(out.length === 1 ? (out[0] as string) : `[${out.join(',')}]`);
+  }
+}

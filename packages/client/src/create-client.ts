@@ -1,0 +1,108 @@
+import { type AnyRouter, builtinCodecs, type Clock, type Codec, DuplexError, systemClock } from '@duplex/core';
+import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
+import { ClientPeer } from './client-peer.js';
+import { type ConnectionParams, Connection } from './connection.js';
+import { iterateSubscription } from './iterate.js';
+import type { CallOptions, DuplexClient, SubscribeOptions } from './types.js';
+import { resolveWebSocket, type WebSocketConstructor } from './web-socket.js';
+
+/** Options of {@link createClient}. */
+export interface ClientOptions {
+  /** `ws://` or `wss://` URL of the server. */
+  url: string;
+  /** Sent in the first message (never in the URL); a function is re-evaluated on every (re)connect. */
+  connectionParams?: ConnectionParams;
+  /** WebSocket class; required on Node < 22 (`import { WebSocket } from 'ws'`). @default globalThis.WebSocket */
+  WebSocket?: WebSocketConstructor;
+  /** Payload codec; must be one the server accepts. @default 'superjson' */
+  codec?: 'superjson' | 'json' | Codec;
+  /** Default deadline of every query and mutation. @default undefined (none) */
+  timeoutMs?: number;
+  /** Reconnect with exponential backoff and full jitter, or `false`. @default { minDelayMs: 200, maxDelayMs: 10_000, maxAttempts: Infinity } */
+  reconnect?: ReconnectOptions | false;
+  /** Timers (backoff, deadlines) go through this clock. @default the system clock */
+  clock?: Clock;
+  /** Random source for backoff jitter. @default Math.random */
+  random?: () => number;
+}
+
+const RESERVED = new Set(['state', 'on', 'close', 'then']);
+
+/**
+ * Creates a typed client of a router; every call and subscription shares one WebSocket.
+ * @example
+ * const client = createClient<AppRouter>({ url: 'ws://localhost:3000' });
+ * const text = await client.greet.query({ name: 'Ada' });
+ */
+export function createClient<TRouter extends AnyRouter>(options: ClientOptions): DuplexClient<TRouter> {
+  const codec = typeof options.codec === 'object' ? options.codec : builtinCodecs[options.codec ?? 'superjson'];
+  if (!codec) throw new TypeError(`duplex: unknown codec "${String(options.codec)}"`);
+  const clock = options.clock ?? systemClock;
+  let connection: Connection | undefined;
+  const peer = new ClientPeer({
+    codec,
+    clock,
+    timeoutMs: options.timeoutMs,
+    onDemand: () => connection?.start(),
+    onServerNotice: (message) => {
+      if (message.t === 'ready') connection?.onReady();
+    },
+  });
+  connection = new Connection(
+    {
+      url: options.url,
+      WebSocket: resolveWebSocket(options.WebSocket),
+      connectionParams: options.connectionParams,
+      codecName: codec.name,
+      reconnect: options.reconnect === false ? false : { ...DEFAULT_RECONNECT, ...options.reconnect },
+      clock,
+      random: options.random ?? Math.random,
+    },
+    peer,
+  );
+  const conn = connection;
+  conn.start();
+
+  const invoke = (path: string[], args: unknown[]): unknown => {
+    const method = path[path.length - 1];
+    const procedurePath = path.slice(0, -1).join('.');
+    const [input, opts] = args;
+    switch (method) {
+      case 'query':
+        return peer.call('query', procedurePath, input, opts as CallOptions | undefined);
+      case 'mutate':
+        return peer.call('mutation', procedurePath, input, opts as CallOptions | undefined);
+      case 'subscribe':
+        return { unsubscribe: peer.subscribe(procedurePath, input, (opts ?? {}) as SubscribeOptions<unknown>) };
+      case 'iterate':
+        return iterateSubscription((handlers) => peer.subscribe(procedurePath, input, handlers), opts as { signal?: AbortSignal } | undefined);
+      default:
+        throw new TypeError(`duplex: "${path.join('.')}" is not a procedure call (use .query, .mutate, .subscribe or .iterate)`);
+    }
+  };
+
+  const controls = {
+    get state() {
+      return conn.state;
+    },
+    on: conn.on.bind(conn),
+    close: () => conn.close(),
+  };
+
+  const makeProxy = (path: string[]): unknown =>
+    new Proxy(() => {}, {
+      get(_target, key) {
+        if (typeof key !== 'string') return undefined;
+        if (path.length === 0 && RESERVED.has(key)) return key === 'then' ? undefined : controls[key as 'state' | 'on' | 'close'];
+        return makeProxy([...path, key]);
+      },
+      apply(_target, _this, args: unknown[]) {
+        if (path.length < 2) throw new TypeError(`duplex: "${path.join('.')}" is not callable`);
+        return invoke(path, args);
+      },
+    });
+
+  return makeProxy([]) as DuplexClient<TRouter>;
+}
+
+export { DuplexError };

@@ -1,0 +1,7 @@
+export { DuplexError, type ErrorCode } from '@duplex/core';
+export { backoffDelay, DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
+export { ClientPeer, type ClientPeerOptions } from './client-peer.js';
+export type { ConnectionParams } from './connection.js';
+export { type ClientOptions, createClient } from './create-client.js';
+export type * from './types.js';
+export type { WebSocketConstructor, WebSocketLike } from './web-socket.js';

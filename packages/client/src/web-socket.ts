@@ -1,0 +1,24 @@
+/** The part of the WHATWG WebSocket the client uses; browsers, Node 22+ and `ws` all fit it. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  readonly protocol: string;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+/** A WebSocket class: the global one, or `WebSocket` from the `ws` package on Node 20. */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/** The WebSocket class to use: the one given, else the global one; throws a clear error if neither. */
+export function resolveWebSocket(given: WebSocketConstructor | undefined): WebSocketConstructor {
+  if (given) return given;
+  const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (global) return global;
+  throw new TypeError(
+    "duplex: no global WebSocket in this runtime (Node < 22). Pass one: createClient({ url, WebSocket }) with `import { WebSocket } from 'ws'`.",
+  );
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { decodeFrame, encodeFrame, parseClientMessage, parseServerMessage } from './messages.js';
+
+describe('parseClientMessage', () => {
+  const good: Array<[string, unknown]> = [
+    ['hello', { t: 'hello', v: 1, codec: 'json', params: { token: 'x' } }],
+    ['query call', { t: 'call', id: 1, kind: 'query', path: 'a.b', input: { json: 1 } }],
+    ['mutation with deadline', { t: 'call', id: 2, kind: 'mutation', path: 'x', timeoutMs: 500 }],
+    ['subscribe with resume', { t: 'sub', id: 3, path: 'feed', lastEventId: '41' }],
+    ['cancel', { t: 'cancel', id: 3 }],
+    ['ping', { t: 'ping' }],
+    ['pong', { t: 'pong' }],
+  ];
+  it.each(good)('accepts %s', (_name, raw) => {
+    const result = parseClientMessage(raw);
+    expect(result.ok).toBe(true);
+  });
+
+  const bad: Array<[string, unknown, number | null, RegExp]> = [
+    ['a non-object', 'hello', null, /JSON object/],
+    ['an array', [], null, /JSON object/],
+    ['null', null, null, /JSON object/],
+    ['an unknown kind', { t: 'explode', id: 1 }, 1, /unknown message kind "explode"/],
+    ['a missing kind', { id: 4 }, 4, /message.t/],
+    ['a call without id', { t: 'call', kind: 'query', path: 'a' }, null, /call.id/],
+    ['a negative id', { t: 'call', id: -1, kind: 'query', path: 'a' }, null, /call.id/],
+    ['a fractional id', { t: 'call', id: 1.5, kind: 'query', path: 'a' }, null, /call.id/],
+    ['a string id', { t: 'call', id: '1', kind: 'query', path: 'a' }, null, /call.id/],
+    ['a bad call kind', { t: 'call', id: 1, kind: 'subscription', path: 'a' }, 1, /call.kind/],
+    ['an empty path', { t: 'call', id: 1, kind: 'query', path: '' }, 1, /call.path/],
+    ['a non-string path', { t: 'sub', id: 1, path: 7 }, 1, /sub.path/],
+    ['a zero timeout', { t: 'call', id: 1, kind: 'query', path: 'a', timeoutMs: 0 }, 1, /timeoutMs/],
+    ['a numeric lastEventId', { t: 'sub', id: 1, path: 'a', lastEventId: 5 }, 1, /lastEventId/],
+    ['array params', { t: 'hello', params: [1] }, null, /params/],
+    ['a cancel without id', { t: 'cancel' }, null, /cancel.id/],
+  ];
+  it.each(bad)('rejects %s', (_name, raw, id, reason) => {
+    const result = parseClientMessage(raw);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.id).toBe(id);
+      expect(result.reason).toMatch(reason);
+    }
+  });
+
+  it('rejects objects with a foreign prototype', () => {
+    expect(parseClientMessage(new Date()).ok).toBe(false);
+  });
+});
+
+describe('parseServerMessage', () => {
+  it('accepts every server kind', () => {
+    for (const raw of [
+      { t: 'ready', cid: 'c1' },
+      { t: 'result', id: 1, data: 2 },
+      { t: 'error', id: null, error: { code: 'BAD_REQUEST', message: 'x' } },
+      { t: 'data', id: 1, eid: '9' },
+      { t: 'done', id: 1 },
+      { t: 'goaway', reason: 'deploy' },
+      { t: 'ping' },
+    ]) {
+      expect(parseServerMessage(raw).ok).toBe(true);
+    }
+  });
+  it('rejects malformed errors and data', () => {
+    expect(parseServerMessage({ t: 'error', id: 1, error: 'x' }).ok).toBe(false);
+    expect(parseServerMessage({ t: 'data', id: 1, eid: 3 }).ok).toBe(false);
+    expect(parseServerMessage({ t: 'result' }).ok).toBe(false);
+  });
+});
+
+describe('frames', () => {
+  it('sends one message bare and several as an array', () => {
+    expect(encodeFrame([{ t: 'ping' }])).toBe('{"t":"ping"}');
+    expect(encodeFrame([{ t: 'ping' }, { t: 'pong' }])).toBe('[{"t":"ping"},{"t":"pong"}]');
+    expect(decodeFrame('{"t":"ping"}')).toEqual([{ t: 'ping' }]);
+    expect(decodeFrame('[{"t":"ping"},{"t":"pong"}]')).toHaveLength(2);
+    expect(() => decodeFrame('{nope')).toThrow(SyntaxError);
+  });
+});
