@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --full] [--systems=raw-ws,duplex] [--scenarios=a,b] [--cpu-prof]`:
+ * `npm run bench [-- --full] [--systems=raw-ws,duplex] [--scenarios=a,b] [--cpu-prof] [--source]`:
  * forks a server process and a load generator per system (pinned to separate cores where
  * there are two), runs each scenario with warmup and interleaved repeats, prints one table per
  * scenario and writes results/latest.json.
@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RepeatedScenario } from './client-process.js';
 import { type BenchConfig, fullConfig, quickConfig, SCENARIOS, type ScenarioId } from './config.js';
+import { buildDuplex } from './build-duplex.js';
 import { environment } from './environment.js';
 import { renderTable, type ScenarioRow } from './report.js';
 import { runIdleMemory, runRepeated, startPair, stopPair, type SystemPair } from './run-scenarios.js';
@@ -36,12 +37,13 @@ async function main(): Promise<void> {
   log(`duplex bench, ${config.mode} mode: ${chosen.map((s) => s.id).join(', ')}; scenarios ${scenarioIds.join(', ')}`);
   if (config.mode === 'quick') {
     log(
-      `quick mode: ${config.warmupMs} ms warmup, ${config.repeats} × ${config.durationMs} ms repeats, (f) at ${config.idleConnections.join(', ')} connections only; --full for longer runs and 10,000 connections`,
+      `quick mode: ${config.warmupMs} ms warmup, ${config.repeats} × ${config.durationMs} ms repeats, (d) ${config.fanOut.events} events per round, (f) at ${config.idleConnections.join(', ')} connections only; --full for longer runs, 200 events and 10,000 connections`,
     );
   }
   if (env.loadAverageAtStart[0] !== undefined && env.loadAverageAtStart[0] > 0.5) {
     log(`note: load average ${env.loadAverageAtStart.join(' ')} before start; other work on this machine adds noise`);
   }
+  if (!args.includes('--source')) buildDuplex(log);
   const rows: ScenarioRow[] = [];
   const repeated = scenarioIds.filter((s): s is RepeatedScenario => s !== 'f');
   if (repeated.length) {

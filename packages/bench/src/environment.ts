@@ -14,6 +14,7 @@ export function environment(config: BenchConfig) {
     memoryGB: Math.round(os.totalmem() / 2 ** 30),
     pinned: canPin() ? 'server processes on core 0, load generators on core 1' : 'not pinned',
     loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
+    duplexFrom: process.argv.includes('--source') ? 'src via tsx' : 'dist built with tsup',
     mode: config.mode,
     config,
   };

@@ -27,10 +27,10 @@ export async function startServer(system: BenchSystem, serverArgs: string[]): Pr
   return { server, port };
 }
 
-/** Starts a server and a load generator; the generator's fan-out requests are relayed to the server. */
+/** Starts a server and a load generator (both get `serverArgs`, e.g. `--cpu-prof`); fan-out requests are relayed. */
 export async function startPair(system: BenchSystem, serverArgs: string[]): Promise<SystemPair> {
   const { server, port } = await startServer(system, serverArgs);
-  const client = spawnWorker('./client-process.ts', CLIENT_CORE);
+  const client = spawnWorker('./client-process.ts', CLIENT_CORE, serverArgs);
   client.ipc.handle(async (body) => {
     const req = body as { op: 'await-subscribers'; count: number } | { op: 'publish'; count: number };
     if (req.op === 'publish') return server.ipc.request({ op: 'publish', count: req.count } satisfies ServerRequest);

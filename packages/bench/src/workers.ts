@@ -30,10 +30,16 @@ function pin(pid: number | undefined, core: number): void {
   execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
 }
 
-/** Forks `file` (relative to this directory) with TypeScript, duplex sources and `--expose-gc`. */
+/**
+ * `--source` runs duplex from its TypeScript sources (no build step, but through tsx's
+ * keepNames transform); by default workers load the built dist like a user would.
+ */
+const conditions = process.argv.includes('--source') ? ['--conditions=@duplex/source'] : [];
+
+/** Forks `file` (relative to this directory) with tsx and `--expose-gc`. */
 export function spawnWorker(file: string, core: number, extraArgs: string[] = []): Worker {
   const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
-    execArgv: ['--conditions=@duplex/source', '--import', 'tsx', '--expose-gc', ...extraArgs],
+    execArgv: [...conditions, '--import', 'tsx', '--expose-gc', ...extraArgs],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   pin(child.pid, core);
