@@ -68,7 +68,15 @@ export interface ProcedureBuilder<TRootContext, TContext, TInput extends SchemaT
   mutation<TResult>(
     handler: (opts: HandlerOptions<TContext, TInput['output']>) => MaybePromise<TResult>,
   ): Procedure<'mutation', TRootContext, TInput['input'], TResult>;
-  /** A stream: an async generator (or a function returning an AsyncIterable) of events. */
+  /**
+   * A stream: an async generator of events. (A separate signature from the one below because
+   * inferring from a generator's own type is direct, while matching it against `AsyncIterable`
+   * is structural and costs about 175 type instantiations per subscription.)
+   */
+  subscription<TYield>(
+    handler: (opts: SubscriptionHandlerOptions<TContext, TInput['output']>) => AsyncGenerator<TYield, unknown, unknown>,
+  ): Procedure<'subscription', TRootContext, TInput['input'], UntrackedValue<TYield>>;
+  /** A stream: a function returning an AsyncIterable (or a promise of one) of events. */
   subscription<TYield>(
     handler: (opts: SubscriptionHandlerOptions<TContext, TInput['output']>) => MaybePromise<AsyncIterable<TYield>>,
   ): Procedure<'subscription', TRootContext, TInput['input'], UntrackedValue<TYield>>;
