@@ -9,7 +9,7 @@ export interface SocketTransportOptions {
   /** Close the connection (1008) past this many pending outgoing bytes. */
   maxBufferedBytes: number;
   /** Called once when the connection is closed as a slow consumer. */
-  onSlowConsumer?: (() => void) | undefined;
+  onSlowConsumer?: ((transport: SocketTransport) => void) | undefined;
 }
 
 /** How long a slow consumer has to take the close frame before its socket is destroyed. */
@@ -19,18 +19,12 @@ export const SLOW_CONSUMER_GRACE_MS = 1_000;
  * Maps a `ws` socket onto {@link ServerTransport} with backpressure: `whenWritable` parks
  * subscriptions while `bufferedAmount` is above the high-water mark, and a socket whose
  * buffer still passes `maxBufferedBytes` (large call results, a client that stopped reading) is
- * closed, so the memory one client can pin is bounded.
+ * closed, so the memory one client can pin is bounded. A class, not closures: one of these
+ * exists per idle connection, and memory per connection is a benchmark target.
  */
-export function createSocketTransport(socket: WebSocket, options: SocketTransportOptions): ServerTransport {
-  return new SocketTransport(socket, options);
-}
-
-// A class, not closures: it is created per connection and idle connections should stay small.
-class SocketTransport implements ServerTransport {
+export class SocketTransport implements ServerTransport {
   private drained: Promise<void> | undefined;
   private resolveDrained: (() => void) | undefined;
-  /** Passed to every send (one function per connection, made on first send). */
-  private onWritten: (() => void) | undefined;
   private cut = false;
 
   constructor(
@@ -39,13 +33,13 @@ class SocketTransport implements ServerTransport {
   ) {}
 
   send(frame: string): void {
-    const socket = this.socket;
-    socket.send(frame, (this.onWritten ??= () => this.written()));
-    if (!this.cut && socket.bufferedAmount > this.options.maxBufferedBytes) {
+    this.socket.send(frame);
+    if (!this.cut && this.socket.bufferedAmount > this.options.maxBufferedBytes) {
       this.cut = true;
-      this.options.onSlowConsumer?.();
-      socket.close(CloseCode.POLICY_VIOLATION, 'slow consumer: too many bytes pending');
+      this.options.onSlowConsumer?.(this);
+      this.socket.close(CloseCode.POLICY_VIOLATION, 'slow consumer: too many bytes pending');
       // A client that does not read cannot read the close frame either: free the buffer soon.
+      const socket = this.socket;
       setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
       this.release();
     }
@@ -62,21 +56,28 @@ class SocketTransport implements ServerTransport {
 
   whenWritable(): Promise<void> | undefined {
     if (this.cut || this.socket.bufferedAmount <= this.options.highWaterMarkBytes) return undefined;
-    this.drained ??= new Promise<void>((resolve) => {
-      this.resolveDrained = resolve;
-    });
+    if (!this.drained) {
+      this.drained = new Promise<void>((resolve) => {
+        this.resolveDrained = resolve;
+      });
+      // The TCP socket's 'drain' means its write buffer emptied: listen only while someone waits,
+      // so idle connections carry no callback. (`_socket` is ws's underlying net.Socket.)
+      const net = (this.socket as unknown as { _socket?: { once(event: 'drain', fn: () => void): void } })._socket;
+      if (net) net.once('drain', () => this.release());
+      else this.release();
+    }
     return this.drained;
   }
 
-  /** A completed write may be the one that drained the buffer below the low-water mark. */
-  private written(): void {
-    if (this.resolveDrained && this.socket.bufferedAmount <= this.options.highWaterMarkBytes / 2) this.release();
-  }
-
-  // When the socket closes instead of draining, the peer's dispose wakes parked subscriptions.
-  private release(): void {
+  /** Wakes every parked subscription (drained, cut, or the socket closed). */
+  release(): void {
     const resolve = this.resolveDrained;
     this.drained = this.resolveDrained = undefined;
     resolve?.();
   }
+}
+
+/** Creates a {@link SocketTransport}. */
+export function createSocketTransport(socket: WebSocket, options: SocketTransportOptions): SocketTransport {
+  return new SocketTransport(socket, options);
 }
