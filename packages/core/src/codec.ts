@@ -83,35 +83,6 @@ function hasLongString(value: unknown, max: number): boolean {
 }
 
 /**
- * How many more values than its JSON holds a superjson payload may expand to when its shared
- * references (`meta.referentialEqualities`) are followed as a tree. A 2 KB payload can otherwise
- * describe 2^30 paths (each level referencing the next one twice), which any code that walks the
- * value as a tree (`JSON.stringify` in a logging middleware, a recursive schema, a deep clone)
- * turns into a hang.
- */
-export const MAX_SHARED_EXPANSION = 100_000;
-
-/** Counts values in `value` walked as a tree, stopping once `budget.left` runs out (true). */
-function expandsBeyond(value: unknown, budget: { left: number }, ancestors: Set<object>): boolean {
-  if (--budget.left < 0) return true;
-  if (typeof value !== 'object' || value === null || ancestors.has(value)) return false; // a cycle ends a tree walk
-  ancestors.add(value);
-  const children: Iterable<unknown> =
-    value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? value : Array.isArray(value) ? value : Object.values(value);
-  for (const child of children) if (expandsBeyond(child, budget, ancestors)) return true;
-  ancestors.delete(value);
-  return false;
-}
-
-/** Values in a JSON value (each object, array and primitive counts one). */
-function countValues(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return 1;
-  let count = 1;
-  for (const child of Array.isArray(value) ? value : Object.values(value)) count += countValues(child);
-  return count;
-}
-
-/**
  * superjson, the default: `Date`, `Map`, `Set`, `BigInt`, `undefined`, `RegExp`, `URL` round-trip.
  * Payload shape on the wire: `{ "json"?: …, "meta"?: … }` as produced by `superjson.serialize`.
  * A message without a payload field carries `undefined`, whatever the codec.
@@ -131,15 +102,7 @@ export const superjsonCodec: Codec = {
     if (payload.meta?.values && JSON.stringify(payload.meta.values).includes('"bigint"') && hasLongString(payload.json, MAX_BIGINT_DIGITS)) {
       throw new RangeError(`a BigInt in a superjson payload may have at most ${MAX_BIGINT_DIGITS} digits`);
     }
-    const value = superjson.deserialize({ json: payload.json, meta: payload.meta } as SuperJSONResult);
-    // Only a payload with shared references can expand; the walk stops at the budget.
-    if (payload.meta.referentialEqualities) {
-      const budget = { left: countValues(payload.json) + MAX_SHARED_EXPANSION };
-      if (expandsBeyond(value, budget, new Set())) {
-        throw new RangeError(`a superjson payload may expand to at most ${MAX_SHARED_EXPANSION} more values through shared references`);
-      }
-    }
-    return value;
+    return superjson.deserialize({ json: payload.json, meta: payload.meta } as SuperJSONResult);
   },
 };
 

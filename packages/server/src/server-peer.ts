@@ -23,6 +23,7 @@ import {
   toCloseReason,
 } from '@duplex/core';
 import { callProcedure, validate } from './call-procedure.js';
+import { decodeInput } from './decode-input.js';
 import { BATCH_FLUSH_CHARS, MAX_TIMER_DELAY_MS, type PeerLimitOptions, type PeerLimits, resolvePeerLimits } from './limits.js';
 import { encodePayload } from './payload-cache.js';
 
@@ -341,7 +342,7 @@ export class ServerPeer {
     }
     let input: unknown;
     try {
-      input = message.input === undefined ? undefined : this.codec.decode(message.input);
+      input = message.input === undefined ? undefined : decodeInput(this.codec, message.input);
     } catch {
       this.sendError(message.id, new DuplexError({ code: 'BAD_REQUEST', message: 'input payload could not be decoded' }));
       return;
