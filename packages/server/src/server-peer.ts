@@ -24,7 +24,14 @@ import {
 } from '@duplex/core';
 import { callProcedure, validate } from './call-procedure.js';
 import { decodeInput } from './decode-input.js';
-import { BATCH_FLUSH_CHARS, MAX_TIMER_DELAY_MS, type PeerLimitOptions, type PeerLimits, resolvePeerLimits } from './limits.js';
+import {
+  BATCH_FLUSH_CHARS,
+  MAX_TIMER_DELAY_MS,
+  type PeerLimitOptions,
+  type PeerLimits,
+  RequestBudget,
+  resolvePeerLimits,
+} from './limits.js';
 import { encodePayload } from './payload-cache.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
@@ -107,12 +114,17 @@ export class ServerPeer {
   /** Calls and subscriptions held in `waiting`, each against its own limit. */
   private heldCalls = 0;
   private heldSubs = 0;
+  /** Present only when `maxRequestsPerSecond` is set. */
+  private budget: RequestBudget | undefined;
   private settledWaiters: Array<() => void> = [];
 
   constructor(private readonly options: ServerPeerOptions) {
     this.id = options.connectionId;
     this.clock = options.clock ?? systemClock;
     this.limits = options.limits ?? resolvePeerLimits(options);
+    if (this.limits.maxRequestsPerSecond !== undefined) {
+      this.budget = new RequestBudget(this.limits.maxRequestsPerSecond, () => this.clock.now());
+    }
     this.helloTimer = this.clock.setTimeout(
       () => this.fail(CloseCode.HELLO_TIMEOUT, 'no hello received in time'),
       options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
@@ -325,6 +337,10 @@ export class ServerPeer {
   private start(message: CallMessage | SubscribeMessage): void {
     if (this.active.has(message.id)) {
       this.protocolError(null, `id ${message.id} is already in use`);
+      return;
+    }
+    if (this.budget && !this.budget.take()) {
+      this.limitError(message.id, `more than ${this.limits.maxRequestsPerSecond} requests per second`);
       return;
     }
     if (this.overLimit(message.t)) {

@@ -141,6 +141,7 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     maxCallsInFlight: options.maxCallsInFlight,
     maxSubscriptions: options.maxSubscriptions,
     maxProtocolErrors: options.maxProtocolErrors,
+    maxRequestsPerSecond: options.maxRequestsPerSecond,
   };
   const transports = new WeakMap<SocketTransport, ServerPeer>();
   const transportOptions = {
