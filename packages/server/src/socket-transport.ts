@@ -61,9 +61,11 @@ export class SocketTransport implements ServerTransport {
         this.resolveDrained = resolve;
       });
       // The TCP socket's 'drain' means its write buffer emptied: listen only while someone waits,
-      // so idle connections carry no callback. (`_socket` is ws's underlying net.Socket.)
-      const net = (this.socket as unknown as { _socket?: { once(event: 'drain', fn: () => void): void } })._socket;
-      if (net) net.once('drain', () => this.release());
+      // so idle connections carry no callback. (`_socket` is ws's underlying net.Socket.) 'drain'
+      // only comes after a write was refused; bytes queued elsewhere (ws's deflate queue) do not
+      // park anyone, or nothing would ever wake them.
+      const net = (this.socket as unknown as { _socket?: { writableNeedDrain?: boolean; once(event: 'drain', fn: () => void): void } })._socket;
+      if (net?.writableNeedDrain) net.once('drain', () => this.release());
       else this.release();
     }
     return this.drained;
