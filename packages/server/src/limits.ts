@@ -31,7 +31,7 @@ export interface PeerLimitOptions {
 export interface SocketLimitOptions {
   /**
    * Pending outgoing bytes on one socket above which subscriptions stop pulling events from
-   * their generators until the socket drains below half of it (backpressure).
+   * their generators until the socket has written its buffer out (backpressure).
    * @default 1_048_576 (1 MiB)
    */
   highWaterMarkBytes?: number | undefined;

@@ -4,7 +4,7 @@ import type { ServerTransport } from './server-peer.js';
 
 /** Options of {@link createSocketTransport}. */
 export interface SocketTransportOptions {
-  /** Pause subscription pulls above this many pending outgoing bytes; resume below half. */
+  /** Pause subscription pulls above this many pending outgoing bytes; resume once the buffer is written out. */
   highWaterMarkBytes: number;
   /** Close the connection (1008) past this many pending outgoing bytes. */
   maxBufferedBytes: number;
