@@ -14,13 +14,14 @@ const artifacts = fileURLToPath(new URL('../../../test-artifacts/', import.meta.
 
 describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
   let dir: string;
+  let publicDir: string;
   let chat: ChatServer;
   let browser: Browser;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'duplex-chat-web-'));
-    const publicDir = await buildWeb(join(dir, 'public'));
+    publicDir = await buildWeb(join(dir, 'public'));
     chat = await startChatServer({ publicDir });
     browser = await launchChromium();
   }, 120_000);
@@ -47,7 +48,17 @@ describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
     return page;
   }
 
+  /**
+   * Pages share one window as tabs, and a background tab gets no animation frames, which
+   * Playwright's click waits for: act on a page as a user would, with its tab in front.
+   */
+  async function click(page: Page, selector: string): Promise<void> {
+    await page.bringToFront();
+    await page.click(selector);
+  }
+
   async function post(page: Page, text: string): Promise<void> {
+    await page.bringToFront();
     await page.fill('#text', text);
     await page.press('#text', 'Enter');
   }
@@ -124,21 +135,38 @@ describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
 
   it('keeps rooms apart and restores a room when switching back', async () => {
     const general = await messageList(bob);
-    await alice.click('#rooms button[data-room="random"]');
+    await click(alice, '#rooms button[data-room="random"]');
     await alice.locator('#room-title', { hasText: '# random' }).waitFor();
     await post(alice, 'over in random');
     await shown(alice, 'over in random');
-    await bob.click('#rooms button[data-room="random"]');
+    await click(bob, '#rooms button[data-room="random"]');
     await shown(bob, 'over in random');
     expect((await messageList(bob)).map((m) => m.text)).toEqual(['over in random']);
-    await bob.click('#rooms button[data-room="general"]');
+    await click(bob, '#rooms button[data-room="general"]');
     await bob.locator('#room-title', { hasText: '# general' }).waitFor();
     await post(alice, 'random again');
-    await alice.click('#rooms button[data-room="general"]');
+    await click(alice, '#rooms button[data-room="general"]');
     await post(alice, 'back in general');
     await shown(bob, 'back in general');
     const texts = (await messageList(bob)).map((m) => m.text);
     expect(texts).toEqual([...general.map((m) => m.text), 'back in general']);
+  });
+
+  it('reconnects after a server restart and resumes the room on its own, without loss or repeats', async () => {
+    const before = (await messageList(bob)).map((m) => m.text);
+    // A restart that keeps the data (as a database would): same port, same store.
+    const { port, store } = chat;
+    await chat.close();
+    await bob.locator('#state[data-state="reconnecting"]').waitFor();
+    await bob.locator('#notice', { hasText: 'Connection lost' }).waitFor();
+    chat = await startChatServer({ publicDir, port, store });
+    await alice.locator('#state[data-state="open"]').waitFor();
+    await post(alice, 'after restart');
+    await shown(bob, 'after restart');
+    await bob.locator('#state[data-state="open"]').waitFor();
+    const list = await messageList(bob);
+    expect(list.map((m) => m.text)).toEqual([...before, 'after restart']);
+    expect(new Set(list.map((m) => m.id)).size).toBe(list.length);
   });
 
   it('refuses a page of another origin while a same-origin page connects', async () => {
