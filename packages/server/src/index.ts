@@ -26,3 +26,5 @@ export {
   type WsServerOptions,
   type WsServerStats,
 } from './ws-server.js';
+export { CLOSE_GRACE_MS, DEFAULT_DRAIN_MS, type Drainable, drainCalls } from './drain.js';
+export { DEFAULT_SERVER_KEEP_ALIVE, type HeartbeatSocket, HeartbeatSweeper, type KeepAliveOptions } from './heartbeat.js';

@@ -9,17 +9,18 @@ import {
   type Codec,
   DuplexError,
   type ErrorShape,
+  findUnsafeKey,
   isTracked,
+  mayContainUnsafeKey,
   PROTOCOL_VERSION,
   type ProcedureKind,
-  parseClientMessage,
-  findUnsafeKey,
-  mayContainUnsafeKey,
   parseBoundedJson,
+  parseClientMessage,
   type ServerMessage,
   type SubscribeMessage,
   systemClock,
   type TimerHandle,
+  toCloseReason,
 } from '@duplex/core';
 import { callProcedure, validate } from './call-procedure.js';
 import { BATCH_FLUSH_CHARS, MAX_TIMER_DELAY_MS, type PeerLimitOptions, type PeerLimits, resolvePeerLimits } from './limits.js';
@@ -51,6 +52,8 @@ export interface ServerPeerOptions extends PeerLimitOptions {
   router: AnyRouter;
   transport: ServerTransport;
   connectionId: string;
+  /** Limits already resolved (adapters share one object between connections). */
+  limits?: PeerLimits | undefined;
   /** Builds the context once per connection from the `hello` message's params. */
   createContext: (info: { connectionParams: Record<string, unknown> | undefined; connectionId: string; transport: ServerTransport }) => unknown;
   /** Send messages and stacks of non-DuplexError throws to clients. @default false */
@@ -75,6 +78,9 @@ interface ActiveEntry {
 
 type PeerState = 'awaiting-hello' | 'creating-context' | 'ready' | 'closed';
 
+/** Shared by every peer until its first call: an idle connection allocates no map. Never written. */
+const NO_ENTRIES: Map<number, ActiveEntry> = new Map();
+
 /** Default time a connection may take to send `hello`. */
 export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
 
@@ -89,7 +95,7 @@ export class ServerPeer {
   private codec: Codec = builtinCodecs.superjson as Codec;
   // Allocated on first use: an idle connection should cost as little memory as possible.
   private waiting: ClientMessage[] | undefined;
-  private readonly active: Map<number, ActiveEntry> = new Map();
+  private active: Map<number, ActiveEntry> = NO_ENTRIES;
   private outbox: string[] = [];
   private outboxChars = 0;
   private flushScheduled = false;
@@ -98,12 +104,14 @@ export class ServerPeer {
   private readonly limits: PeerLimits;
   private protocolErrors = 0;
   /** Calls and subscriptions held in `waiting`, each against its own limit. */
-  private readonly held = { calls: 0, subs: 0 };
+  private heldCalls = 0;
+  private heldSubs = 0;
+  private settledWaiters: Array<() => void> = [];
 
   constructor(private readonly options: ServerPeerOptions) {
     this.id = options.connectionId;
     this.clock = options.clock ?? systemClock;
-    this.limits = resolvePeerLimits(options);
+    this.limits = options.limits ?? resolvePeerLimits(options);
     this.helloTimer = this.clock.setTimeout(
       () => this.fail(CloseCode.HELLO_TIMEOUT, 'no hello received in time'),
       options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
@@ -115,6 +123,11 @@ export class ServerPeer {
     let calls = 0;
     for (const entry of this.active.values()) if (entry.kind === 'call') calls++;
     return { calls, subscriptions: this.active.size - calls };
+  }
+
+  /** The transport this peer writes to. */
+  get transport(): ServerTransport {
+    return this.options.transport;
   }
 
   get closed(): boolean {
@@ -162,6 +175,22 @@ export class ServerPeer {
     this.enqueue({ t: 'goaway', reason });
   }
 
+  /** Resolves once no call is running on this connection (subscriptions do not count). */
+  callsSettled(): Promise<void> {
+    if (this.stats.calls === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  /** Sends what is queued, closes the socket with `code`, then releases everything. */
+  close(code: number, reason: string): void {
+    this.fail(code, reason);
+  }
+
+  private notifySettled(): void {
+    if (this.settledWaiters.length === 0 || this.stats.calls > 0) return;
+    for (const resolve of this.settledWaiters.splice(0)) resolve();
+  }
+
   /**
    * Releases the connection: aborts every handler's signal and forgets every call and
    * subscription at once, without waiting for user code to notice.
@@ -177,13 +206,14 @@ export class ServerPeer {
     const entries = [...this.active.values()];
     this.active.clear();
     for (const entry of entries) this.release(entry, reason);
+    this.notifySettled();
     this.options.onClosed?.();
   }
 
   private fail(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.flush();
-    this.options.transport.close(code, reason.slice(0, 120));
+    this.options.transport.close(code, toCloseReason(reason));
     this.dispose();
   }
 
@@ -208,7 +238,7 @@ export class ServerPeer {
     // (up to the in-flight limits: the queue must not grow without bound either).
     if (this.state === 'creating-context') {
       if (message.t === 'call' || message.t === 'sub') {
-        const held = message.t === 'call' ? ++this.held.calls : ++this.held.subs;
+        const held = message.t === 'call' ? ++this.heldCalls : ++this.heldSubs;
         if (held > (message.t === 'call' ? this.limits.maxCallsInFlight : this.limits.maxSubscriptions)) {
           this.limitError(message.id, 'too many calls held while the connection is being set up');
           return;
@@ -231,6 +261,7 @@ export class ServerPeer {
         if (!entry) return; // already finished: the client raced us, nothing to do
         this.active.delete(message.id);
         this.release(entry, new DuplexError({ code: 'CANCELLED', message: 'cancelled by the client' }));
+        this.notifySettled();
         return;
       }
       default:
@@ -316,6 +347,7 @@ export class ServerPeer {
       return;
     }
     const entry: ActiveEntry = { kind: message.t, controller: new AbortController(), timer: undefined, wake: undefined };
+    if (this.active === NO_ENTRIES) this.active = new Map();
     this.active.set(message.id, entry);
     if (message.t === 'call') {
       if (message.timeoutMs !== undefined && message.timeoutMs <= MAX_TIMER_DELAY_MS) {
@@ -334,6 +366,7 @@ export class ServerPeer {
     const error = new DuplexError({ code: 'TIMEOUT', message: `deadline exceeded for "${path}"` });
     this.release(entry, error);
     this.sendError(id, error);
+    this.notifySettled();
   }
 
   private async runCall(message: CallMessage, procedure: AnyProcedure, input: unknown, entry: ActiveEntry): Promise<void> {
@@ -422,12 +455,16 @@ export class ServerPeer {
 
   /** Answers a malformed or out-of-order message; too many of them close the connection. */
   private protocolError(id: number | null, reason: string): void {
-    this.sendError(id, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${reason}` }));
+    const error = new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${reason}` });
+    this.report(error, undefined, undefined);
+    this.sendError(id, error);
     this.countProtocolError();
   }
 
   private limitError(id: number, message: string): void {
-    this.sendError(id, new DuplexError({ code: 'TOO_MANY_REQUESTS', message }));
+    const error = new DuplexError({ code: 'TOO_MANY_REQUESTS', message });
+    this.report(error, undefined, undefined);
+    this.sendError(id, error);
     this.countProtocolError();
   }
 
@@ -443,6 +480,8 @@ export class ServerPeer {
     this.active.delete(id);
     if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
     entry.timer = undefined;
+    // Waiters resume in a later microtask, after the caller has queued the result.
+    this.notifySettled();
     return true;
   }
 

@@ -9,7 +9,7 @@ export interface SocketTransportOptions {
   /** Close the connection (1008) past this many pending outgoing bytes. */
   maxBufferedBytes: number;
   /** Called once when the connection is closed as a slow consumer. */
-  onSlowConsumer?: (() => void) | undefined;
+  onSlowConsumer?: ((transport: SocketTransport) => void) | undefined;
 }
 
 /** How long a slow consumer has to take the close frame before its socket is destroyed. */
@@ -19,47 +19,65 @@ export const SLOW_CONSUMER_GRACE_MS = 1_000;
  * Maps a `ws` socket onto {@link ServerTransport} with backpressure: `whenWritable` parks
  * subscriptions while `bufferedAmount` is above the high-water mark, and a socket whose
  * buffer still passes `maxBufferedBytes` (large call results, a client that stopped reading) is
- * closed, so the memory one client can pin is bounded.
+ * closed, so the memory one client can pin is bounded. A class, not closures: one of these
+ * exists per idle connection, and memory per connection is a benchmark target.
  */
-export function createSocketTransport(socket: WebSocket, options: SocketTransportOptions): ServerTransport {
-  const { highWaterMarkBytes, maxBufferedBytes } = options;
-  const lowWaterMarkBytes = Math.floor(highWaterMarkBytes / 2);
-  let drained: Promise<void> | undefined;
-  let resolveDrained: (() => void) | undefined;
-  let cut = false;
+export class SocketTransport implements ServerTransport {
+  private drained: Promise<void> | undefined;
+  private resolveDrained: (() => void) | undefined;
+  private cut = false;
 
-  const release = () => {
-    const resolve = resolveDrained;
-    drained = resolveDrained = undefined;
-    resolve?.();
-  };
-  // One callback for every send (no closure per frame): a completed write may be the drain.
-  const onWritten = () => {
-    if (resolveDrained && socket.bufferedAmount <= lowWaterMarkBytes) release();
-  };
-  socket.once('close', release);
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly options: SocketTransportOptions,
+  ) {}
 
-  return {
-    send(frame) {
-      socket.send(frame, onWritten);
-      if (!cut && socket.bufferedAmount > maxBufferedBytes) {
-        cut = true;
-        options.onSlowConsumer?.();
-        socket.close(CloseCode.POLICY_VIOLATION, 'slow consumer: too many bytes pending');
-        // A client that does not read cannot read the close frame either: free the buffer soon.
-        setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
-        release();
-      }
-    },
-    close(code, reason) {
-      socket.close(code, reason);
-    },
-    whenWritable() {
-      if (cut || socket.bufferedAmount <= highWaterMarkBytes) return undefined;
-      drained ??= new Promise<void>((resolve) => {
-        resolveDrained = resolve;
+  send(frame: string): void {
+    this.socket.send(frame);
+    if (!this.cut && this.socket.bufferedAmount > this.options.maxBufferedBytes) {
+      this.cut = true;
+      this.options.onSlowConsumer?.(this);
+      this.socket.close(CloseCode.POLICY_VIOLATION, 'slow consumer: too many bytes pending');
+      // A client that does not read cannot read the close frame either: free the buffer soon.
+      const socket = this.socket;
+      setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
+      this.release();
+    }
+  }
+
+  close(code: number, reason: string): void {
+    try {
+      this.socket.close(code, reason);
+    } catch {
+      // An invalid code or reason must not escape into the socket's event handler.
+      this.socket.terminate();
+    }
+  }
+
+  whenWritable(): Promise<void> | undefined {
+    if (this.cut || this.socket.bufferedAmount <= this.options.highWaterMarkBytes) return undefined;
+    if (!this.drained) {
+      this.drained = new Promise<void>((resolve) => {
+        this.resolveDrained = resolve;
       });
-      return drained;
-    },
-  };
+      // The TCP socket's 'drain' means its write buffer emptied: listen only while someone waits,
+      // so idle connections carry no callback. (`_socket` is ws's underlying net.Socket.)
+      const net = (this.socket as unknown as { _socket?: { once(event: 'drain', fn: () => void): void } })._socket;
+      if (net) net.once('drain', () => this.release());
+      else this.release();
+    }
+    return this.drained;
+  }
+
+  /** Wakes every parked subscription (drained, cut, or the socket closed). */
+  release(): void {
+    const resolve = this.resolveDrained;
+    this.drained = this.resolveDrained = undefined;
+    resolve?.();
+  }
+}
+
+/** Creates a {@link SocketTransport}. */
+export function createSocketTransport(socket: WebSocket, options: SocketTransportOptions): SocketTransport {
+  return new SocketTransport(socket, options);
 }
