@@ -70,6 +70,12 @@ describe('chat server (Node client)', () => {
     expect(rooms.map((r) => r.id)).toEqual(['general', 'random', 'help']);
   });
 
+  it('reports a port in use as EADDRINUSE', async () => {
+    const server = await chat();
+    const clash = await startChatServer({ publicDir: webDir, port: server.port }).catch((e: unknown) => e);
+    expect((clash as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+  });
+
   it('serves only files inside the public directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'duplex-chat-static-'));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
