@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildWeb } from '../scripts/build.mjs';
 import { type ChatServer, RPC_PATH, startChatServer } from '../src/server/chat-server.js';
 import { staticFiles } from '../src/server/static-files.js';
@@ -169,10 +169,29 @@ describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
     expect(new Set(list.map((m) => m.id)).size).toBe(list.length);
   });
 
+  it('shows the recent history on joining and loads older messages on request', async () => {
+    for (let i = 1; i <= 60; i++) chat.store.post('help', 'bot', `faq ${i}`);
+    const dave = await enterChat('dave', `${chat.url}#help`);
+    await shown(dave, 'faq 60');
+    const count = () => dave.locator('#messages li').count();
+    expect(await count()).toBe(50);
+    expect(await dave.textContent('#messages li:first-child .text')).toBe('faq 11');
+    await click(dave, '#older');
+    await dave.locator('#messages .text', { hasText: /^faq 1$/ }).waitFor();
+    expect(await count()).toBe(60);
+    await click(dave, '#older');
+    await dave.locator('#older').waitFor({ state: 'hidden' });
+    await dave.close();
+  });
+
   it('refuses a page of another origin while a same-origin page connects', async () => {
     const foreign = await startForeignSite(chat.port, join(dir, 'public'));
     try {
-      const connections = chat.wsServer.stats().connections;
+      // Every open chat page holds one socket; wait until the server agrees (pages closed by
+      // earlier tests may still be on their way out), so the counts below are exact.
+      const chatPages = browser.context.pages().filter((page) => page.url().startsWith(chat.url)).length;
+      await vi.waitFor(() => expect(chat.wsServer.stats().connections).toBe(chatPages), { timeout: 20_000 });
+      const connections = chatPages;
       const evil = await browser.context.newPage();
       const attempts: string[] = [];
       evil.on('websocket', (socket) => attempts.push(socket.url()));
