@@ -49,6 +49,15 @@ describe('worker-jobs', () => {
     const resumed: number[] = [];
     for await (const progress of jobs.watch(jobId, 2, new AbortController().signal)) resumed.push(progress.step);
     expect(resumed).toEqual([3, 4]);
+    // A watcher that leaves mid-job lets go of its listener.
+    const controller = new AbortController();
+    const running = jobs.start(50_000_000, 1_000);
+    for await (const progress of jobs.watch(running, undefined, controller.signal)) {
+      expect(jobs.watcherCount()).toBe(1);
+      if (progress.step === 1) controller.abort();
+    }
+    expect(jobs.watcherCount()).toBe(0);
+    jobs.dispose();
     expect(first.at(-1)).toMatchObject({ phase: 'done', found: 168 });
   });
 
