@@ -26,7 +26,7 @@ async function chat(store?: ChatStore): Promise<ChatServer> {
 
 function client(server: ChatServer, name?: string): DuplexClient<ChatRouter> {
   const url = server.url.replace('http:', 'ws:') + 'rpc';
-  const c = createClient<ChatRouter>({ url, WebSocket: WebSocket as never, ...(name ? { connectionParams: { name } } : {}) });
+  const c = createClient<ChatRouter>({ url, WebSocket, ...(name ? { connectionParams: { name } } : {}) });
   cleanup.push(() => c.close());
   return c;
 }

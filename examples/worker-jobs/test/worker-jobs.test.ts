@@ -63,7 +63,7 @@ describe('worker-jobs', () => {
 
   it('cancels a running job; its watchers see the end', async () => {
     await using server = await startJobServer();
-    const client = createClient<JobRouter>({ url: server.url, WebSocket: WebSocket as never });
+    const client = createClient<JobRouter>({ url: server.url, WebSocket });
     try {
       const { jobId } = await client.jobs.start.mutate({ limit: 50_000_000, chunks: 1_000 });
       const phases: string[] = [];
