@@ -120,8 +120,9 @@ export class Connection {
       this.lose(this.socket, CloseCode.GOING_AWAY, 'goaway', true);
       return;
     }
+    if (!this.idle) return;
     const { calls, subscriptions } = this.peer.stats;
-    if (this.idle && calls === 0 && subscriptions === 0) this.idle.idle();
+    if (calls + subscriptions === 0) this.idle.idle();
   }
 
   /** Closes for good, in any state. Resolves once the socket has closed (bounded wait). */
