@@ -1,10 +1,10 @@
 import { CloseCode, DuplexError } from '@duplex/core';
 import { createWsServer } from '@duplex/server';
 import { deferred, startProxy, startServer, waitForState } from '@duplex/test-utils';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createClient } from '../src/index.js';
-import { collector, EventLog, type FaultRouter, makeRouter, range, slowHooks } from './fixtures.js';
+import { collector, eventually, EventLog, type FaultRouter, makeRouter, range, slowHooks } from './fixtures.js';
 
 const fast = { minDelayMs: 20, maxDelayMs: 100 };
 const zero = { connections: 0, calls: 0, subscriptions: 0 };
@@ -82,7 +82,7 @@ describe('graceful drain: server.close({ drainMs })', () => {
     const client = createClient<FaultRouter>({ url: `ws://127.0.0.1:${port}`, WebSocket: WebSocket as never, reconnect: fast });
     const events = collector(300);
     client.feed.subscribe(undefined, { onData: events.onData });
-    await vi.waitFor(() => expect(events.values).toHaveLength(100));
+    await eventually(() => expect(events.values).toHaveLength(100));
     const closing = first.close({ drainMs: 5_000 });
     log.append(100); // published during the drain
     await closing;
@@ -108,7 +108,7 @@ describe('deadlines end to end', () => {
     const aborted = new Promise<unknown>((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), { once: true }));
     expect((await call)?.code).toBe('TIMEOUT');
     expect((await aborted as DuplexError).code).toMatch(/TIMEOUT|CANCELLED/);
-    await vi.waitFor(() => expect(srv.server.stats().calls).toBe(0));
+    await eventually(() => expect(srv.server.stats().calls).toBe(0));
     await client.close();
   });
 });
@@ -122,13 +122,13 @@ describe('lazy mode end to end', () => {
     expect(client.state).toBe('closed');
     expect(srv.server.stats().connections).toBe(0);
     expect(await client.echo.query('hi')).toBe('hi');
-    await vi.waitFor(() => expect(client.state).toBe('closed'));
-    await vi.waitFor(() => expect(srv.server.stats().connections).toBe(0));
+    await eventually(() => expect(client.state).toBe('closed'));
+    await eventually(() => expect(srv.server.stats().connections).toBe(0));
 
     const events = collector(4);
     const sub = client.feed.subscribe(undefined, { onData: events.onData });
     log.append(2);
-    await vi.waitFor(() => expect(events.values).toHaveLength(2));
+    await eventually(() => expect(events.values).toHaveLength(2));
     const dropped = deferred<number>();
     client.on('close', ({ code }) => dropped.resolve(code));
     proxy.cut();
@@ -138,8 +138,8 @@ describe('lazy mode end to end', () => {
     await events.reached;
     expect(events.values).toEqual(range(4));
     sub.unsubscribe();
-    await vi.waitFor(() => expect(client.state).toBe('closed'));
-    await vi.waitFor(() => expect(srv.server.stats()).toMatchObject(zero));
+    await eventually(() => expect(client.state).toBe('closed'));
+    await eventually(() => expect(srv.server.stats()).toMatchObject(zero));
     expect(log.running).toBe(0);
     await client.close();
   });

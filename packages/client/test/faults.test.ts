@@ -1,10 +1,10 @@
 import { CloseCode, DuplexError } from '@duplex/core';
 import { createWsServer, initDuplex } from '@duplex/server';
 import { deferred, startProxy, startServer, waitForState } from '@duplex/test-utils';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createClient } from '../src/index.js';
-import { collector, EventLog, type FaultRouter, makeRouter, range, slowHooks } from './fixtures.js';
+import { collector, eventually, EventLog, type FaultRouter, makeRouter, range, slowHooks } from './fixtures.js';
 
 /** Fast reconnects keep the suite quick; nothing below asserts on elapsed time. */
 const fast = { minDelayMs: 20, maxDelayMs: 100 };
@@ -29,7 +29,7 @@ describe('faults over real sockets, through a TCP proxy', () => {
     expect(await client.echo.query('after')).toBe('after');
     await client.close();
     expect(client.state).toBe('closed');
-    await vi.waitFor(() => expect(srv.server.stats()).toMatchObject({ connections: 0, calls: 0, subscriptions: 0 }));
+    await eventually(() => expect(srv.server.stats()).toMatchObject({ connections: 0, calls: 0, subscriptions: 0 }));
   });
 
   it('1,000 tracked events arrive exactly once and in order across three cuts mid-subscription', async () => {
@@ -57,9 +57,9 @@ describe('faults over real sockets, through a TCP proxy', () => {
     expect(events.values).toEqual(range(1_000));
     expect(events.ids).toEqual(range(1_000).map(String));
     expect(closes).toHaveLength(3);
-    await vi.waitFor(() => expect(srv.server.stats()).toMatchObject({ connections: 1, subscriptions: 1 }));
+    await eventually(() => expect(srv.server.stats()).toMatchObject({ connections: 1, subscriptions: 1 }));
     await client.close();
-    await vi.waitFor(() => expect(srv.server.stats()).toMatchObject({ connections: 0, calls: 0, subscriptions: 0 }));
+    await eventually(() => expect(srv.server.stats()).toMatchObject({ connections: 0, calls: 0, subscriptions: 0 }));
     expect(log.running).toBe(0);
   });
 
@@ -74,16 +74,16 @@ describe('faults over real sockets, through a TCP proxy', () => {
     client.on('close', ({ code }) => code === CloseCode.HEARTBEAT_TIMEOUT && heartbeatClose.resolve(code));
     const events = collector(20);
     client.feed.subscribe(undefined, { onData: events.onData });
-    await vi.waitFor(() => expect(events.values).toHaveLength(10));
+    await eventually(() => expect(events.values).toHaveLength(10));
     proxy.stall();
     log.append(10); // stuck in the stalled link
     expect(await heartbeatClose.promise).toBe(CloseCode.HEARTBEAT_TIMEOUT);
     await events.reached;
     expect(events.values).toEqual(range(20));
     // The server never saw the client go: only its own heartbeat can release the stalled socket.
-    await vi.waitFor(() => expect(srv.server.stats()).toMatchObject({ connections: 1, calls: 0, subscriptions: 1 }));
+    await eventually(() => expect(srv.server.stats()).toMatchObject({ connections: 1, calls: 0, subscriptions: 1 }));
     await client.close();
-    await vi.waitFor(() => expect(srv.server.stats().connections).toBe(0));
+    await eventually(() => expect(srv.server.stats().connections).toBe(0));
   });
 
   it('a server killed and restarted on the same port: subscriptions resume with no lost or doubled event', async () => {
@@ -95,14 +95,14 @@ describe('faults over real sockets, through a TCP proxy', () => {
     const client = createClient<FaultRouter>({ url: proxy.url, WebSocket: WebSocket as never, reconnect: fast });
     const events = collector(300);
     client.feed.subscribe(undefined, { onData: events.onData });
-    await vi.waitFor(() => expect(events.values).toHaveLength(100));
+    await eventually(() => expect(events.values).toHaveLength(100));
     // Kill: the network drops every link at once and the process goes away.
     proxy.cut();
     await first.close({ drainMs: 0 });
     log.append(100); // written while no server runs
     const second = createWsServer({ router: makeRouter(log) });
     await second.listen({ port, host: '127.0.0.1' });
-    await vi.waitFor(() => expect(events.values).toHaveLength(200));
+    await eventually(() => expect(events.values).toHaveLength(200));
     log.append(100);
     await events.reached;
     expect(events.values).toEqual(range(300));
@@ -142,6 +142,6 @@ describe('faults over real sockets, through a TCP proxy', () => {
     await again.reached;
     expect(again.values).toEqual(range(10));
     await client.close();
-    await vi.waitFor(() => expect(srv.server.stats()).toMatchObject({ connections: 0, calls: 0, subscriptions: 0 }));
+    await eventually(() => expect(srv.server.stats()).toMatchObject({ connections: 0, calls: 0, subscriptions: 0 }));
   });
 });
