@@ -9,17 +9,18 @@ import {
   type Codec,
   DuplexError,
   type ErrorShape,
+  findUnsafeKey,
   isTracked,
+  mayContainUnsafeKey,
   PROTOCOL_VERSION,
   type ProcedureKind,
-  parseClientMessage,
-  findUnsafeKey,
-  mayContainUnsafeKey,
   parseBoundedJson,
+  parseClientMessage,
   type ServerMessage,
   type SubscribeMessage,
   systemClock,
   type TimerHandle,
+  toCloseReason,
 } from '@duplex/core';
 import { callProcedure, validate } from './call-procedure.js';
 import { BATCH_FLUSH_CHARS, MAX_TIMER_DELAY_MS, type PeerLimitOptions, type PeerLimits, resolvePeerLimits } from './limits.js';
@@ -215,7 +216,7 @@ export class ServerPeer {
   private fail(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.flush();
-    this.options.transport.close(code, reason.slice(0, 120));
+    this.options.transport.close(code, toCloseReason(reason));
     this.dispose();
   }
 
@@ -457,12 +458,16 @@ export class ServerPeer {
 
   /** Answers a malformed or out-of-order message; too many of them close the connection. */
   private protocolError(id: number | null, reason: string): void {
-    this.sendError(id, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${reason}` }));
+    const error = new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${reason}` });
+    this.report(error, undefined, undefined);
+    this.sendError(id, error);
     this.countProtocolError();
   }
 
   private limitError(id: number, message: string): void {
-    this.sendError(id, new DuplexError({ code: 'TOO_MANY_REQUESTS', message }));
+    const error = new DuplexError({ code: 'TOO_MANY_REQUESTS', message });
+    this.report(error, undefined, undefined);
+    this.sendError(id, error);
     this.countProtocolError();
   }
 

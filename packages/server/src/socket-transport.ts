@@ -46,7 +46,12 @@ export class SocketTransport implements ServerTransport {
   }
 
   close(code: number, reason: string): void {
-    this.socket.close(code, reason);
+    try {
+      this.socket.close(code, reason);
+    } catch {
+      // An invalid code or reason must not escape into the socket's event handler.
+      this.socket.terminate();
+    }
   }
 
   whenWritable(): Promise<void> | undefined {

@@ -157,8 +157,14 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     const peer = peers.get(this);
     if (!peer) return;
     heartbeat?.seen(this);
-    if (isBinary) peer.receiveBinary();
-    else peer.receive(data.toString());
+    try {
+      if (isBinary) peer.receiveBinary();
+      else peer.receive(data.toString());
+    } catch {
+      // ServerPeer never throws by contract; should a bug break it, it costs this connection
+      // (the client sees 1006), never the process.
+      this.terminate();
+    }
   }
 
   function onClose(this: WebSocket): void {
@@ -221,7 +227,8 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
           const pathname = (request.url ?? '/').split('?')[0];
           if (pathname !== opts.path) return; // another upgrade handler may own this path
         }
-        void onUpgrade(request, socket, head);
+        // Same contract: a bug in the upgrade path drops this socket, not the process.
+        onUpgrade(request, socket, head).catch(() => socket.destroy());
       };
       httpServer.on('upgrade', listener);
       attached.push({ server: httpServer, listener });

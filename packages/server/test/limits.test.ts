@@ -86,6 +86,25 @@ describe('per-connection limits', () => {
     expect(srv.server.stats()).toMatchObject({ calls: 0, subscriptions: 1 });
   });
 
+  it('reports protocol and limit errors to onError', async () => {
+    const seen: string[] = [];
+    await using srv = await startServer(router, {
+      ...anon,
+      maxSubscriptions: 1,
+      onError: ({ error, connectionId, path }) => seen.push(`${error.code}|${error.message}|${connectionId.length > 0}|${path}`),
+    });
+    const raw = await openRaw(srv.url);
+    await raw.hello();
+    raw.send('nope');
+    raw.send({ t: 'sub', id: 1, path: 'idle' });
+    raw.send({ t: 'sub', id: 2, path: 'idle' });
+    await raw.until((m) => m.id === 2);
+    expect(seen).toEqual([
+      'BAD_REQUEST|protocol error: frame is not valid JSON|true|undefined',
+      'TOO_MANY_REQUESTS|this connection already has 1 subscriptions|true|undefined',
+    ]);
+  });
+
   it('applies maxJsonDepth', async () => {
     await using srv = await startServer(router, { ...anon, maxJsonDepth: 5 });
     const raw = await openRaw(srv.url);

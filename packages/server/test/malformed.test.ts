@@ -104,6 +104,18 @@ describe('malformed frames are answered, never fatal', () => {
     expect(await client.add.query({ a: 1, b: 2 })).toBe(3);
   });
 
+  it('closes with 1002 on a frame with reserved bits set, others unaffected', async () => {
+    await using srv = await startServer(router, anon);
+    const client = srv.client<TestRouter>();
+    const raw = await openRaw(srv.url);
+    await raw.hello();
+    // FIN + RSV1..3 + text opcode, masked, empty payload: the 6-byte frame that kills servers
+    // without an error listener on the socket.
+    (raw.ws as unknown as { _socket: import('node:net').Socket })._socket.write(Buffer.from([0xf1, 0x80, 0, 0, 0, 0]));
+    expect((await raw.closed).code).toBe(1002);
+    expect(await client.add.query({ a: 1, b: 2 })).toBe(3);
+  });
+
   it('round-trips escaped lone surrogates without harm', async () => {
     await using srv = await startServer(router, anon);
     const raw = await openRaw(srv.url);

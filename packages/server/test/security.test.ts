@@ -27,6 +27,15 @@ describe('cross-site WebSocket hijacking (Origin)', () => {
     expect((await upgradeOutcome(srv.url, { origin: `http://127.0.0.1:${srv.port}` })).status).toBe(403);
   });
 
+  it('refuses (403) when the allowedOrigins predicate throws on a garbage Origin, and keeps serving', async () => {
+    await using srv = await startServer(router, {
+      ...anon,
+      allowedOrigins: (origin) => new URL(origin).hostname.endsWith('.trusted.example'),
+    });
+    expect(await upgradeOutcome(srv.url, { origin: 'not a url' })).toEqual({ status: 403, body: 'origin not allowed\n' });
+    expect((await upgradeOutcome(srv.url, { origin: 'https://a.trusted.example' })).status).toBe(101);
+  });
+
   it('honours an allowedOrigins predicate and passes it the request', async () => {
     const seen: string[] = [];
     await using srv = await startServer(router, {
@@ -139,6 +148,15 @@ describe('message size', () => {
     raw.send({ t: 'call', id: 1, kind: 'query', path: 'echo', input: 'z'.repeat(64 * 1024) });
     expect((await raw.closed).code).toBe(CloseCode.MESSAGE_TOO_BIG);
     expect(await client.add.query({ a: 2, b: 2 })).toBe(4);
+  });
+
+  it('counts fragments together: a message split into small frames cannot pass the limit', async () => {
+    await using srv = await startServer(router, { ...anon, maxMessageBytes: 64 * 1024 });
+    const raw = await openRaw(srv.url);
+    await raw.hello();
+    const fragment = Buffer.alloc(8 * 1024, 0x20);
+    for (let i = 0; i < 9; i++) raw.ws.send(fragment, { binary: false, fin: false });
+    expect((await raw.closed).code).toBe(CloseCode.MESSAGE_TOO_BIG);
   });
 
   it('bounds inflated size when permessage-deflate is enabled', async () => {

@@ -101,9 +101,11 @@ export class ChatApp {
 
   private async post(): Promise<void> {
     show(this.ui.error, '');
+    const text = this.ui.text.value;
     try {
-      await this.client.messages.post.mutate({ room: this.room, text: this.ui.text.value });
-      this.ui.text.value = '';
+      await this.client.messages.post.mutate({ room: this.room, text });
+      // Clear only what was sent: the next message may have been typed while this one travelled.
+      if (this.ui.text.value === text) this.ui.text.value = '';
       this.lastTypingAt = 0;
       this.updateCount();
     } catch (error) {
