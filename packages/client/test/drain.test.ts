@@ -1,6 +1,6 @@
 import { CloseCode, DuplexError } from '@duplex/core';
-import { createWsServer } from '@duplex/server';
-import { deferred, startProxy, startServer, waitForState } from '@duplex/test-utils';
+import { CLOSE_GRACE_MS, createWsServer } from '@duplex/server';
+import { createFakeClock, deferred, startProxy, startServer, waitForState } from '@duplex/test-utils';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createClient } from '../src/index.js';
@@ -62,15 +62,42 @@ describe('graceful drain: server.close({ drainMs })', () => {
     const server = createWsServer({ router: makeRouter(log, hooks) });
     const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
     const client = createClient<FaultRouter>({ url: `ws://127.0.0.1:${port}`, WebSocket: WebSocket as never, reconnect: fast });
+    const closes: number[] = [];
+    client.on('close', ({ code }) => closes.push(code));
     const call = client.slow.query().catch((error: unknown) => error as DuplexError);
     const signal = await hooks.slow.started.promise;
     await server.close({ drainMs: 20 });
     expect(signal.aborted).toBe(true);
+    expect(closes[0]).toBe(CloseCode.GOING_AWAY); // closed by the server, after the goaway
     const error = await call;
     expect(error).toBeInstanceOf(DuplexError);
     expect((error as DuplexError).code).toBe('SERVICE_UNAVAILABLE');
     expect((error as DuplexError).retryable).toBe(true);
     expect(server.stats()).toMatchObject(zero);
+    await client.close();
+  });
+
+  it('terminates a socket that never answers the closing handshake (half-open client)', async () => {
+    const clock = createFakeClock();
+    const log = new EventLog();
+    log.append(1);
+    const server = createWsServer({ router: makeRouter(log), clock, keepAlive: false });
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+    await using proxy = await startProxy(port);
+    const client = createClient<FaultRouter>({ url: proxy.url, WebSocket: WebSocket as never, reconnect: false, keepAlive: false });
+    const events = collector(1);
+    client.feed.subscribe(undefined, { onData: events.onData });
+    await events.reached;
+    proxy.stall();
+    let closed = false;
+    const closing = server.close({ drainMs: 0 }).then(() => (closed = true));
+    // The close frame is stuck in the stalled link: only the grace timer can end this socket.
+    await eventually(() => expect(clock.pending).toBe(1));
+    expect(closed).toBe(false);
+    clock.advance(CLOSE_GRACE_MS);
+    await closing;
+    expect(server.stats()).toMatchObject(zero);
+    expect(log.running).toBe(0);
     await client.close();
   });
 
