@@ -36,6 +36,7 @@ export default defineConfig({
       pkg('pubsub', 'packages/pubsub', { typecheck: true, timeout: 30_000 }),
       pkg('example-todo', 'examples/todo'),
       pkg('docs', 'docs'),
+      pkg('bench', 'packages/bench', { timeout: 30_000 }),
     ],
   },
 });

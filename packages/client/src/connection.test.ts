@@ -253,6 +253,25 @@ describe('heartbeat', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('with the defaults, replaces a half-open link within 10 s of the last message', async () => {
+    const { client } = makeClient({ random: () => 0.999 });
+    const closes: number[] = [];
+    client.on('close', ({ code }) => closes.push(code));
+    await flush();
+    ready(FakeWebSocket.last);
+    clock.advance(7_999); // 5 s of silence, a ping, then 3 s without an answer
+    expect(closes).toEqual([]);
+    clock.advance(1);
+    expect(closes).toEqual([CloseCode.HEARTBEAT_TIMEOUT]);
+    clock.advance(199); // the first reconnect delay is below minDelayMs (200 ms)
+    await flush();
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    ready(FakeWebSocket.last);
+    expect(client.state).toBe('open');
+    expect(clock.now()).toBeLessThan(10_000);
+    await client.close();
+  });
+
   it('does not ping while messages keep arriving', async () => {
     const { client } = makeClient({ keepAlive: { intervalMs: 1_000, pongTimeoutMs: 500 } });
     await flush();
