@@ -23,7 +23,15 @@ import {
   toCloseReason,
 } from '@duplex/core';
 import { callProcedure, type SignalSource, validate } from './call-procedure.js';
-import { BATCH_FLUSH_CHARS, MAX_TIMER_DELAY_MS, type PeerLimitOptions, type PeerLimits, resolvePeerLimits } from './limits.js';
+import { decodeInput } from './decode-input.js';
+import {
+  BATCH_FLUSH_CHARS,
+  MAX_TIMER_DELAY_MS,
+  type PeerLimitOptions,
+  type PeerLimits,
+  RequestBudget,
+  resolvePeerLimits,
+} from './limits.js';
 import { encodePayload } from './payload-cache.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
@@ -137,6 +145,8 @@ export class ServerPeer {
   /** Calls and subscriptions held in `waiting`, each against its own limit. */
   private heldCalls = 0;
   private heldSubs = 0;
+  /** Present only when `maxRequestsPerSecond` is set. */
+  private budget: RequestBudget | undefined;
   /** Drain waiters; allocated only while a drain waits (memory per connection matters). */
   private settledWaiters: Array<() => void> | undefined;
 
@@ -144,6 +154,9 @@ export class ServerPeer {
     this.id = options.connectionId;
     this.clock = options.clock ?? systemClock;
     this.limits = options.limits ?? resolvePeerLimits(options);
+    if (this.limits.maxRequestsPerSecond !== undefined) {
+      this.budget = new RequestBudget(this.limits.maxRequestsPerSecond, () => this.clock.now());
+    }
     this.helloTimer = this.clock.setTimeout(
       () => this.fail(CloseCode.HELLO_TIMEOUT, 'no hello received in time'),
       options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
@@ -360,6 +373,10 @@ export class ServerPeer {
       this.protocolError(null, `id ${message.id} is already in use`);
       return;
     }
+    if (this.budget && !this.budget.take()) {
+      this.limitError(message.id, `more than ${this.limits.maxRequestsPerSecond} requests per second`);
+      return;
+    }
     if (this.overLimit(message.t)) {
       const what = message.t === 'call' ? `${this.limits.maxCallsInFlight} calls in flight` : `${this.limits.maxSubscriptions} subscriptions`;
       this.limitError(message.id, `this connection already has ${what}`);
@@ -375,7 +392,7 @@ export class ServerPeer {
     }
     let input: unknown;
     try {
-      input = message.input === undefined ? undefined : this.codec.decode(message.input);
+      input = message.input === undefined ? undefined : decodeInput(this.codec, message.input);
     } catch {
       this.sendError(message.id, new DuplexError({ code: 'BAD_REQUEST', message: 'input payload could not be decoded' }));
       return;
