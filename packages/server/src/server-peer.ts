@@ -147,7 +147,8 @@ export class ServerPeer {
   private heldSubs = 0;
   /** Present only when `maxRequestsPerSecond` is set. */
   private budget: RequestBudget | undefined;
-  private settledWaiters: Array<() => void> = [];
+  /** Drain waiters; allocated only while a drain waits (memory per connection matters). */
+  private settledWaiters: Array<() => void> | undefined;
 
   constructor(private readonly options: ServerPeerOptions) {
     this.id = options.connectionId;
@@ -222,7 +223,7 @@ export class ServerPeer {
   /** Resolves once no call is running on this connection (subscriptions do not count). */
   callsSettled(): Promise<void> {
     if (this.stats.calls === 0) return Promise.resolve();
-    return new Promise((resolve) => this.settledWaiters.push(resolve));
+    return new Promise((resolve) => (this.settledWaiters ??= []).push(resolve));
   }
 
   /** Sends what is queued, closes the socket with `code`, then releases everything. */
@@ -231,8 +232,10 @@ export class ServerPeer {
   }
 
   private notifySettled(): void {
-    if (this.settledWaiters.length === 0 || this.stats.calls > 0) return;
-    for (const resolve of this.settledWaiters.splice(0)) resolve();
+    const waiters = this.settledWaiters;
+    if (!waiters || this.stats.calls > 0) return;
+    this.settledWaiters = undefined;
+    for (const resolve of waiters) resolve();
   }
 
   /**
