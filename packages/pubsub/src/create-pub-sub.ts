@@ -28,9 +28,17 @@ export function createPubSub<TEvents extends AnyEvents>(driver: PubSubDriver, op
   const maxBuffered = options.maxBuffered ?? 10_000;
   let closed = false;
 
+  // Decoded once per raw event, however many local subscribers it fans out to: they share one
+  // object, which also lets the server encode it once per turn for all their sockets.
+  const decoded = new WeakMap<RawEvent, PubSubEvent<unknown>>();
+
   function decode<TData>(raw: RawEvent): PubSubEvent<TData> {
+    const hit = decoded.get(raw);
+    if (hit) return hit as PubSubEvent<TData>;
     try {
-      return { id: raw.id, data: codec.decode(JSON.parse(raw.message)) as TData };
+      const event: PubSubEvent<TData> = { id: raw.id, data: codec.decode(JSON.parse(raw.message)) as TData };
+      decoded.set(raw, event);
+      return event;
     } catch (cause) {
       throw new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: `pubsub: cannot decode event ${raw.id}`, cause });
     }

@@ -6,7 +6,10 @@ export type AnyEvents = Record<string, unknown>;
 /** A topic name of an events map. */
 export type TopicOf<TEvents extends AnyEvents> = keyof TEvents & string;
 
-/** One delivered event: its broker-assigned id and the decoded payload. */
+/**
+ * One delivered event: its broker-assigned id and the decoded payload. Subscribers of one process
+ * share the decoded object: treat it as read-only. It is never the publisher's object.
+ */
 export interface PubSubEvent<TData> {
   /** Id to pass back as `lastEventId` to resume after this event (stream id, sequence, …). */
   readonly id: string;
