@@ -51,13 +51,25 @@ export function createPubSub<TEvents extends AnyEvents>(driver: PubSubDriver, op
     raw.ready.catch(() => {});
     return {
       ready: raw.ready,
-      async *[Symbol.asyncIterator]() {
-        try {
-          for await (const event of raw.events) yield decode<TEvents[TTopic]>(event);
-        } finally {
+      // A plain iterator over the queue rather than an async generator: one promise hop per event
+      // less on the fan-out path.
+      [Symbol.asyncIterator]: (): AsyncIterator<PubSubEvent<TEvents[TTopic]>, undefined> => ({
+        next: () =>
+          raw.events.next().then((result): IteratorResult<PubSubEvent<TEvents[TTopic]>, undefined> => {
+            if (result.done) return { value: undefined, done: true };
+            try {
+              return { value: decode<TEvents[TTopic]>(result.value), done: false };
+            } catch (error) {
+              // A corrupt event ends the subscription: release the backend, then report it.
+              void raw.events.return();
+              throw error;
+            }
+          }),
+        return: async () => {
           await raw.events.return();
-        }
-      },
+          return { value: undefined, done: true };
+        },
+      }),
     };
   }
 
