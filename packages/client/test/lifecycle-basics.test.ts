@@ -47,10 +47,10 @@ describe('server lifecycle basics', () => {
     expect(await first.promise).toBe('first');
     const slow = client.slow.query().catch((e: unknown) => e);
     await vi.waitFor(() => expect(srv.server.stats().calls).toBe(1));
-    expect(clientClock.pending).toBe(1); // the deadline of the slow call
+    expect(clientClock.pending).toBe(2); // the deadline of the slow call + the heartbeat
     await client.close();
     expect(await slow).toMatchObject({ code: 'CANCELLED' });
-    await vi.waitFor(() => expect(srv.server.stats()).toEqual({ connections: 0, calls: 0, subscriptions: 0 }));
+    await vi.waitFor(() => expect(srv.server.stats()).toMatchObject({ connections: 0, calls: 0, subscriptions: 0, bufferedBytes: 0 }));
     expect(clientClock.pending).toBe(0);
     expect(serverClock.pending).toBe(0);
     expect(client.state).toBe('closed');

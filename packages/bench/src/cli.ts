@@ -1,0 +1,106 @@
+/**
+ * `npm run bench [-- --full] [--systems=raw-ws,duplex] [--scenarios=a,b] [--cpu-prof] [--source]`:
+ * forks a server process and a load generator per system (pinned to separate cores where
+ * there are two), runs each scenario with warmup and interleaved repeats, prints one table per
+ * scenario and writes results/latest.json.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { RepeatedScenario } from './client-process.js';
+import { type BenchConfig, fullConfig, quickConfig, SCENARIOS, type ScenarioId } from './config.js';
+import { buildDuplex } from './build-duplex.js';
+import { environment } from './environment.js';
+import { renderTable, type ScenarioRow } from './report.js';
+import { runIdleMemory, runRepeated, startPair, stopPair, type SystemPair } from './run-scenarios.js';
+import { systems } from './systems/index.js';
+import { CLIENT_CORE, spawnWorker, stopWorker } from './workers.js';
+
+const args = process.argv.slice(2);
+const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]?.split(',');
+const config: BenchConfig = args.includes('--full') ? fullConfig : quickConfig;
+const systemIds = option('systems');
+const scenarioIds = (option('scenarios') ?? SCENARIOS).filter((s): s is ScenarioId => (SCENARIOS as readonly string[]).includes(s));
+const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+const serverArgs = args.includes('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}prof`] : [];
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function roundAll(metrics: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+}
+
+async function main(): Promise<void> {
+  const env = environment(config);
+  const chosen = systemIds ? systems.filter((s) => systemIds.includes(s.id)) : systems;
+  log(`duplex bench, ${config.mode} mode: ${chosen.map((s) => s.id).join(', ')}; scenarios ${scenarioIds.join(', ')}`);
+  if (config.mode === 'quick') {
+    log(
+      `quick mode: ${config.warmupMs} ms warmup, ${config.repeats} × ${config.durationMs} ms repeats, (d) ${config.fanOut.events} events per round, (f) at ${config.idleConnections.join(', ')} connections only; --full for longer runs, 200 events and 10,000 connections`,
+    );
+  }
+  if (env.loadAverageAtStart[0] !== undefined && env.loadAverageAtStart[0] > 0.5) {
+    log(`note: load average ${env.loadAverageAtStart.join(' ')} before start; other work on this machine adds noise`);
+  }
+  if (!args.includes('--source')) buildDuplex(log);
+  const rows: ScenarioRow[] = [];
+  const repeated = scenarioIds.filter((s): s is RepeatedScenario => s !== 'f');
+  if (repeated.length) {
+    const pairs: SystemPair[] = [];
+    try {
+      for (const system of chosen) pairs.push(await startPair(system, serverArgs));
+      for (const scenario of repeated) {
+        const t0 = performance.now();
+        const scenarioRows = await runRepeated({ scenario, pairs, config, log });
+        rows.push(...scenarioRows);
+        for (const row of scenarioRows) log(`  ${scenario} ${row.system}: ${row.error ? `error: ${row.error}` : JSON.stringify(roundAll(row.metrics))}`);
+        log(`  ${scenario}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      }
+    } finally {
+      await Promise.all(pairs.map((pair) => stopPair(pair)));
+    }
+  }
+  if (scenarioIds.includes('f')) {
+    const counts = config.idleConnections.filter((n) => n + 1_000 <= fdLimit());
+    if (counts.length < config.idleConnections.length) {
+      log(`  f: skipping ${config.idleConnections.filter((n) => !counts.includes(n)).join(', ')} connections: raise ulimit -n (now ${fdLimit()})`);
+    }
+    for (const system of chosen) {
+      const client = spawnWorker('./client-process.ts', CLIENT_CORE);
+      try {
+        const row = await runIdleMemory({ system, client, counts, serverArgs });
+        rows.push(row);
+        log(`  f ${system.id}: ${row.error ? `error: ${row.error}` : JSON.stringify(roundAll(row.metrics))}`);
+      } finally {
+        await stopWorker(client);
+      }
+    }
+  }
+  const order = new Map(chosen.map((s, i) => [s.id, i]));
+  const tables = scenarioIds.map((scenario) =>
+    renderTable(
+      scenario,
+      rows.filter((row) => row.scenario === scenario).sort((x, y) => (order.get(x.system) ?? 0) - (order.get(y.system) ?? 0)),
+      config.idleConnections,
+    ),
+  );
+  const header = `duplex bench — ${env.date}, Node ${env.node}, ${env.cpu} × ${env.cores}, ${env.platform}, ${env.mode} mode (${env.pinned}), load average at start ${env.loadAverageAtStart.join(' ')}`;
+  process.stdout.write(`\n${header}\n\n${tables.join('\n\n')}\n`);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify({ environment: env, results: rows }, null, 2)}\n`);
+  log(`\nwrote ${resultsDir}latest.json`);
+}
+
+/** Soft limit on open files (inherited by the workers); an idle connection costs one fd in each of them. */
+function fdLimit(): number {
+  // Node has no getrlimit; /proc gives the soft limit on Linux, elsewhere assume the common default.
+  try {
+    const limits = readFileSync('/proc/self/limits', 'utf8');
+    const match = /Max open files\s+(\d+)/.exec(limits);
+    return match ? Number(match[1]) : 1_024;
+  } catch {
+    return 1_024;
+  }
+}
+await main();

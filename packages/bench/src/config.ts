@@ -1,0 +1,51 @@
+/** Durations and sizes of one bench run. */
+export interface BenchConfig {
+  mode: 'quick' | 'full';
+  /** Closed-loop warmup before the first measured repeat. */
+  warmupMs: number;
+  /** Each measured repeat of scenarios (a), (b), (c), (e). */
+  durationMs: number;
+  /** Repeats per scenario; the median is reported. */
+  repeats: number;
+  fanOut: { subscribers: number; events: number; warmupEvents: number; timeoutMs: number };
+  /** Connection counts of scenario (f). */
+  idleConnections: number[];
+  /** Sequential connect + first call samples per repeat of scenario (g). */
+  connectSamples: number;
+}
+
+/** Default: about 2–3 minutes for all six systems on an idle machine; fan-out sends 100 events per round, not 200. */
+export const quickConfig: BenchConfig = {
+  mode: 'quick',
+  warmupMs: 500,
+  durationMs: 1_000,
+  repeats: 3,
+  fanOut: { subscribers: 1_000, events: 100, warmupEvents: 20, timeoutMs: 60_000 },
+  idleConnections: [2_000],
+  connectSamples: 100,
+};
+
+/** `--full`: longer repeats, five of them, and 10,000 idle connections. */
+export const fullConfig: BenchConfig = {
+  mode: 'full',
+  warmupMs: 2_000,
+  durationMs: 5_000,
+  repeats: 5,
+  fanOut: { subscribers: 1_000, events: 200, warmupEvents: 200, timeoutMs: 120_000 },
+  idleConnections: [2_000, 10_000],
+  connectSamples: 300,
+};
+
+/** Scenario ids in run order; (f) runs on a fresh server of its own. */
+export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g'] as const;
+export type ScenarioId = (typeof SCENARIOS)[number];
+
+export const SCENARIO_TITLES: Record<ScenarioId, string> = {
+  a: '(a) one call in flight',
+  b: '(b) 64 calls in flight on one socket',
+  c: '(c) 100 sockets × 8 calls in flight',
+  d: '(d) subscription fan-out to 1,000 subscribers (200 events per round; 100 in quick mode)',
+  e: '(e) 10 KB object round trip, 8 in flight on one socket',
+  f: '(f) idle memory per connection (server, after gc)',
+  g: '(g) connect + first call',
+};

@@ -1,0 +1,15 @@
+import type { BenchSystem } from '../system.js';
+import { duplexJson, duplexSuperjson } from './duplex.js';
+import { rawWs } from './raw-ws.js';
+import { rawWsTyped } from './raw-ws-typed.js';
+import { socketIo } from './socket-io.js';
+import { trpc } from './trpc.js';
+
+/** Every system, the floor first (ratios are taken against `raw-ws`). */
+export const systems: readonly BenchSystem[] = [rawWs, rawWsTyped, trpc, socketIo, duplexSuperjson, duplexJson];
+
+export function systemById(id: string): BenchSystem {
+  const system = systems.find((s) => s.id === id);
+  if (!system) throw new Error(`unknown system ${id}; known: ${systems.map((s) => s.id).join(', ')}`);
+  return system;
+}

@@ -1,0 +1,111 @@
+/** The RPC styles whose type-check cost is compared; `floor` is plain typed functions. */
+export const VARIANTS = ['floor', 'duplex', 'trpc'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+/** Procedures per sub-router; every tenth procedure is a subscription. */
+const PER_ROUTER = 10;
+
+function isSubscription(index: number): boolean {
+  return index % PER_ROUTER === PER_ROUTER - 1;
+}
+
+/** One zod schema per procedure, each with a field of its own so nothing is shared by accident. */
+function schemasFile(count: number): string {
+  const lines = ["import { z } from 'zod';", ''];
+  for (let i = 0; i < count; i++) {
+    lines.push(
+      `export const s${i} = z.object({ id: z.number().int(), name: z.string().min(1), kind: z.enum(['a', 'b', 'c']), f${i}: z.array(z.string()).optional() });`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const handlerBody = (i: number) => `({ id: input.id, label: input.name, v${i}: input.kind })`;
+
+function routerFile(variant: Variant, count: number): string {
+  const imports = ["import * as s from './schemas.js';"];
+  const groups: string[] = [];
+  for (let g = 0; g * PER_ROUTER < count; g++) {
+    const procs: string[] = [];
+    for (let i = g * PER_ROUTER; i < Math.min(count, (g + 1) * PER_ROUTER); i++) {
+      const sub = isSubscription(i);
+      if (variant === 'floor') {
+        procs.push(
+          sub
+            ? `    p${i}: async function* (input: z.infer<typeof s.s${i}>) { yield ${handlerBody(i)}; },`
+            : `    p${i}: (input: z.infer<typeof s.s${i}>) => ${handlerBody(i)},`,
+        );
+      } else {
+        const b = variant === 'duplex' ? 'd' : 't';
+        procs.push(
+          sub
+            ? `    p${i}: ${b}.procedure.input(s.s${i}).subscription(async function* ({ input }) { yield ${handlerBody(i)}; }),`
+            : `    p${i}: ${b}.procedure.input(s.s${i}).query(({ input }) => ${handlerBody(i)}),`,
+        );
+      }
+    }
+    groups.push(variant === 'floor' ? `  g${g}: {\n${procs.join('\n')}\n  },` : `  g${g}: ${variant === 'duplex' ? 'd' : 't'}.router({\n${procs.join('\n')}\n  }),`);
+  }
+  if (variant === 'floor') {
+    imports.unshift("import type { z } from 'zod';");
+    return `${imports.join('\n')}\n\nexport const api = {\n${groups.join('\n')}\n};\n`;
+  }
+  if (variant === 'duplex') {
+    imports.unshift("import { initDuplex } from '@duplex/server';");
+    return `${imports.join('\n')}\n\nconst d = initDuplex.create();\nexport const appRouter = d.router({\n${groups.join('\n')}\n});\nexport type AppRouter = typeof appRouter;\n`;
+  }
+  imports.unshift("import { initTRPC } from '@trpc/server';");
+  return `${imports.join('\n')}\n\nconst t = initTRPC.create();\nexport const appRouter = t.router({\n${groups.join('\n')}\n});\nexport type AppRouter = typeof appRouter;\n`;
+}
+
+/** Calls every procedure and reads a field of each result, so every output type is computed. */
+function clientFile(variant: Variant, count: number): string {
+  const head =
+    variant === 'floor'
+      ? "import { api } from './router.js';\nconst client = api;"
+      : variant === 'duplex'
+        ? "import { createClient } from '@duplex/client';\nimport type { AppRouter } from './router.js';\nconst client = createClient<AppRouter>({ url: 'ws://127.0.0.1:1' });"
+        : "import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';\nimport type { AppRouter } from './router.js';\nconst client = createTRPCClient<AppRouter>({ links: [wsLink({ client: createWSClient({ url: 'ws://127.0.0.1:1' }) })] });";
+  const calls: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const path = `client.g${Math.floor(i / PER_ROUTER)}.p${i}`;
+    const input = `{ id: ${i}, name: 'n', kind: 'a' as const }`;
+    if (isSubscription(i)) {
+      calls.push(
+        variant === 'floor'
+          ? `  for await (const v of ${path}(${input})) out.push(v.v${i});`
+          : `  ${path}.subscribe(${input}, { onData: (v) => out.push(v.v${i}) });`,
+      );
+    } else {
+      calls.push(variant === 'floor' ? `  out.push(${path}(${input}).v${i});` : `  out.push((await ${path}.query(${input})).v${i});`);
+    }
+  }
+  return `${head}\n\nexport async function useAll(): Promise<string[]> {\n  const out: string[] = [];\n${calls.join('\n')}\n  return out;\n}\n`;
+}
+
+/** The files of one variant at one size, by name. */
+export function generate(variant: Variant, count: number): Record<string, string> {
+  return {
+    'schemas.ts': schemasFile(count),
+    'router.ts': routerFile(variant, count),
+    'client.ts': clientFile(variant, count),
+    'tsconfig.json': `${JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2022', 'DOM'],
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          customConditions: ['@duplex/source'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ['schemas.ts', 'router.ts', 'client.ts'],
+      },
+      null,
+      2,
+    )}\n`,
+  };
+}

@@ -1,0 +1,57 @@
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Ipc } from './ipc.js';
+
+/** A forked bench process and its request channel. */
+export interface Worker {
+  child: ChildProcess;
+  ipc: Ipc;
+}
+
+/** Core of the server processes; load generators run on the other one. */
+export const SERVER_CORE = 0;
+export const CLIENT_CORE = 1;
+
+/** Whether server and load generator get a core each (needs two cores and `taskset`). */
+export function canPin(): boolean {
+  if (os.availableParallelism() < 2) return false;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pin(pid: number | undefined, core: number): void {
+  if (pid === undefined || !canPin()) return;
+  // `-a`: every thread the process has now; threads it starts later inherit the mask.
+  execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+}
+
+/**
+ * `--source` runs duplex from its TypeScript sources (no build step, but through tsx's
+ * keepNames transform); by default workers load the built dist like a user would.
+ */
+const conditions = process.argv.includes('--source') ? ['--conditions=@duplex/source'] : [];
+
+/** Forks `file` (relative to this directory) with tsx and `--expose-gc`. */
+export function spawnWorker(file: string, core: number, extraArgs: string[] = []): Worker {
+  const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
+    execArgv: [...conditions, '--import', 'tsx', '--expose-gc', ...extraArgs],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  pin(child.pid, core);
+  return { child, ipc: new Ipc(child) };
+}
+
+/** Disconnects the worker (it exits on disconnect) and kills it if it has not exited in 5 s. */
+export async function stopWorker(worker: Worker): Promise<void> {
+  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => worker.child.once('exit', resolve));
+  if (worker.child.connected) worker.child.disconnect();
+  const timer = setTimeout(() => worker.child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
