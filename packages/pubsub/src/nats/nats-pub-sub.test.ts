@@ -25,7 +25,7 @@ describe.skipIf(!servers)('nats adapter', () => {
     await nc.drain();
   });
 
-  /** Server-side consumers on the test stream (0 once every subscriber released its ordered consumer). */
+  /** Server-side consumers on the test stream (0 once every topic's last subscriber left). */
   async function consumers(): Promise<number> {
     const jsm = await nc.jetstreamManager();
     return (await jsm.streams.info(stream)).state.consumer_count;
@@ -33,7 +33,7 @@ describe.skipIf(!servers)('nats adapter', () => {
 
   pubSubContract('nats jetstream', async () => {
     const pubsub = createNatsPubSub<ContractEvents>({ servers, prefix, stream });
-    // Each live subscriber holds one ordered consumer on the server (client inboxes: see the cycles test).
+    // A topic with live subscribers holds one ordered consumer on the server (client inboxes: see the cycles test).
     return { pubsub, durable: true, subscriptionCount: consumers };
   });
 
