@@ -1,7 +1,6 @@
-import { DuplexError, superjsonCodec, tracked } from '@duplex/core';
+import { DuplexError, superjsonCodec, type Tracked, tracked } from '@duplex/core';
 import { backendUnavailable } from './conflict.js';
 import type { PubSubDriver, RawEvent } from './driver.js';
-import type { Tracked } from '@duplex/core';
 import type { AnyEvents, PayloadCodec, PubSub, PubSubEvent, PubSubSubscription, SubscribeOptions, TopicOf } from './types.js';
 
 /** Options shared by every adapter. */
