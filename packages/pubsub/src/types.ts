@@ -27,7 +27,10 @@ export interface SubscribeOptions {
   lastEventId?: string | null | undefined;
 }
 
-/** What {@link PubSub.subscribe} returns: an async iterable of events that also says when it is live. */
+/**
+ * What {@link PubSub.subscribe} returns: an async iterable of events (iterate it once) that also
+ * says when it is live.
+ */
 export interface PubSubSubscription<TData> extends AsyncIterable<PubSubEvent<TData>> {
   /**
    * Resolves once the backend subscription is established: every event published after this is
