@@ -23,7 +23,15 @@ import {
   toCloseReason,
 } from '@duplex/core';
 import { callProcedure, type SignalSource, validate } from './call-procedure.js';
-import { BATCH_FLUSH_CHARS, MAX_TIMER_DELAY_MS, type PeerLimitOptions, type PeerLimits, resolvePeerLimits } from './limits.js';
+import { decodeInput } from './decode-input.js';
+import {
+  BATCH_FLUSH_CHARS,
+  MAX_TIMER_DELAY_MS,
+  type PeerLimitOptions,
+  type PeerLimits,
+  RequestBudget,
+  resolvePeerLimits,
+} from './limits.js';
 import { encodePayload } from './payload-cache.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
@@ -137,12 +145,18 @@ export class ServerPeer {
   /** Calls and subscriptions held in `waiting`, each against its own limit. */
   private heldCalls = 0;
   private heldSubs = 0;
-  private settledWaiters: Array<() => void> = [];
+  /** Present only when `maxRequestsPerSecond` is set. */
+  private budget: RequestBudget | undefined;
+  /** Drain waiters; allocated only while a drain waits (memory per connection matters). */
+  private settledWaiters: Array<() => void> | undefined;
 
   constructor(private readonly options: ServerPeerOptions) {
     this.id = options.connectionId;
     this.clock = options.clock ?? systemClock;
     this.limits = options.limits ?? resolvePeerLimits(options);
+    if (this.limits.maxRequestsPerSecond !== undefined) {
+      this.budget = new RequestBudget(this.limits.maxRequestsPerSecond, () => this.clock.now());
+    }
     this.helloTimer = this.clock.setTimeout(
       () => this.fail(CloseCode.HELLO_TIMEOUT, 'no hello received in time'),
       options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
@@ -209,7 +223,7 @@ export class ServerPeer {
   /** Resolves once no call is running on this connection (subscriptions do not count). */
   callsSettled(): Promise<void> {
     if (this.stats.calls === 0) return Promise.resolve();
-    return new Promise((resolve) => this.settledWaiters.push(resolve));
+    return new Promise((resolve) => (this.settledWaiters ??= []).push(resolve));
   }
 
   /** Sends what is queued, closes the socket with `code`, then releases everything. */
@@ -218,8 +232,10 @@ export class ServerPeer {
   }
 
   private notifySettled(): void {
-    if (this.settledWaiters.length === 0 || this.stats.calls > 0) return;
-    for (const resolve of this.settledWaiters.splice(0)) resolve();
+    const waiters = this.settledWaiters;
+    if (!waiters || this.stats.calls > 0) return;
+    this.settledWaiters = undefined;
+    for (const resolve of waiters) resolve();
   }
 
   /**
@@ -357,6 +373,10 @@ export class ServerPeer {
       this.protocolError(null, `id ${message.id} is already in use`);
       return;
     }
+    if (this.budget && !this.budget.take()) {
+      this.limitError(message.id, `more than ${this.limits.maxRequestsPerSecond} requests per second`);
+      return;
+    }
     if (this.overLimit(message.t)) {
       const what = message.t === 'call' ? `${this.limits.maxCallsInFlight} calls in flight` : `${this.limits.maxSubscriptions} subscriptions`;
       this.limitError(message.id, `this connection already has ${what}`);
@@ -372,7 +392,7 @@ export class ServerPeer {
     }
     let input: unknown;
     try {
-      input = message.input === undefined ? undefined : this.codec.decode(message.input);
+      input = message.input === undefined ? undefined : decodeInput(this.codec, message.input);
     } catch {
       this.sendError(message.id, new DuplexError({ code: 'BAD_REQUEST', message: 'input payload could not be decoded' }));
       return;

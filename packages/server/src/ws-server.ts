@@ -141,6 +141,7 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     maxCallsInFlight: options.maxCallsInFlight,
     maxSubscriptions: options.maxSubscriptions,
     maxProtocolErrors: options.maxProtocolErrors,
+    maxRequestsPerSecond: options.maxRequestsPerSecond,
     // After the whole microtask cascade: all events of one publish leave in one frame per socket.
     schedule: (flush) => process.nextTick(flush),
   };
