@@ -3,7 +3,7 @@ export type { AnyRouter, InferRouterContext, InferRouterInputs, InferRouterOutpu
 export { callProcedure } from './call-procedure.js';
 export { type DuplexInstance, initDuplex } from './init.js';
 export type { HandlerOptions, ProcedureBuilder, SubscriptionHandlerOptions } from './procedure-builder.js';
-export { type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport } from './server-peer.js';
+export { type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport, type SharedPeerOptions } from './server-peer.js';
 export { type AllowedOrigins, isOriginAllowed } from './origin.js';
 export { DEFAULT_MAX_JSON_DEPTH } from '@duplex/core';
 export {

@@ -55,6 +55,9 @@ export interface ErrorEvent {
   ctx: unknown;
 }
 
+/** The part of {@link ServerPeerOptions} that is the same for every connection of a server. */
+export type SharedPeerOptions = Omit<ServerPeerOptions, 'connectionId' | 'transport'>;
+
 /** Options shared by every server adapter. */
 export interface ServerPeerOptions extends PeerLimitOptions {
   router: AnyRouter;
@@ -150,8 +153,19 @@ export class ServerPeer {
   /** Drain waiters; allocated only while a drain waits (memory per connection matters). */
   private settledWaiters: Array<() => void> | undefined;
 
-  constructor(private readonly options: ServerPeerOptions) {
-    this.id = options.connectionId;
+  private readonly out: ServerTransport;
+
+  /**
+   * @param options everything about the server; adapters share one object between connections
+   *   and pass what is per connection as `connection` (a copy per connection would cost memory).
+   */
+  constructor(
+    private readonly options: ServerPeerOptions | SharedPeerOptions,
+    connection?: { connectionId: string; transport: ServerTransport },
+  ) {
+    const own = connection ?? (options as ServerPeerOptions);
+    this.id = own.connectionId;
+    this.out = own.transport;
     this.clock = options.clock ?? systemClock;
     this.limits = options.limits ?? resolvePeerLimits(options);
     if (this.limits.maxRequestsPerSecond !== undefined) {
@@ -172,7 +186,7 @@ export class ServerPeer {
 
   /** The transport this peer writes to. */
   get transport(): ServerTransport {
-    return this.options.transport;
+    return this.out;
   }
 
   get closed(): boolean {
@@ -260,7 +274,7 @@ export class ServerPeer {
   private fail(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.flush();
-    this.options.transport.close(code, toCloseReason(reason));
+    this.out.close(code, toCloseReason(reason));
     this.dispose();
   }
 
@@ -331,7 +345,7 @@ export class ServerPeer {
     this.state = 'creating-context';
     let pending: unknown;
     try {
-      pending = this.options.createContext({ connectionParams: params, connectionId: this.id, transport: this.options.transport });
+      pending = this.options.createContext({ connectionParams: params, connectionId: this.id, transport: this.out });
     } catch (error) {
       this.onContextError(error);
       return;
@@ -443,7 +457,7 @@ export class ServerPeer {
       iterator = iterable[Symbol.asyncIterator]();
       const outputSchema = procedure['~def'].outputSchema;
       while (this.active.get(id) === entry) {
-        const blocked = this.options.transport.whenWritable?.();
+        const blocked = this.out.whenWritable?.();
         if (blocked) {
           await this.parkUntil(blocked, entry);
           if (this.active.get(id) !== entry) break;
@@ -617,7 +631,7 @@ export class ServerPeer {
     const frame = out.length === 1 ? (out[0] as string) : `[${out.join(',')}]`;
     out.length = 0;
     try {
-      this.options.transport.send(frame);
+      this.out.send(frame);
     } catch {
       // The socket is closing; its close event disposes this peer.
     }

@@ -190,7 +190,7 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     if (limiter.active) slots.set(socket, limiter.acquire(request));
     const transport = createSocketTransport(socket, transportOptions);
     requests.set(transport, request);
-    const peer = new ServerPeer({ ...peerDefaults, connectionId: nanoid(), transport });
+    const peer = new ServerPeer(peerDefaults, { connectionId: nanoid(), transport });
     transports.set(transport, peer);
     peers.set(socket, peer);
     socket.on('message', onMessage);
