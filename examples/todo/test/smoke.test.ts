@@ -18,6 +18,6 @@ describe('todo example', () => {
     expect(result.errorCode).toBe('BAD_REQUEST');
     expect(lines.join('\n')).toContain('query todos.list → [x] Try duplex');
     await server.close();
-    expect(server.stats()).toEqual({ connections: 0, calls: 0, subscriptions: 0 });
+    expect(server.stats()).toEqual({ connections: 0, calls: 0, subscriptions: 0, bufferedBytes: 0 });
   });
 });

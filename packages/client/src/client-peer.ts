@@ -25,6 +25,8 @@ interface PendingCall {
   /** True once written to the current connection. */
   sent: boolean;
   cleanup: (() => void) | undefined;
+  /** Queries only: re-sends left after a lost connection (see `retryQueries`). */
+  retriesLeft: number;
 }
 
 interface LiveSubscription {
@@ -47,7 +49,16 @@ export interface ClientPeerOptions {
   onDemand?: (() => void) | undefined;
   /** Called for `ready` and `goaway` messages. */
   onServerNotice?: ((message: ServerMessage) => void) | undefined;
+  /** Calls waiting for a connection at most; one more fails with `SERVICE_UNAVAILABLE`. @default 1_000 */
+  maxQueuedCalls?: number | undefined;
+  /** Times a query in flight on a lost connection is re-sent instead of failing. @default 0 */
+  retryQueries?: number | undefined;
+  /** Called whenever a call settles or a subscription ends (lazy idle-close, goaway drain). */
+  onSettle?: (() => void) | undefined;
 }
+
+/** Default bound of the queue of calls made while disconnected. */
+export const DEFAULT_MAX_QUEUED_CALLS = 1_000;
 
 /** Turns an error shape from the wire into a DuplexError. */
 export function errorFromShape(shape: ErrorShape): DuplexError {
@@ -70,6 +81,8 @@ export class ClientPeer {
   private outbox: string[] = [];
   private flushScheduled = false;
   private closed = false;
+  /** After `goaway`: new work waits for the next connection instead of going to a draining server. */
+  private held = false;
 
   constructor(private readonly options: ClientPeerOptions) {}
 
@@ -78,9 +91,20 @@ export class ClientPeer {
     return { calls: this.calls.size, subscriptions: this.subs.size };
   }
 
+  /** Calls written to the current connection and not yet answered. */
+  get inFlight(): number {
+    return this.count(true);
+  }
+
+  /** The server is going away: keep new calls and subscriptions for the next connection. */
+  hold(): void {
+    this.held = true;
+  }
+
   /** A connection opened: send `hello`, then every live subscription (resuming) and queued call. */
   attach(send: (frame: string) => void, hello: ClientMessage): void {
     this.send = send;
+    this.held = false;
     this.push(JSON.stringify(hello));
     for (const sub of this.subs.values()) this.sendSubscribe(sub);
     for (const call of this.calls.values()) if (!call.sent) this.sendCall(call);
@@ -93,9 +117,16 @@ export class ClientPeer {
    */
   detach(fatal?: DuplexError): void {
     this.send = undefined;
+    this.held = false;
     this.outbox = [];
     for (const [id, call] of this.calls) {
       if (!call.sent && !fatal) continue;
+      if (!fatal && call.retriesLeft > 0 && call.message.kind === 'query') {
+        // Queries are safe to repeat (opt-in): this one goes out again on the next connection.
+        call.retriesLeft--;
+        call.sent = false;
+        continue;
+      }
       this.calls.delete(id);
       this.settleCall(call, fatal ?? new DuplexError({
         code: 'SERVICE_UNAVAILABLE',
@@ -111,6 +142,7 @@ export class ClientPeer {
         sub.options.onError?.(fatal);
       }
     }
+    if (fatal) this.options.onSettle?.();
   }
 
   /** Ends everything for good: calls reject with `CANCELLED`, subscriptions complete. */
@@ -134,6 +166,12 @@ export class ClientPeer {
     if (this.closed) return Promise.reject(new DuplexError({ code: 'CANCELLED', message: 'client is closed' }));
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(new DuplexError({ code: 'CANCELLED', message: 'call aborted', cause: signal.reason }));
+    const connected = this.send !== undefined && !this.held;
+    if (!connected && this.count(false) >= (this.options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS)) {
+      return Promise.reject(
+        new DuplexError({ code: 'SERVICE_UNAVAILABLE', message: 'outgoing queue is full', retryable: true }),
+      );
+    }
     const id = this.nextId++;
     const message: CallMessage = { t: 'call', id, kind, path };
     try {
@@ -151,6 +189,7 @@ export class ClientPeer {
         timer: undefined,
         sent: false,
         cleanup: undefined,
+        retriesLeft: kind === 'query' ? (this.options.retryQueries ?? 0) : 0,
       };
       if (timeoutMs !== undefined) {
         call.timer = this.options.clock.setTimeout(
@@ -164,7 +203,7 @@ export class ClientPeer {
         call.cleanup = () => signal.removeEventListener('abort', onAbort);
       }
       this.calls.set(id, call);
-      if (this.send) this.sendCall(call);
+      if (connected) this.sendCall(call);
       else this.options.onDemand?.();
     });
   }
@@ -192,7 +231,7 @@ export class ClientPeer {
       sub.cleanup = () => signal.removeEventListener('abort', stop);
     }
     this.subs.set(id, sub);
-    if (this.send) this.sendSubscribe(sub);
+    if (this.send && !this.held) this.sendSubscribe(sub);
     else this.options.onDemand?.();
     return stop;
   }
@@ -242,6 +281,7 @@ export class ClientPeer {
           this.subs.delete(message.id);
           sub.cleanup?.();
           sub.options.onError?.(error);
+          this.options.onSettle?.();
         }
         return;
       }
@@ -266,6 +306,7 @@ export class ClientPeer {
         this.subs.delete(message.id);
         sub.cleanup?.();
         sub.options.onComplete?.();
+        this.options.onSettle?.();
         return;
       }
       case 'ping':
@@ -287,6 +328,7 @@ export class ClientPeer {
     this.subs.delete(id);
     sub.cleanup?.();
     if (sub.sent) this.push(JSON.stringify({ t: 'cancel', id }));
+    this.options.onSettle?.();
   }
 
   /** Gives up on a call locally (abort / timeout) and tells the server to stop its handler. */
@@ -304,6 +346,14 @@ export class ClientPeer {
     call.cleanup?.();
     if (error) call.reject(error);
     else call.resolve(value);
+    this.options.onSettle?.();
+  }
+
+  /** Calls written to the connection (`sent`) or waiting for one. */
+  private count(sent: boolean): number {
+    let count = 0;
+    for (const call of this.calls.values()) if (call.sent === sent) count++;
+    return count;
   }
 
   private sendCall(call: PendingCall): void {

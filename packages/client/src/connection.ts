@@ -1,7 +1,10 @@
 import { type Clock, CloseCode, DuplexError, type HelloMessage, PROTOCOL_VERSION, SUBPROTOCOL, type TimerHandle } from '@duplex/core';
 import { backoffDelay, DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
 import type { ClientPeer } from './client-peer.js';
+import { Heartbeat } from './heartbeat.js';
+import { createIdleTimer, type IdleTimer } from './idle-timer.js';
 import type { ClientEvents, ClientState } from './types.js';
+import { listenForWakeHints, type WakeReason } from './wake-hints.js';
 import type { WebSocketConstructor, WebSocketLike } from './web-socket.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
@@ -19,6 +22,9 @@ export interface ConnectionOptions {
   connectionParams: ConnectionParams;
   codecName: string;
   reconnect: Required<ReconnectOptions> | false;
+  keepAlive: { intervalMs: number; pongTimeoutMs: number } | false;
+  /** Lazy mode: no socket until there is work; closed after `idleMs` without any. */
+  lazy: { idleMs: number } | false;
   clock: Clock;
   random: () => number;
 }
@@ -30,15 +36,24 @@ const REFUSALS: Readonly<Record<number, DuplexError['code']>> = {
   [CloseCode.BAD_HELLO]: 'BAD_REQUEST',
 };
 
+/** How long `close()` waits for the closing handshake before cutting the socket. */
+const CLOSE_GRACE_MS = 1_000;
+
 /**
- * Owns the socket and the connection state machine: connect, hello, reconnect with backoff.
- * The protocol itself lives in {@link ClientPeer}.
+ * Owns the socket and the connection state machine: connect, hello, heartbeat, reconnect with
+ * backoff, goaway, lazy idle-close. The protocol itself lives in {@link ClientPeer}.
  */
 export class Connection {
-  state: ClientState = 'connecting';
+  state: ClientState;
   private socket: WebSocketLike | undefined;
   private attempt = 0;
   private timer: TimerHandle | undefined;
+  private closing = false;
+  /** The server sent `goaway` on the current socket: move once its calls have settled. */
+  private goingAway = false;
+  private readonly heartbeat: Heartbeat | undefined;
+  private readonly idle: IdleTimer | undefined;
+  private readonly removeWakeHints: () => void;
   private readonly listeners: { [TEvent in keyof ClientEvents]: Set<(value: ClientEvents[TEvent]) => void> } = {
     state: new Set(),
     close: new Set(),
@@ -48,7 +63,24 @@ export class Connection {
   constructor(
     private readonly options: ConnectionOptions,
     private readonly peer: ClientPeer,
-  ) {}
+  ) {
+    this.state = options.lazy ? 'closed' : 'connecting';
+    const { keepAlive, lazy, clock } = options;
+    if (keepAlive) {
+      this.heartbeat = new Heartbeat({
+        clock,
+        ...keepAlive,
+        ping: () => {
+          if (this.socket?.readyState === 1) peer.ping();
+        },
+        onTimeout: () => {
+          if (this.socket) this.lose(this.socket, CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
+        },
+      });
+    }
+    if (lazy) this.idle = createIdleTimer(clock, lazy.idleMs, () => this.onIdle());
+    this.removeWakeHints = listenForWakeHints((reason) => this.onWake(reason));
+  }
 
   on<TEvent extends keyof ClientEvents>(event: TEvent, listener: (value: ClientEvents[TEvent]) => void): () => void {
     const set = this.listeners[event] as Set<(value: ClientEvents[TEvent]) => void>;
@@ -56,9 +88,10 @@ export class Connection {
     return () => set.delete(listener);
   }
 
-  /** Opens the first socket (or the next one, on demand after a refusal). */
+  /** Opens the first socket (or the next one, on demand after a refusal or an idle close). */
   start(): void {
-    if (this.socket || this.timer !== undefined || this.closing) return;
+    this.idle?.cancel();
+    if (this.socket || this.timer !== undefined || this.closing || this.connecting) return;
     void this.connect();
   }
 
@@ -67,15 +100,38 @@ export class Connection {
     if (this.closing) return;
     this.attempt = 0;
     this.setState('open');
+    this.onSettle();
   }
 
-  private closing = false;
+  /** The server is draining: stop sending it new work, move as soon as its calls have settled. */
+  onGoAway(): void {
+    if (!this.socket || this.goingAway) return;
+    this.goingAway = true;
+    this.peer.hold();
+    this.onSettle();
+  }
 
-  /** Closes for good. Resolves once the socket has closed (bounded wait). */
+  /** A call settled or a subscription ended. */
+  onSettle(): void {
+    if (this.closing || !this.socket || this.state !== 'open') return;
+    if (this.goingAway && this.peer.inFlight === 0) {
+      // Nothing left to finish here: leave now, so subscriptions resume elsewhere without waiting
+      // for the server's drain deadline. The backoff starts over, jittered.
+      this.lose(this.socket, CloseCode.GOING_AWAY, 'goaway', true);
+      return;
+    }
+    const { calls, subscriptions } = this.peer.stats;
+    if (this.idle && calls === 0 && subscriptions === 0) this.idle.idle();
+  }
+
+  /** Closes for good, in any state. Resolves once the socket has closed (bounded wait). */
   close(): Promise<void> {
     this.closing = true;
     if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    this.heartbeat?.stop();
+    this.idle?.cancel();
+    this.removeWakeHints();
     const socket = this.socket;
     this.peer.close();
     this.setState('closed');
@@ -85,9 +141,11 @@ export class Connection {
     }
     return new Promise<void>((resolve) => {
       const guard = this.options.clock.setTimeout(() => {
+        // The closing handshake did not finish (dead link): cut the socket instead of waiting.
+        socket.terminate?.();
         this.socket = undefined;
         finish();
-      }, 1_000);
+      }, CLOSE_GRACE_MS);
       const finish = () => {
         this.options.clock.clearTimeout(guard);
         resolve();
@@ -107,18 +165,24 @@ export class Connection {
     for (const listener of [...this.listeners.state]) listener(state);
   }
 
+  /** True while connectionParams are being evaluated for the next socket. */
+  private connecting = false;
+
   private async connect(): Promise<void> {
     this.timer = undefined;
-    this.setState(this.attempt === 0 && this.state === 'connecting' ? 'connecting' : 'reconnecting');
+    this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
     let params: Record<string, unknown> | undefined;
+    this.connecting = true;
     try {
       const source = this.options.connectionParams;
       params = (typeof source === 'function' ? await source() : source) ?? undefined;
     } catch {
       // connectionParams() failed (token endpoint down?): count it as a failed attempt.
+      this.connecting = false;
       if (!this.closing) this.retry();
       return;
     }
+    this.connecting = false;
     if (this.closing) return;
     let socket: WebSocketLike;
     try {
@@ -129,25 +193,55 @@ export class Connection {
       return;
     }
     this.socket = socket;
+    this.goingAway = false;
+    this.heartbeat?.start();
     socket.onopen = () => {
       if (this.socket !== socket) return;
+      this.heartbeat?.received();
       const hello: HelloMessage = { t: 'hello', v: PROTOCOL_VERSION, codec: this.options.codecName };
       if (params) hello.params = params;
       this.peer.attach((frame) => socket.send(frame), hello);
     };
     socket.onmessage = (event) => {
-      if (this.socket === socket && typeof event.data === 'string') this.peer.receive(event.data);
+      if (this.socket !== socket || typeof event.data !== 'string') return;
+      this.heartbeat?.received();
+      this.peer.receive(event.data);
     };
     socket.onerror = () => {}; // a close event always follows
-    socket.onclose = (event) => this.onSocketClose(socket, event.code, event.reason);
+    socket.onclose = (event) => {
+      socket.onopen = socket.onmessage = socket.onclose = null;
+      if (this.socket === socket) this.onLost(event.code, event.reason);
+      const waiters = this.closeWaiters.splice(0);
+      for (const resolve of waiters) resolve();
+    };
   }
 
-  private onSocketClose(socket: WebSocketLike, code: number, reason: string): void {
+  /**
+   * Gives up on a socket without waiting for its close event: on a dead link that event comes
+   * only after the closing handshake times out (30 s in `ws`), so `terminate()` where possible.
+   */
+  private lose(socket: WebSocketLike, code: number, reason: string, healthy = false): void {
     socket.onopen = socket.onmessage = socket.onclose = null;
-    if (this.socket === socket) this.socket = undefined;
+    try {
+      // A healthy link (goaway move, idle) is closed politely; a dead one is cut.
+      if (healthy) socket.close(CloseCode.NORMAL, reason);
+      else if (socket.terminate) socket.terminate();
+      else socket.close(code, reason);
+    } catch {
+      // Already closing: nothing more to do with this socket.
+    }
+    // Leaving a healthy link on purpose is no failure: the backoff starts over.
+    if (healthy) this.attempt = 0;
+    this.onLost(code, reason);
+  }
+
+  private onLost(code: number, reason: string): void {
+    this.socket = undefined;
+    this.heartbeat?.stop();
+    this.idle?.cancel();
+    const wasGoingAway = this.goingAway;
+    this.goingAway = false;
     for (const listener of [...this.listeners.close]) listener({ code, reason });
-    const waiters = this.closeWaiters.splice(0);
-    for (const resolve of waiters) resolve();
     if (this.closing) return;
     const refusal = REFUSALS[code];
     if (refusal) {
@@ -159,6 +253,14 @@ export class Connection {
       return;
     }
     this.peer.detach();
+    // A server that said goodbye (goaway, 1001) is being replaced: start the backoff over.
+    if (wasGoingAway || code === CloseCode.GOING_AWAY) this.attempt = 0;
+    const { calls, subscriptions } = this.peer.stats;
+    if (this.options.lazy && calls + subscriptions === 0) {
+      this.attempt = 0;
+      this.setState('closed');
+      return;
+    }
     this.retry();
   }
 
@@ -174,6 +276,25 @@ export class Connection {
     this.attempt++;
     this.setState('reconnecting');
     this.timer = this.options.clock.setTimeout(() => void this.connect(), delay);
+  }
+
+  /** Lazy mode: nothing has been live for `idleMs`. */
+  private onIdle(): void {
+    const { calls, subscriptions } = this.peer.stats;
+    // With nothing live, onLost goes to 'closed' instead of reconnecting.
+    if (!this.closing && this.socket && calls + subscriptions === 0) this.lose(this.socket, CloseCode.NORMAL, 'idle', true);
+  }
+
+  /** Browser hints: reconnect now instead of waiting out the backoff, or check a quiet link. */
+  private onWake(_reason: WakeReason): void {
+    if (this.closing) return;
+    if (this.timer !== undefined) {
+      this.options.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+      void this.connect();
+      return;
+    }
+    if (this.state === 'open') this.heartbeat?.checkNow();
   }
 }
 

@@ -1,7 +1,9 @@
 import { type AnyRouter, builtinCodecs, type Clock, type Codec, DuplexError, systemClock } from '@duplex/core';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
-import { ClientPeer } from './client-peer.js';
+import { ClientPeer, DEFAULT_MAX_QUEUED_CALLS } from './client-peer.js';
 import { type ConnectionParams, Connection } from './connection.js';
+import { DEFAULT_CLIENT_KEEP_ALIVE, type KeepAliveOptions } from './heartbeat.js';
+import { DEFAULT_LAZY, type LazyOptions } from './idle-timer.js';
 import { iterateSubscription } from './iterate.js';
 import type { CallOptions, DuplexClient, SubscribeOptions } from './types.js';
 import { resolveWebSocket, type WebSocketConstructor } from './web-socket.js';
@@ -20,7 +22,32 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Reconnect with exponential backoff and full jitter, or `false`. @default { minDelayMs: 200, maxDelayMs: 10_000, maxAttempts: Infinity } */
   reconnect?: ReconnectOptions | false;
-  /** Timers (backoff, deadlines) go through this clock. @default the system clock */
+  /**
+   * Application-level heartbeat (browsers cannot see protocol pings): after `intervalMs` of
+   * silence the client pings; no message within `pongTimeoutMs` means the link is dead, and the
+   * client closes it with 4000 and reconnects. `false` turns it off.
+   * @default { intervalMs: 5_000, pongTimeoutMs: 3_000 }
+   */
+  keepAlive?: KeepAliveOptions | false;
+  /**
+   * Connect on the first call or subscription instead of at once, and close the socket after
+   * `idleMs` with no pending call and no live subscription. `true` uses the defaults.
+   * @default false (connect at once, stay connected)
+   */
+  lazy?: LazyOptions | boolean;
+  /**
+   * Calls made while disconnected wait for the connection in a queue of at most this many; one
+   * more fails at once with a retryable `SERVICE_UNAVAILABLE`.
+   * @default 1_000
+   */
+  maxQueuedCalls?: number;
+  /**
+   * How many times a query that was in flight when the connection dropped is sent again after
+   * reconnecting, instead of failing with `SERVICE_UNAVAILABLE`. Mutations are never re-sent.
+   * @default 0
+   */
+  retryQueries?: number;
+  /** Timers (backoff, heartbeat, deadlines, idle) go through this clock. @default the system clock */
   clock?: Clock;
   /** Random source for backoff jitter. @default Math.random */
   random?: () => number;
@@ -43,11 +70,16 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
     codec,
     clock,
     timeoutMs: options.timeoutMs,
+    maxQueuedCalls: options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS,
+    retryQueries: options.retryQueries ?? 0,
     onDemand: () => connection?.start(),
+    onSettle: () => connection?.onSettle(),
     onServerNotice: (message) => {
       if (message.t === 'ready') connection?.onReady();
+      else if (message.t === 'goaway') connection?.onGoAway();
     },
   });
+  const lazy = options.lazy === true ? { ...DEFAULT_LAZY } : options.lazy ? { ...DEFAULT_LAZY, ...options.lazy } : false;
   connection = new Connection(
     {
       url: options.url,
@@ -55,13 +87,15 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
       connectionParams: options.connectionParams,
       codecName: codec.name,
       reconnect: options.reconnect === false ? false : { ...DEFAULT_RECONNECT, ...options.reconnect },
+      keepAlive: options.keepAlive === false ? false : { ...DEFAULT_CLIENT_KEEP_ALIVE, ...options.keepAlive },
+      lazy,
       clock,
       random: options.random ?? Math.random,
     },
     peer,
   );
   const conn = connection;
-  conn.start();
+  if (!lazy) conn.start();
 
   const invoke = (path: string[], args: unknown[]): unknown => {
     const method = path[path.length - 1];

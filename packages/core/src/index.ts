@@ -8,3 +8,4 @@ export * from './protocol.js';
 export * from './router.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export * from './tracked.js';
+export * from './safe-json.js';

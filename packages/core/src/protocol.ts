@@ -32,5 +32,25 @@ export const CloseCode = {
   HEARTBEAT_TIMEOUT: 4000,
 } as const;
 
+/** Longest close reason in UTF-8 bytes: a control frame carries at most 125 bytes, 2 of them the code (RFC 6455 §5.5). */
+export const MAX_CLOSE_REASON_BYTES = 123;
+
+let encoder: TextEncoder | undefined;
+
+/**
+ * Shortens `text` to a valid close reason (at most {@link MAX_CLOSE_REASON_BYTES} UTF-8 bytes).
+ * Socket libraries throw on a longer one, and reasons may carry client-chosen text.
+ */
+export function toCloseReason(text: string): string {
+  // Each UTF-16 unit takes at most 3 UTF-8 bytes: 41 units always fit.
+  if (text.length <= 41) return text;
+  encoder ??= new TextEncoder();
+  let out = text.slice(0, MAX_CLOSE_REASON_BYTES);
+  while (encoder.encode(out).length > MAX_CLOSE_REASON_BYTES) out = out.slice(0, -1);
+  // Never end on half of a surrogate pair.
+  const last = out.charCodeAt(out.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? out.slice(0, -1) : out;
+}
+
 /** One of the {@link CloseCode} values. */
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];

@@ -5,6 +5,19 @@ export { type DuplexInstance, initDuplex } from './init.js';
 export type { HandlerOptions, ProcedureBuilder, SubscriptionHandlerOptions } from './procedure-builder.js';
 export { type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport } from './server-peer.js';
 export { type AllowedOrigins, isOriginAllowed } from './origin.js';
+export { DEFAULT_MAX_JSON_DEPTH } from '@duplex/core';
+export {
+  DEFAULT_HIGH_WATER_MARK_BYTES,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_CALLS_IN_FLIGHT,
+  DEFAULT_MAX_PROTOCOL_ERRORS,
+  DEFAULT_MAX_SUBSCRIPTIONS,
+  BATCH_FLUSH_CHARS,
+  MAX_TIMER_DELAY_MS,
+  type PeerLimitOptions,
+  type SocketLimitOptions,
+} from './limits.js';
+export { createSocketTransport, SLOW_CONSUMER_GRACE_MS, type SocketTransportOptions } from './socket-transport.js';
 export {
   type CreateContextOptions,
   createWsServer,
@@ -13,3 +26,5 @@ export {
   type WsServerOptions,
   type WsServerStats,
 } from './ws-server.js';
+export { CLOSE_GRACE_MS, DEFAULT_DRAIN_MS, type Drainable, drainCalls } from './drain.js';
+export { DEFAULT_SERVER_KEEP_ALIVE, type HeartbeatSocket, HeartbeatSweeper, type KeepAliveOptions } from './heartbeat.js';

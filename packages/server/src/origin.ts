@@ -10,7 +10,14 @@ export type AllowedOrigins = readonly string[] | ((origin: string, request: Inco
 export function isOriginAllowed(request: IncomingMessage, allowed: AllowedOrigins | undefined): boolean {
   const origin = request.headers.origin;
   if (origin === undefined) return true;
-  if (typeof allowed === 'function') return allowed(origin, request);
+  if (typeof allowed === 'function') {
+    // The header is attacker-chosen: a predicate that throws on it (`new URL('garbage')`) refuses.
+    try {
+      return allowed(origin, request) === true;
+    } catch {
+      return false;
+    }
+  }
   if (allowed) return allowed.includes(origin) || allowed.includes('*');
   let host: string;
   try {

@@ -8,24 +8,33 @@ import {
   CloseCode,
   type Codec,
   DuplexError,
-  decodeFrame,
   type ErrorShape,
+  findUnsafeKey,
   isTracked,
+  mayContainUnsafeKey,
   PROTOCOL_VERSION,
   type ProcedureKind,
+  parseBoundedJson,
   parseClientMessage,
   type ServerMessage,
   type SubscribeMessage,
   systemClock,
   type TimerHandle,
+  toCloseReason,
 } from '@duplex/core';
 import { callProcedure, validate } from './call-procedure.js';
+import { BATCH_FLUSH_CHARS, MAX_TIMER_DELAY_MS, type PeerLimitOptions, type PeerLimits, resolvePeerLimits } from './limits.js';
 import { encodePayload } from './payload-cache.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
 export interface ServerTransport {
   send(frame: string): void;
   close(code: number, reason: string): void;
+  /**
+   * Backpressure: a promise that resolves once the socket can take more, or undefined when it
+   * can now. Subscriptions await it before pulling their next event.
+   */
+  whenWritable?(): Promise<void> | undefined;
 }
 
 /** What `onError` sees: every error a handler, middleware or the protocol produced. */
@@ -39,12 +48,14 @@ export interface ErrorEvent {
 }
 
 /** Options shared by every server adapter. */
-export interface ServerPeerOptions {
+export interface ServerPeerOptions extends PeerLimitOptions {
   router: AnyRouter;
   transport: ServerTransport;
   connectionId: string;
+  /** Limits already resolved (adapters share one object between connections). */
+  limits?: PeerLimits | undefined;
   /** Builds the context once per connection from the `hello` message's params. */
-  createContext: (info: { connectionParams: Record<string, unknown> | undefined }) => unknown;
+  createContext: (info: { connectionParams: Record<string, unknown> | undefined; connectionId: string; transport: ServerTransport }) => unknown;
   /** Send messages and stacks of non-DuplexError throws to clients. @default false */
   exposeErrors?: boolean | undefined;
   onError?: ((event: ErrorEvent) => void) | undefined;
@@ -67,6 +78,9 @@ interface ActiveEntry {
 
 type PeerState = 'awaiting-hello' | 'creating-context' | 'ready' | 'closed';
 
+/** Shared by every peer until its first call: an idle connection allocates no map. Never written. */
+const NO_ENTRIES: Map<number, ActiveEntry> = new Map();
+
 /** Default time a connection may take to send `hello`. */
 export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
 
@@ -79,16 +93,25 @@ export class ServerPeer {
   private state: PeerState = 'awaiting-hello';
   private ctx: unknown;
   private codec: Codec = builtinCodecs.superjson as Codec;
-  private readonly waiting: ClientMessage[] = [];
-  private readonly active = new Map<number, ActiveEntry>();
+  // Allocated on first use: an idle connection should cost as little memory as possible.
+  private waiting: ClientMessage[] | undefined;
+  private active: Map<number, ActiveEntry> = NO_ENTRIES;
   private outbox: string[] = [];
+  private outboxChars = 0;
   private flushScheduled = false;
   private helloTimer: TimerHandle | undefined;
   private readonly clock: Clock;
+  private readonly limits: PeerLimits;
+  private protocolErrors = 0;
+  /** Calls and subscriptions held in `waiting`, each against its own limit. */
+  private heldCalls = 0;
+  private heldSubs = 0;
+  private settledWaiters: Array<() => void> = [];
 
   constructor(private readonly options: ServerPeerOptions) {
     this.id = options.connectionId;
     this.clock = options.clock ?? systemClock;
+    this.limits = options.limits ?? resolvePeerLimits(options);
     this.helloTimer = this.clock.setTimeout(
       () => this.fail(CloseCode.HELLO_TIMEOUT, 'no hello received in time'),
       options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
@@ -102,6 +125,11 @@ export class ServerPeer {
     return { calls, subscriptions: this.active.size - calls };
   }
 
+  /** The transport this peer writes to. */
+  get transport(): ServerTransport {
+    return this.options.transport;
+  }
+
   get closed(): boolean {
     return this.state === 'closed';
   }
@@ -109,18 +137,27 @@ export class ServerPeer {
   /** Handles one incoming text frame. Never throws. */
   receive(frame: string): void {
     if (this.state === 'closed') return;
-    let raw: unknown[];
+    let decoded: unknown;
     try {
-      raw = decodeFrame(frame);
-    } catch {
-      this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: 'frame is not valid JSON' }));
+      decoded = parseBoundedJson(frame, this.limits.maxJsonDepth);
+    } catch (error) {
+      this.protocolError(null, error instanceof SyntaxError ? 'frame is not valid JSON' : (error as Error).message);
       return;
     }
+    const raw = Array.isArray(decoded) ? decoded : [decoded];
+    // Keys like __proto__ are refused per message, so the answer can name the call's id.
+    const suspicious = mayContainUnsafeKey(frame);
     for (const item of raw) {
       if ((this.state as PeerState) === 'closed') return;
       const parsed = parseClientMessage(item);
-      if (!parsed.ok) {
-        this.sendError(parsed.id, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${parsed.reason}` }));
+      const unsafeKey = suspicious ? findUnsafeKey(item) : undefined;
+      if (!parsed.ok || unsafeKey !== undefined) {
+        const reason = parsed.ok ? `forbidden key "${unsafeKey}"` : parsed.reason;
+        // Without a valid hello the connection can never become useful: refuse it clearly.
+        if (this.state === 'awaiting-hello' && (item as { t?: unknown } | null)?.t === 'hello') {
+          return this.fail(CloseCode.BAD_HELLO, `bad hello: ${reason}`);
+        }
+        this.protocolError(parsed.ok ? messageId(parsed.message) : parsed.id, reason);
         continue;
       }
       this.handle(parsed.message);
@@ -130,12 +167,28 @@ export class ServerPeer {
   /** Handles a binary frame: not part of duplex.v1. */
   receiveBinary(): void {
     if (this.state === 'closed') return;
-    this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: 'binary frames are not supported by duplex.v1' }));
+    this.protocolError(null, 'binary frames are not supported by duplex.v1');
   }
 
   /** Tells the client to reconnect elsewhere (server draining). */
   goAway(reason: string): void {
     this.enqueue({ t: 'goaway', reason });
+  }
+
+  /** Resolves once no call is running on this connection (subscriptions do not count). */
+  callsSettled(): Promise<void> {
+    if (this.stats.calls === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  /** Sends what is queued, closes the socket with `code`, then releases everything. */
+  close(code: number, reason: string): void {
+    this.fail(code, reason);
+  }
+
+  private notifySettled(): void {
+    if (this.settledWaiters.length === 0 || this.stats.calls > 0) return;
+    for (const resolve of this.settledWaiters.splice(0)) resolve();
   }
 
   /**
@@ -147,18 +200,20 @@ export class ServerPeer {
     this.state = 'closed';
     if (this.helloTimer !== undefined) this.clock.clearTimeout(this.helloTimer);
     this.helloTimer = undefined;
-    this.waiting.length = 0;
-    this.outbox = [];
+    this.waiting = undefined;
+    this.outbox.length = 0;
+    this.outboxChars = 0;
     const entries = [...this.active.values()];
     this.active.clear();
     for (const entry of entries) this.release(entry, reason);
+    this.notifySettled();
     this.options.onClosed?.();
   }
 
   private fail(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.flush();
-    this.options.transport.close(code, reason.slice(0, 120));
+    this.options.transport.close(code, toCloseReason(reason));
     this.dispose();
   }
 
@@ -176,13 +231,20 @@ export class ServerPeer {
         break;
     }
     if (this.state === 'awaiting-hello') {
-      const id = message.t === 'cancel' ? null : message.id;
-      this.sendError(id, new DuplexError({ code: 'BAD_REQUEST', message: 'protocol error: send hello first' }));
+      this.protocolError(message.t === 'cancel' ? null : message.id, 'send hello first');
       return;
     }
-    // Calls that arrive while createContext is resolving are held in order, never dropped.
+    // Calls that arrive while createContext is resolving are held in order, never dropped
+    // (up to the in-flight limits: the queue must not grow without bound either).
     if (this.state === 'creating-context') {
-      this.waiting.push(message);
+      if (message.t === 'call' || message.t === 'sub') {
+        const held = message.t === 'call' ? ++this.heldCalls : ++this.heldSubs;
+        if (held > (message.t === 'call' ? this.limits.maxCallsInFlight : this.limits.maxSubscriptions)) {
+          this.limitError(message.id, 'too many calls held while the connection is being set up');
+          return;
+        }
+      }
+      (this.waiting ??= []).push(message);
       return;
     }
     this.dispatch(message);
@@ -199,6 +261,7 @@ export class ServerPeer {
         if (!entry) return; // already finished: the client raced us, nothing to do
         this.active.delete(message.id);
         this.release(entry, new DuplexError({ code: 'CANCELLED', message: 'cancelled by the client' }));
+        this.notifySettled();
         return;
       }
       default:
@@ -208,7 +271,7 @@ export class ServerPeer {
 
   private onHello(version: number, codecName: string, params: Record<string, unknown> | undefined): void {
     if (this.state !== 'awaiting-hello') {
-      this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: 'protocol error: hello was already received' }));
+      this.protocolError(null, 'hello was already received');
       return;
     }
     if (this.helloTimer !== undefined) this.clock.clearTimeout(this.helloTimer);
@@ -221,7 +284,7 @@ export class ServerPeer {
     this.state = 'creating-context';
     let pending: unknown;
     try {
-      pending = this.options.createContext({ connectionParams: params });
+      pending = this.options.createContext({ connectionParams: params, connectionId: this.id, transport: this.options.transport });
     } catch (error) {
       this.onContextError(error);
       return;
@@ -237,7 +300,8 @@ export class ServerPeer {
     this.ctx = ctx;
     this.state = 'ready';
     this.enqueue({ t: 'ready', cid: this.id });
-    const held = this.waiting.splice(0);
+    const held = this.waiting ?? [];
+    this.waiting = undefined;
     for (const message of held) {
       if (this.state !== 'ready') return;
       this.dispatch(message);
@@ -259,7 +323,12 @@ export class ServerPeer {
 
   private start(message: CallMessage | SubscribeMessage): void {
     if (this.active.has(message.id)) {
-      this.sendError(null, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: id ${message.id} is already in use` }));
+      this.protocolError(null, `id ${message.id} is already in use`);
+      return;
+    }
+    if (this.overLimit(message.t)) {
+      const what = message.t === 'call' ? `${this.limits.maxCallsInFlight} calls in flight` : `${this.limits.maxSubscriptions} subscriptions`;
+      this.limitError(message.id, `this connection already has ${what}`);
       return;
     }
     const procedure = this.options.router['~def'].procedures.get(message.path);
@@ -278,9 +347,10 @@ export class ServerPeer {
       return;
     }
     const entry: ActiveEntry = { kind: message.t, controller: new AbortController(), timer: undefined, wake: undefined };
+    if (this.active === NO_ENTRIES) this.active = new Map();
     this.active.set(message.id, entry);
     if (message.t === 'call') {
-      if (message.timeoutMs !== undefined) {
+      if (message.timeoutMs !== undefined && message.timeoutMs <= MAX_TIMER_DELAY_MS) {
         entry.timer = this.clock.setTimeout(() => this.onDeadline(message.id, entry, message.path), message.timeoutMs);
       }
       void this.runCall(message, procedure, input, entry);
@@ -296,6 +366,7 @@ export class ServerPeer {
     const error = new DuplexError({ code: 'TIMEOUT', message: `deadline exceeded for "${path}"` });
     this.release(entry, error);
     this.sendError(id, error);
+    this.notifySettled();
   }
 
   private async runCall(message: CallMessage, procedure: AnyProcedure, input: unknown, entry: ActiveEntry): Promise<void> {
@@ -322,6 +393,11 @@ export class ServerPeer {
       iterator = iterable[Symbol.asyncIterator]();
       const outputSchema = procedure['~def'].outputSchema;
       while (this.active.get(id) === entry) {
+        const blocked = this.options.transport.whenWritable?.();
+        if (blocked) {
+          await this.parkUntil(blocked, entry);
+          if (this.active.get(id) !== entry) break;
+        }
         const step = await this.nextOrWake(iterator, entry);
         if (step === undefined || this.active.get(id) !== entry) break;
         if (step.done) {
@@ -358,12 +434,54 @@ export class ServerPeer {
     }) as Promise<IteratorResult<unknown> | undefined>;
   }
 
+  /** Waits for the socket to drain, or for the entry to be released, whichever comes first. */
+  private parkUntil(writable: Promise<void>, entry: ActiveEntry): Promise<void> {
+    if (entry.controller.signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      entry.wake = resolve;
+      writable.then(resolve, resolve);
+    }).finally(() => {
+      entry.wake = undefined;
+    });
+  }
+
+  /** True when starting one more `kind` would pass its limit. Counts only near the limit. */
+  private overLimit(kind: 'call' | 'sub'): boolean {
+    const { maxCallsInFlight, maxSubscriptions } = this.limits;
+    if (this.active.size < Math.min(maxCallsInFlight, maxSubscriptions)) return false;
+    const { calls, subscriptions } = this.stats;
+    return kind === 'call' ? calls >= maxCallsInFlight : subscriptions >= maxSubscriptions;
+  }
+
+  /** Answers a malformed or out-of-order message; too many of them close the connection. */
+  private protocolError(id: number | null, reason: string): void {
+    const error = new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${reason}` });
+    this.report(error, undefined, undefined);
+    this.sendError(id, error);
+    this.countProtocolError();
+  }
+
+  private limitError(id: number, message: string): void {
+    const error = new DuplexError({ code: 'TOO_MANY_REQUESTS', message });
+    this.report(error, undefined, undefined);
+    this.sendError(id, error);
+    this.countProtocolError();
+  }
+
+  private countProtocolError(): void {
+    if (++this.protocolErrors > this.limits.maxProtocolErrors) {
+      this.fail(CloseCode.POLICY_VIOLATION, 'too many protocol errors');
+    }
+  }
+
   /** Removes the entry if it is still the live one for `id`; false when it was already released. */
   private finish(id: number, entry: ActiveEntry): boolean {
     if (this.active.get(id) !== entry) return false;
     this.active.delete(id);
     if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
     entry.timer = undefined;
+    // Waiters resume in a later microtask, after the caller has queued the result.
+    this.notifySettled();
     return true;
   }
 
@@ -434,7 +552,10 @@ export class ServerPeer {
   /** Messages produced in the same tick leave together in one frame (a microtask, never a timer). */
   private push(text: string): void {
     if (this.state === 'closed') return;
+    // A batch stays a modest frame: backpressure and the client's size limit see each one.
+    if (this.outboxChars + text.length > BATCH_FLUSH_CHARS && this.outbox.length > 0) this.flush();
     this.outbox.push(text);
+    this.outboxChars += text.length;
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     queueMicrotask(() => this.flush());
@@ -444,14 +565,19 @@ export class ServerPeer {
     this.flushScheduled = false;
     const out = this.outbox;
     if (out.length === 0) return;
-    this.outbox = [];
+    this.outboxChars = 0;
     const frame = out.length === 1 ? (out[0] as string) : `[${out.join(',')}]`;
+    out.length = 0;
     try {
       this.options.transport.send(frame);
     } catch {
       // The socket is closing; its close event disposes this peer.
     }
   }
+}
+
+function messageId(message: ClientMessage): number | null {
+  return 'id' in message ? message.id : null;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

@@ -1,10 +1,21 @@
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Duplex as NodeDuplex } from 'node:stream';
-import { type AnyRouter, type Clock, type Codec, DuplexError, type InferRouterContext, SUBPROTOCOL } from '@duplex/core';
+import { type AnyRouter, type Clock, CloseCode, type Codec, DuplexError, type InferRouterContext, SUBPROTOCOL, systemClock } from '@duplex/core';
 import { nanoid } from 'nanoid';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type RawData, WebSocketServer, type WebSocket } from 'ws';
+import { DEFAULT_DRAIN_MS, drainCalls, whenClosed } from './drain.js';
+import { DEFAULT_SERVER_KEEP_ALIVE, HeartbeatSweeper, type KeepAliveOptions } from './heartbeat.js';
+import { ConnectionLimiter } from './connection-limiter.js';
+import {
+  DEFAULT_HIGH_WATER_MARK_BYTES,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  type PeerLimitOptions,
+  resolvePeerLimits,
+  type SocketLimitOptions,
+} from './limits.js';
 import { type AllowedOrigins, isOriginAllowed } from './origin.js';
-import { type ErrorEvent, ServerPeer } from './server-peer.js';
+import { type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport } from './server-peer.js';
+import { createSocketTransport, type SocketTransport } from './socket-transport.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
 
@@ -16,7 +27,7 @@ export interface CreateContextOptions {
 }
 
 /** Options of {@link createWsServer}. */
-export interface WsServerOptions<TRouter extends AnyRouter> {
+export interface WsServerOptions<TRouter extends AnyRouter> extends PeerLimitOptions, SocketLimitOptions {
   router: TRouter;
   /** Builds the context once per connection. Throw `UNAUTHORIZED`/`FORBIDDEN` to refuse it. */
   createContext?: (opts: CreateContextOptions) => MaybePromise<InferRouterContext<TRouter>>;
@@ -34,6 +45,11 @@ export interface WsServerOptions<TRouter extends AnyRouter> {
   helloTimeoutMs?: number;
   /** Codecs clients may choose. @default { superjson, json } */
   codecs?: Readonly<Record<string, Codec>>;
+  /**
+   * Protocol pings to quiet sockets; a socket that does not answer within `pongTimeoutMs` is
+   * terminated. `false` turns it off. @default { intervalMs: 10_000, pongTimeoutMs: 5_000 }
+   */
+  keepAlive?: KeepAliveOptions | false;
   clock?: Clock;
 }
 
@@ -42,6 +58,8 @@ export interface WsServerStats {
   connections: number;
   calls: number;
   subscriptions: number;
+  /** Outgoing bytes queued in sockets, summed over connections. */
+  bufferedBytes: number;
 }
 
 /** A duplex server on Node's `ws`. */
@@ -50,7 +68,11 @@ export interface WsServer {
   listen(opts?: { port?: number; host?: string }): Promise<{ port: number; host: string }>;
   /** Serves WebSocket upgrades of an existing HTTP server on `path` (default: every path). */
   attach(server: HttpServer, opts?: { path?: string }): void;
-  /** Stops accepting, tells clients to go elsewhere, ends calls and subscriptions, closes sockets. */
+  /**
+   * Stops accepting (new upgrades get 503), sends `goaway` so clients reconnect elsewhere, lets
+   * calls in flight finish for up to `drainMs` (default 10_000), ends subscriptions, closes every
+   * socket with 1001 and terminates those that do not answer within a second.
+   */
   close(opts?: { drainMs?: number }): Promise<void>;
   stats(): WsServerStats;
   [Symbol.asyncDispose](): Promise<void>;
@@ -58,6 +80,8 @@ export interface WsServer {
 
 /** Default largest frame: 1 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+function ignore(): void {}
 
 function refuse(socket: NodeDuplex, status: number, message: string): void {
   const body = `${message}\n`;
@@ -83,7 +107,7 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-    perMessageDeflate: false,
+    perMessageDeflate: options.perMessageDeflate ?? false,
     handleProtocols: () => SUBPROTOCOL,
   });
   const peers = new Map<WebSocket, ServerPeer>();
@@ -91,39 +115,90 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
   type UpgradeListener = (request: IncomingMessage, socket: NodeDuplex, head: Buffer) => void;
   const attached: Array<{ server: HttpServer; listener: UpgradeListener }> = [];
   let closing: Promise<void> | undefined;
+  const clock = options.clock ?? systemClock;
+  const heartbeat =
+    options.keepAlive === false
+      ? undefined
+      : new HeartbeatSweeper<WebSocket>({ clock, ...DEFAULT_SERVER_KEEP_ALIVE, ...options.keepAlive });
+  const limiter = new ConnectionLimiter(options.maxConnections, options.maxConnectionsPerIp);
+
+  // Per-connection state is kept small (memory per idle connection is a benchmark target): the
+  // peer options are shared, listeners are shared functions, and the upgrade request is released
+  // once createContext has seen it.
+  const peerDefaults: Omit<ServerPeerOptions, 'connectionId' | 'transport'> = {
+    router: options.router,
+    createContext: ({ connectionParams, connectionId, transport }) => {
+      const request = requests.get(transport) as IncomingMessage;
+      requests.delete(transport);
+      return options.createContext ? options.createContext({ request, connectionParams, connectionId }) : {};
+    },
+    exposeErrors: options.exposeErrors,
+    onError: options.onError,
+    codecs: options.codecs,
+    helloTimeoutMs: options.helloTimeoutMs,
+    clock: options.clock,
+    maxJsonDepth: options.maxJsonDepth,
+    maxCallsInFlight: options.maxCallsInFlight,
+    maxSubscriptions: options.maxSubscriptions,
+    maxProtocolErrors: options.maxProtocolErrors,
+  };
+  const transports = new WeakMap<SocketTransport, ServerPeer>();
+  const transportOptions = {
+    highWaterMarkBytes: options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES,
+    maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    onSlowConsumer: (transport: SocketTransport) => transports.get(transport)?.dispose(),
+  };
+  /** The upgrade request of each connection, until createContext has seen it. */
+  const requests = new WeakMap<ServerTransport, IncomingMessage>();
+  /** Connection-cap slots, tracked only when a cap is configured. */
+  const slots = new WeakMap<WebSocket, () => void>();
+
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const peer = peers.get(this);
+    if (!peer) return;
+    heartbeat?.seen(this);
+    try {
+      if (isBinary) peer.receiveBinary();
+      else peer.receive(data.toString());
+    } catch {
+      // ServerPeer never throws by contract; should a bug break it, it costs this connection
+      // (the client sees 1006), never the process.
+      this.terminate();
+    }
+  }
+
+  function onClose(this: WebSocket): void {
+    slots.get(this)?.();
+    const peer = peers.get(this);
+    peers.delete(this);
+    heartbeat?.delete(this);
+    peer?.dispose();
+    (peer?.transport as SocketTransport | undefined)?.release();
+  }
+
+  function onPong(this: WebSocket): void {
+    heartbeat?.seen(this);
+  }
 
   function onConnection(socket: WebSocket, request: IncomingMessage): void {
     // An error listener first: without one, a single malformed frame would crash the process.
-    socket.on('error', () => {});
-    const connectionId = nanoid();
-    const peer = new ServerPeer({
-      router: options.router,
-      connectionId,
-      transport: {
-        send: (frame) => socket.send(frame),
-        close: (code, reason) => socket.close(code, reason),
-      },
-      createContext: ({ connectionParams }) =>
-        options.createContext ? options.createContext({ request, connectionParams, connectionId }) : {},
-      exposeErrors: options.exposeErrors,
-      onError: options.onError,
-      codecs: options.codecs,
-      helloTimeoutMs: options.helloTimeoutMs,
-      clock: options.clock,
-    });
+    socket.on('error', ignore);
+    if (limiter.active) slots.set(socket, limiter.acquire(request));
+    const transport = createSocketTransport(socket, transportOptions);
+    requests.set(transport, request);
+    const peer = new ServerPeer({ ...peerDefaults, connectionId: nanoid(), transport });
+    transports.set(transport, peer);
     peers.set(socket, peer);
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) peer.receiveBinary();
-      else peer.receive(data.toString());
-    });
-    socket.on('close', () => {
-      peers.delete(socket);
-      peer.dispose();
-    });
+    socket.on('message', onMessage);
+    socket.on('close', onClose);
+    if (heartbeat) {
+      heartbeat.add(socket);
+      socket.on('pong', onPong);
+    }
   }
 
   async function onUpgrade(request: IncomingMessage, socket: NodeDuplex, head: Buffer): Promise<void> {
-    socket.on('error', () => {});
+    socket.on('error', ignore);
     if (closing) return refuse(socket, 503, 'server is shutting down');
     if (!isOriginAllowed(request, options.allowedOrigins)) return refuse(socket, 403, 'origin not allowed');
     if (!offersSubprotocol(request)) return refuse(socket, 400, `unsupported subprotocol: this server speaks ${SUBPROTOCOL}`);
@@ -140,6 +215,8 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
         return;
       }
     }
+    const overCap = limiter.check(request);
+    if (overCap) return refuse(socket, 503, overCap);
     wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, request));
   }
 
@@ -150,7 +227,8 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
           const pathname = (request.url ?? '/').split('?')[0];
           if (pathname !== opts.path) return; // another upgrade handler may own this path
         }
-        void onUpgrade(request, socket, head);
+        // Same contract: a bug in the upgrade path drops this socket, not the process.
+        onUpgrade(request, socket, head).catch(() => socket.destroy());
       };
       httpServer.on('upgrade', listener);
       attached.push({ server: httpServer, listener });
@@ -175,21 +253,13 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     close(opts = {}) {
       closing ??= (async () => {
         for (const peer of peers.values()) peer.goAway('server shutting down');
-        if (opts.drainMs) await drainCalls(peers, opts.drainMs, options.clock);
-        const sockets = [...peers.keys()];
-        await Promise.all(
-          sockets.map(
-            (socket) =>
-              new Promise<void>((resolve) => {
-                if (socket.readyState === socket.CLOSED) return resolve();
-                socket.once('close', () => resolve());
-                socket.close(1001, 'server shutting down');
-                // A peer that never answers the close handshake is cut after a short grace period.
-                setTimeout(() => socket.terminate(), 1_000).unref();
-              }),
-          ),
-        );
-        for (const peer of peers.values()) peer.dispose();
+        await drainCalls(peers.values(), opts.drainMs ?? DEFAULT_DRAIN_MS, clock);
+        heartbeat?.stop();
+        const sockets = [...peers];
+        // Each peer flushes what is queued, closes 1001 and aborts its subscriptions' handlers
+        // (no `done`: clients resume them elsewhere from their last event id).
+        for (const [, peer] of sockets) peer.close(CloseCode.GOING_AWAY, 'server shutting down');
+        await Promise.all(sockets.map(([socket]) => whenClosed(socket, clock)));
         peers.clear();
         for (const { server: httpServer, listener } of attached) httpServer.off('upgrade', listener);
         await Promise.all(
@@ -200,8 +270,9 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
       return closing;
     },
     stats() {
-      const stats: WsServerStats = { connections: peers.size, calls: 0, subscriptions: 0 };
-      for (const peer of peers.values()) {
+      const stats: WsServerStats = { connections: peers.size, calls: 0, subscriptions: 0, bufferedBytes: 0 };
+      for (const [socket, peer] of peers) {
+        stats.bufferedBytes += socket.bufferedAmount;
         const s = peer.stats;
         stats.calls += s.calls;
         stats.subscriptions += s.subscriptions;
@@ -209,17 +280,8 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
       return stats;
     },
     [Symbol.asyncDispose]() {
-      return server.close();
+      return server.close({ drainMs: 0 });
     },
   };
   return server;
-}
-
-/** Waits until no calls are in flight or `drainMs` passes, checking as calls finish. */
-async function drainCalls(peers: Map<WebSocket, ServerPeer>, drainMs: number, clock: Clock | undefined): Promise<void> {
-  const deadline = (clock?.now() ?? Date.now()) + drainMs;
-  const busy = () => [...peers.values()].some((peer) => peer.stats.calls > 0);
-  while (busy() && (clock?.now() ?? Date.now()) < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

@@ -40,7 +40,7 @@ export async function startServer<TRouter extends AnyRouter>(
     },
     async [Symbol.asyncDispose]() {
       await Promise.all(clients.map((c) => c.close()));
-      await server.close();
+      await server.close({ drainMs: 0 });
     },
   };
 }
@@ -77,3 +77,7 @@ export function waitForState(client: Pick<ClientControls, 'state' | 'on'>, state
 }
 
 export { createMemoryPair, type MemoryPair } from './memory-pair.js';
+export { type CountingClock, createCountingClock } from './counting-clock.js';
+export { createFakeClock, type FakeClock } from './fake-clock.js';
+export { type FaultProxy, startProxy } from './proxy.js';
+export { FakeWebSocket, type SentMessage } from './fake-web-socket.js';

@@ -1,0 +1,73 @@
+import { createServer } from 'node:http';
+import { type AllowedOrigins, createWsServer, type WsServer } from '@duplex/server';
+import { z } from 'zod';
+import { chatRouter } from './router.js';
+import { staticFiles } from './static-files.js';
+import { ChatStore } from './store.js';
+
+/** Options of {@link startChatServer}. */
+export interface ChatServerOptions {
+  /** Directory of the built front end (index.html, app.js, style.css). */
+  publicDir: string;
+  /** @default 0 (any free port) */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** @default a fresh store with the default rooms */
+  store?: ChatStore;
+  /** Pages of other origins allowed to connect. @default same-origin pages only */
+  allowedOrigins?: AllowedOrigins;
+}
+
+/** A running chat: one Node http server for the page and the duplex socket on `/rpc`. */
+export interface ChatServer extends AsyncDisposable {
+  /** The page to open, e.g. `http://127.0.0.1:3000/`. */
+  url: string;
+  port: number;
+  wsServer: WsServer;
+  store: ChatStore;
+  close(): Promise<void>;
+}
+
+/** The WebSocket path the front end connects to. */
+export const RPC_PATH = '/rpc';
+
+const userName = z.string().trim().min(1).max(24);
+
+/** Starts the chat: serves the front end and attaches the duplex server on {@link RPC_PATH}. */
+export async function startChatServer(options: ChatServerOptions): Promise<ChatServer> {
+  const store = options.store ?? new ChatStore();
+  const http = createServer(staticFiles(options.publicDir));
+  const wsServer = createWsServer({
+    router: chatRouter,
+    // The name comes from connectionParams; it is only a display name, not authentication.
+    createContext: ({ connectionParams }) => {
+      const parsed = userName.safeParse(connectionParams?.name);
+      return { user: parsed.success ? parsed.data : null, store };
+    },
+    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+  });
+  wsServer.attach(http, { path: RPC_PATH });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 0, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address();
+  if (address === null || typeof address === 'string') throw new Error('chat server did not bind a TCP port');
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await wsServer.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      store.dispose();
+    })();
+    return closing;
+  };
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return { url: `http://${shownHost}:${address.port}/`, port: address.port, wsServer, store, close, [Symbol.asyncDispose]: close };
+}

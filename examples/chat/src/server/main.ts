@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import { startChatServer } from './chat-server.js';
+
+// `npm start`: dist/server.js (this file, bundled) serves dist/public beside it.
+const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+
+const chat = await startChatServer({ publicDir, port, host });
+console.log(`duplex chat is running at ${chat.url}  (open it in two windows; Ctrl+C to stop)`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void chat.close().then(() => process.exit(0));
+  });
+}

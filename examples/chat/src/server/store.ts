@@ -1,0 +1,190 @@
+import { DuplexError } from '@duplex/server';
+
+/** One chat message as stored and sent to clients. */
+export interface ChatMessage {
+  /** Increasing across the whole store, as a decimal string; the subscription's event id. */
+  id: string;
+  room: string;
+  author: string;
+  text: string;
+  at: Date;
+}
+
+/** A room as listed to clients. */
+export interface RoomSummary {
+  id: string;
+  title: string;
+  online: number;
+  messages: number;
+}
+
+/** Who is in a room and who is typing right now. */
+export interface RoomActivity {
+  online: string[];
+  typing: string[];
+}
+
+interface Room {
+  id: string;
+  title: string;
+  /** The last `maxHistory` messages, oldest first. */
+  log: ChatMessage[];
+  /** Live message listeners (one per open room subscription). */
+  listeners: Set<(message: ChatMessage) => void>;
+  /** Open activity subscriptions per user name (a user may have several tabs). */
+  online: Map<string, number>;
+  /** Typing users and the timer that clears each. */
+  typing: Map<string, ReturnType<typeof setTimeout>>;
+  activityListeners: Set<() => void>;
+}
+
+/** Options of {@link ChatStore}. */
+export interface ChatStoreOptions {
+  /** Rooms that exist from the start. @default general, random, help */
+  rooms?: ReadonlyArray<{ id: string; title: string }>;
+  /** Messages kept per room; older ones are trimmed and can no longer be resumed from. @default 500 */
+  maxHistory?: number;
+  /** How long "is typing" lasts without a new keystroke. @default 4_000 */
+  typingTtlMs?: number;
+}
+
+export const DEFAULT_ROOMS = [
+  { id: 'general', title: 'General' },
+  { id: 'random', title: 'Random' },
+  { id: 'help', title: 'Help' },
+] as const;
+
+/**
+ * The in-memory state of the chat: rooms, a bounded message log per room, presence and typing.
+ * A real app would keep the log in a database; the resume logic stays the same.
+ */
+export class ChatStore {
+  private readonly rooms = new Map<string, Room>();
+  private seq = 0;
+  private readonly maxHistory: number;
+  private readonly typingTtlMs: number;
+
+  constructor(options: ChatStoreOptions = {}) {
+    this.maxHistory = options.maxHistory ?? 500;
+    this.typingTtlMs = options.typingTtlMs ?? 4_000;
+    for (const room of options.rooms ?? DEFAULT_ROOMS) {
+      this.rooms.set(room.id, {
+        ...room,
+        log: [],
+        listeners: new Set(),
+        online: new Map(),
+        typing: new Map(),
+        activityListeners: new Set(),
+      });
+    }
+  }
+
+  listRooms(): RoomSummary[] {
+    return [...this.rooms.values()].map((r) => ({ id: r.id, title: r.title, online: r.online.size, messages: r.log.length }));
+  }
+
+  /** Appends a message and hands it to every live listener of the room. */
+  post(roomId: string, author: string, text: string): ChatMessage {
+    const room = this.room(roomId);
+    const message: ChatMessage = { id: String(++this.seq), room: room.id, author, text, at: new Date() };
+    room.log.push(message);
+    if (room.log.length > this.maxHistory) room.log.splice(0, room.log.length - this.maxHistory);
+    this.setTyping(room.id, author, false);
+    for (const listener of [...room.listeners]) listener(message);
+    return message;
+  }
+
+  /** The newest `limit` messages older than message `before` (or the newest overall). */
+  history(roomId: string, opts: { before?: string | undefined; limit: number }): ChatMessage[] {
+    const log = this.room(roomId).log;
+    const index = opts.before === undefined ? -1 : log.findIndex((m) => m.id === opts.before);
+    const end = index < 0 ? log.length : index;
+    return log.slice(Math.max(0, end - opts.limit), end);
+  }
+
+  /**
+   * Messages after `afterId`, or the newest `recent` ones without it. Throws `CONFLICT` when the
+   * log no longer holds `afterId`: replaying from the oldest kept message would silently skip some.
+   */
+  messagesAfter(roomId: string, afterId: string | undefined, recent = 50): ChatMessage[] {
+    const log = this.room(roomId).log;
+    if (afterId === undefined) return log.slice(-recent);
+    const index = log.findIndex((m) => m.id === afterId);
+    if (index < 0) {
+      throw new DuplexError({ code: 'CONFLICT', message: `cannot resume "${roomId}" after message ${afterId}: it is no longer in the history` });
+    }
+    return log.slice(index + 1);
+  }
+
+  /** Calls `listener` with every new message of the room until the returned function is called. */
+  onMessage(roomId: string, listener: (message: ChatMessage) => void): () => void {
+    const room = this.room(roomId);
+    room.listeners.add(listener);
+    return () => room.listeners.delete(listener);
+  }
+
+  /** Marks `user` present in the room until the returned function is called. */
+  enter(roomId: string, user: string): () => void {
+    const room = this.room(roomId);
+    room.online.set(user, (room.online.get(user) ?? 0) + 1);
+    this.notifyActivity(room);
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const count = (room.online.get(user) ?? 1) - 1;
+      if (count > 0) room.online.set(user, count);
+      else {
+        room.online.delete(user);
+        this.setTyping(room.id, user, false);
+      }
+      this.notifyActivity(room);
+    };
+  }
+
+  /** Starts or stops "`user` is typing"; it stops by itself after `typingTtlMs`. */
+  setTyping(roomId: string, user: string, typing: boolean): void {
+    const room = this.room(roomId);
+    const timer = room.typing.get(user);
+    if (timer !== undefined) clearTimeout(timer);
+    if (!typing) {
+      if (room.typing.delete(user)) this.notifyActivity(room);
+      return;
+    }
+    const expiry = setTimeout(() => this.setTyping(roomId, user, false), this.typingTtlMs);
+    expiry.unref?.();
+    const isNew = !room.typing.has(user);
+    room.typing.set(user, expiry);
+    if (isNew) this.notifyActivity(room);
+  }
+
+  activity(roomId: string): RoomActivity {
+    const room = this.room(roomId);
+    return { online: [...room.online.keys()].sort(), typing: [...room.typing.keys()].sort() };
+  }
+
+  /** Calls `listener` whenever presence or typing in the room changes. */
+  onActivity(roomId: string, listener: () => void): () => void {
+    const room = this.room(roomId);
+    room.activityListeners.add(listener);
+    return () => room.activityListeners.delete(listener);
+  }
+
+  /** Clears every typing timer. */
+  dispose(): void {
+    for (const room of this.rooms.values()) {
+      for (const timer of room.typing.values()) clearTimeout(timer);
+      room.typing.clear();
+    }
+  }
+
+  private notifyActivity(room: Room): void {
+    for (const listener of [...room.activityListeners]) listener();
+  }
+
+  private room(id: string): Room {
+    const room = this.rooms.get(id);
+    if (!room) throw new DuplexError({ code: 'NOT_FOUND', message: `no room "${id}"` });
+    return room;
+  }
+}

@@ -1,0 +1,175 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, type DuplexClient, DuplexError } from '@duplex/client';
+import { deferred } from '@duplex/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { type ChatServer, startChatServer } from '../src/server/chat-server.js';
+import type { ChatRouter } from '../src/server/router.js';
+import type { ChatMessage, RoomActivity } from '../src/server/store.js';
+import { ChatStore } from '../src/server/store.js';
+
+const webDir = fileURLToPath(new URL('../src/web/', import.meta.url));
+const cleanup: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+async function chat(store?: ChatStore): Promise<ChatServer> {
+  const server = await startChatServer({ publicDir: webDir, ...(store ? { store } : {}) });
+  cleanup.push(() => server.close());
+  return server;
+}
+
+function client(server: ChatServer, name?: string): DuplexClient<ChatRouter> {
+  const url = server.url.replace('http:', 'ws:') + 'rpc';
+  const c = createClient<ChatRouter>({ url, WebSocket: WebSocket as never, ...(name ? { connectionParams: { name } } : {}) });
+  cleanup.push(() => c.close());
+  return c;
+}
+
+/** Collects a room subscription's messages; `until(n)` resolves once n have arrived. */
+function collect(c: DuplexClient<ChatRouter>, input: { room: string; after?: string }) {
+  const messages: ChatMessage[] = [];
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  const errors: DuplexError[] = [];
+  const failed = deferred<DuplexError>();
+  const sub = c.messages.onRoom.subscribe(input, {
+    onData: (message, { id }) => {
+      expect(id).toBe(message.id);
+      messages.push(message);
+      for (const w of waiters.filter((w) => messages.length >= w.count)) w.resolve();
+    },
+    onError: (error) => {
+      errors.push(error);
+      failed.resolve(error);
+    },
+  });
+  cleanup.push(async () => sub.unsubscribe());
+  return {
+    messages,
+    failed: failed.promise,
+    until: (count: number) =>
+      new Promise<void>((resolve) => (messages.length >= count ? resolve() : waiters.push({ count, resolve }))),
+    texts: () => messages.map((m) => m.text),
+    sub,
+  };
+}
+
+describe('chat server (Node client)', () => {
+  it('serves the page and lists rooms', async () => {
+    const server = await chat();
+    const page = await fetch(server.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<title>duplex chat</title>');
+    const rooms = await client(server).rooms.list.query();
+    expect(rooms.map((r) => r.id)).toEqual(['general', 'random', 'help']);
+  });
+
+  it('serves only files inside the public directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'duplex-chat-static-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    await mkdir(join(dir, 'public'));
+    await writeFile(join(dir, 'public', 'index.html'), '<p>public</p>');
+    await writeFile(join(dir, 'secret.html'), '<p>secret</p>');
+    const server = await startChatServer({ publicDir: join(dir, 'public') });
+    cleanup.push(() => server.close());
+    expect(await (await fetch(server.url)).text()).toBe('<p>public</p>');
+    // %2f is not a separator to the URL parser, so the path reaches the server as '/../secret.html'.
+    const escape = await fetch(`${server.url}..%2fsecret.html`);
+    expect(escape.status).toBe(404);
+    expect(await escape.text()).not.toContain('secret');
+    expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('replays recent history, then streams live messages with their ids', async () => {
+    const server = await chat();
+    const ada = client(server, 'ada');
+    const first = await ada.messages.post.mutate({ room: 'general', text: '  hello  ' });
+    expect(first).toMatchObject({ room: 'general', author: 'ada', text: 'hello' });
+    expect(first.at).toBeInstanceOf(Date);
+    const seen = collect(client(server, 'bob'), { room: 'general' });
+    await seen.until(1);
+    await ada.messages.post.mutate({ room: 'general', text: 'second' });
+    await ada.messages.post.mutate({ room: 'random', text: 'elsewhere' });
+    await ada.messages.post.mutate({ room: 'general', text: 'third' });
+    await seen.until(3);
+    expect(seen.texts()).toEqual(['hello', 'second', 'third']);
+    expect(seen.messages.map((m) => m.author)).toEqual(['ada', 'ada', 'ada']);
+  });
+
+  it('resumes after a given message without loss or repeats, and answers CONFLICT past the history', async () => {
+    const server = await chat(new ChatStore({ maxHistory: 3 }));
+    const ada = client(server, 'ada');
+    const posted: ChatMessage[] = [];
+    for (const text of ['a', 'b', 'c']) posted.push(await ada.messages.post.mutate({ room: 'help', text }));
+    const resumed = collect(client(server, 'bob'), { room: 'help', after: posted[0]?.id });
+    await resumed.until(2);
+    await ada.messages.post.mutate({ room: 'help', text: 'd' });
+    await resumed.until(3);
+    expect(resumed.texts()).toEqual(['b', 'c', 'd']);
+    // 'a' was trimmed when 'd' arrived (3 kept): the server can no longer tell what followed it.
+    const tooOld = collect(client(server, 'eve'), { room: 'help', after: posted[0]?.id });
+    const error = await tooOld.failed;
+    expect(error.code).toBe('CONFLICT');
+    expect(tooOld.messages).toEqual([]);
+    const older = await ada.rooms.history.query({ room: 'help', before: resumed.messages[2]?.id, limit: 1 });
+    expect(older.map((m) => m.text)).toEqual(['c']);
+  });
+
+  it('refuses a too long message with BAD_REQUEST and the zod issue, and anonymous posts', async () => {
+    const server = await chat();
+    const error = (await client(server, 'ada')
+      .messages.post.mutate({ room: 'general', text: 'x'.repeat(501) })
+      .catch((e: unknown) => e)) as DuplexError;
+    expect(error).toBeInstanceOf(DuplexError);
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.issues?.[0]?.path).toEqual(['text']);
+    expect(error.issues?.[0]?.message).toContain('500');
+    const anonymous = (await client(server).messages.post.mutate({ room: 'general', text: 'hi' }).catch((e: unknown) => e)) as DuplexError;
+    expect(anonymous.code).toBe('UNAUTHORIZED');
+    const noRoom = (await client(server, 'ada').messages.post.mutate({ room: 'nope', text: 'hi' }).catch((e: unknown) => e)) as DuplexError;
+    expect(noRoom.code).toBe('NOT_FOUND');
+    expect(server.store.listRooms().every((r) => r.messages === 0)).toBe(true);
+  });
+
+  it('shows who is online and typing, and clears typing on post and on leave', async () => {
+    const server = await chat();
+    const snapshots: RoomActivity[] = [];
+    const waiters = new Set<() => void>();
+    const waitFor = (test: (a: RoomActivity) => boolean) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (!snapshots.some(test)) return;
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+      });
+    const onData = (activity: RoomActivity) => {
+      snapshots.push(activity);
+      for (const check of [...waiters]) check();
+    };
+    const ada = client(server, 'ada');
+    const sub = ada.rooms.activity.subscribe({ room: 'general' }, { onData });
+    cleanup.push(async () => sub.unsubscribe());
+    await waitFor((a) => a.online.join() === 'ada');
+    const bob = client(server, 'bob');
+    const bobSub = bob.rooms.activity.subscribe({ room: 'general' }, {});
+    await waitFor((a) => a.online.join() === 'ada,bob');
+    await bob.messages.typing.mutate({ room: 'general', typing: true });
+    await waitFor((a) => a.typing.join() === 'bob');
+    snapshots.length = 0;
+    await bob.messages.post.mutate({ room: 'general', text: 'done typing' });
+    await waitFor((a) => a.typing.length === 0 && a.online.join() === 'ada,bob');
+    snapshots.length = 0;
+    bobSub.unsubscribe();
+    await waitFor((a) => a.online.join() === 'ada');
+    expect(server.store.activity('general')).toEqual({ online: ['ada'], typing: [] });
+  });
+});

@@ -1,0 +1,199 @@
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWeb } from '../scripts/build.mjs';
+import { type ChatServer, RPC_PATH, startChatServer } from '../src/server/chat-server.js';
+import { staticFiles } from '../src/server/static-files.js';
+import { type Browser, launchChromium, runBrowserTests } from './browser.js';
+
+const artifacts = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
+
+describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
+  let dir: string;
+  let chat: ChatServer;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'duplex-chat-web-'));
+    const publicDir = await buildWeb(join(dir, 'public'));
+    chat = await startChatServer({ publicDir });
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.[Symbol.asyncDispose]();
+    await chat?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  async function open(url: string): Promise<Page> {
+    const page = await browser.context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(url);
+    return page;
+  }
+
+  /** Opens the chat as `name` and waits until its socket is open. */
+  async function enterChat(name: string, url = `${chat.url}#general`): Promise<Page> {
+    const page = await open(url);
+    await page.fill('#name', name);
+    await page.click('#join button');
+    await page.locator('#state[data-state="open"]').waitFor();
+    return page;
+  }
+
+  async function post(page: Page, text: string): Promise<void> {
+    await page.fill('#text', text);
+    await page.press('#text', 'Enter');
+  }
+
+  const shown = (page: Page, text: string) => page.locator('#messages li', { hasText: text }).waitFor();
+  const messageList = (page: Page) =>
+    page.$$eval('#messages li', (items) => items.map((li) => ({ id: li.getAttribute('data-id') ?? '', text: li.querySelector('.text')?.textContent ?? '' })));
+
+  let alice: Page;
+  let bob: Page;
+
+  it('builds a front end that imports zod only as types', async () => {
+    const app = await readFile(join(dir, 'public', 'app.js'), 'utf8');
+    expect(app).toContain('duplex.v1');
+    expect(app).not.toMatch(/ZodError|\$ZodType/);
+  });
+
+  it('delivers a message posted on one page live to the other, with presence and typing', async () => {
+    alice = await enterChat('alice');
+    bob = await enterChat('bob');
+    await bob.locator('#online', { hasText: 'alice, bob' }).waitFor();
+    await alice.fill('#text', 'hel');
+    await bob.locator('#typing', { hasText: 'alice is typing' }).waitFor();
+    await post(alice, 'hello from alice');
+    await shown(bob, 'hello from alice');
+    await shown(alice, 'hello from alice');
+    await bob.locator('#typing:empty').waitFor({ state: 'attached' });
+    expect((await messageList(bob)).map((m) => m.text)).toEqual(['hello from alice']);
+  });
+
+  it('resumes the room after a reload with no lost or repeated message', async () => {
+    const [first] = await messageList(bob);
+    // Away: bob's tab leaves while alice posts; coming back, it asks only for what came after.
+    await bob.goto('about:blank');
+    await post(alice, 'while away 1');
+    await shown(alice, 'while away 1');
+    await post(alice, 'while away 2');
+    await shown(alice, 'while away 2');
+    await bob.goto(`${chat.url}#general`);
+    await shown(bob, 'while away 2');
+    expect(await bob.getAttribute('#messages', 'data-resumed-after')).toBe(first?.id);
+
+    // A real reload with a message posted while it happens: wherever it lands, it shows once.
+    const reloading = bob.reload();
+    await post(alice, 'during reload');
+    await reloading;
+    await bob.locator('#state[data-state="open"]').waitFor();
+    await post(alice, 'after reload');
+    await shown(bob, 'after reload');
+    expect(await bob.getAttribute('#messages', 'data-resumed-after')).not.toBe('');
+
+    const list = await messageList(bob);
+    expect(list.map((m) => m.text)).toEqual(['hello from alice', 'while away 1', 'while away 2', 'during reload', 'after reload']);
+    const ids = list.map((m) => Number(m.id));
+    expect(ids).toEqual([...ids].sort((x, y) => x - y));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(await messageList(alice)).toEqual(list);
+  });
+
+  it("shows the server's validation error for a too long message, and stays usable", async () => {
+    await post(alice, 'x'.repeat(501));
+    const error = alice.locator('#error', { hasText: 'BAD_REQUEST' });
+    await error.waitFor();
+    expect(await error.textContent()).toContain('500');
+    await mkdir(artifacts, { recursive: true });
+    await alice.screenshot({ path: join(artifacts, 'chat-validation-error.png'), fullPage: true });
+    await alice.locator('#count.over').waitFor();
+    await post(alice, 'shorter now');
+    await shown(bob, 'shorter now');
+    await alice.locator('#error').waitFor({ state: 'hidden' });
+    expect((await messageList(bob)).some((m) => m.text.startsWith('xxx'))).toBe(false);
+    await bob.screenshot({ path: join(artifacts, 'chat.png'), fullPage: true });
+  });
+
+  it('keeps rooms apart and restores a room when switching back', async () => {
+    const general = await messageList(bob);
+    await alice.click('#rooms button[data-room="random"]');
+    await alice.locator('#room-title', { hasText: '# random' }).waitFor();
+    await post(alice, 'over in random');
+    await shown(alice, 'over in random');
+    await bob.click('#rooms button[data-room="random"]');
+    await shown(bob, 'over in random');
+    expect((await messageList(bob)).map((m) => m.text)).toEqual(['over in random']);
+    await bob.click('#rooms button[data-room="general"]');
+    await bob.locator('#room-title', { hasText: '# general' }).waitFor();
+    await post(alice, 'random again');
+    await alice.click('#rooms button[data-room="general"]');
+    await post(alice, 'back in general');
+    await shown(bob, 'back in general');
+    const texts = (await messageList(bob)).map((m) => m.text);
+    expect(texts).toEqual([...general.map((m) => m.text), 'back in general']);
+  });
+
+  it('refuses a page of another origin while a same-origin page connects', async () => {
+    const foreign = await startForeignSite(chat.port, join(dir, 'public'));
+    try {
+      const connections = chat.wsServer.stats().connections;
+      const evil = await browser.context.newPage();
+      const attempts: string[] = [];
+      evil.on('websocket', (socket) => attempts.push(socket.url()));
+      await evil.goto(foreign.url);
+      await evil.fill('#name', 'mallory');
+      await evil.click('#join button');
+      // The upgrade is refused with 403 before any socket exists: the client backs off and retries.
+      await evil.locator('#state[data-state="reconnecting"]').waitFor();
+      await evil.locator('#notice', { hasText: `Cannot connect to ${foreign.rpcUrl}` }).waitFor();
+      expect(await evil.getAttribute('#state', 'data-ever-open')).toBe('false');
+      expect(attempts[0]).toBe(foreign.rpcUrl);
+      expect(chat.wsServer.stats().connections).toBe(connections);
+      await evil.close();
+
+      const carol = await enterChat('carol');
+      await carol.locator('#online', { hasText: 'carol' }).waitFor();
+      expect(chat.wsServer.stats().connections).toBe(connections + 1);
+    } finally {
+      await foreign.close();
+    }
+  });
+
+  afterAll(() => {
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+/**
+ * Another site (another port, so another origin) serving the same front end, pointed at the chat's
+ * socket with `<meta name="duplex-url">`: what a cross-site WebSocket hijacking page would do.
+ */
+async function startForeignSite(chatPort: number, publicDir: string): Promise<{ url: string; rpcUrl: string; close(): Promise<void> }> {
+  const rpcUrl = `ws://127.0.0.1:${chatPort}${RPC_PATH}`;
+  const index = (await readFile(join(publicDir, 'index.html'), 'utf8')).replace('<head>', `<head>\n    <meta name="duplex-url" content="${rpcUrl}" />`);
+  const files = staticFiles(publicDir);
+  const server: Server = createServer((request, response) => {
+    if (request.url === '/' || request.url?.startsWith('/#')) response.writeHead(200, { 'Content-Type': 'text/html' }).end(index);
+    else void files(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('foreign site did not bind a TCP port');
+  return {
+    url: `http://127.0.0.1:${address.port}/`,
+    rpcUrl,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

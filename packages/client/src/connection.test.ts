@@ -1,0 +1,407 @@
+import { CloseCode, DuplexError } from '@duplex/core';
+import { initDuplex } from '@duplex/server';
+import { createFakeClock, FakeWebSocket, type FakeClock } from '@duplex/test-utils';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ClientOptions, createClient } from './create-client.js';
+import type { ClientState } from './types.js';
+
+const d = initDuplex.create();
+const router = d.router({
+  q: d.procedure.query(() => 1),
+  m: d.procedure.mutation(() => 1),
+  s: d.procedure.subscription(async function* () {
+    yield 1;
+  }),
+});
+
+/** Lets the peer's microtask batching run. */
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+const ready = (socket: FakeWebSocket) => {
+  socket.open();
+  socket.receive({ t: 'ready', cid: 'c1' });
+};
+const errorOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as DuplexError);
+
+let clock: FakeClock;
+beforeEach(() => {
+  FakeWebSocket.reset();
+  clock = createFakeClock();
+});
+
+function makeClient(options: Partial<ClientOptions> = {}) {
+  const client = createClient<typeof router>({
+    url: 'ws://test',
+    WebSocket: FakeWebSocket,
+    clock,
+    random: () => 0.5,
+    ...options,
+  });
+  const states: ClientState[] = [];
+  client.on('state', (s) => states.push(s));
+  return { client, states };
+}
+
+describe('reconnect', () => {
+  it('re-evaluates connectionParams on every attempt and reports reconnecting → open', async () => {
+    let n = 0;
+    const { client, states } = makeClient({ connectionParams: async () => ({ token: `t${++n}` }) });
+    await flush();
+    ready(FakeWebSocket.last);
+    await flush();
+    expect(FakeWebSocket.last.sent[0]).toMatchObject({ t: 'hello', params: { token: 't1' } });
+    FakeWebSocket.last.serverClose(1006);
+    expect(client.state).toBe('reconnecting');
+    expect(clock.next()).toBe(true); // the backoff timer
+    await flush();
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    ready(FakeWebSocket.last);
+    await flush();
+    expect(FakeWebSocket.last.sent[0]).toMatchObject({ t: 'hello', params: { token: 't2' } });
+    expect(states).toEqual(['open', 'reconnecting', 'open']);
+    await client.close();
+  });
+
+  it('fails calls in flight with a retryable SERVICE_UNAVAILABLE and sends queued ones after reconnect', async () => {
+    const { client } = makeClient({ keepAlive: false });
+    await flush();
+    ready(FakeWebSocket.last);
+    const inFlight = errorOf(client.m.mutate());
+    await flush();
+    FakeWebSocket.last.serverClose(1006);
+    const error = await inFlight;
+    expect(error).toBeInstanceOf(DuplexError);
+    expect(error?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(error?.retryable).toBe(true);
+    const queued = client.q.query();
+    clock.next();
+    await flush();
+    ready(FakeWebSocket.last);
+    await flush();
+    const call = FakeWebSocket.last.sent.find((m) => m.t === 'call');
+    expect(call).toMatchObject({ kind: 'query', path: 'q' });
+    FakeWebSocket.last.receive({ t: 'result', id: call?.id, data: { json: 7 } });
+    expect(await queued).toBe(7);
+    await client.close();
+  });
+
+  it('bounds the queue of calls made while disconnected', async () => {
+    const { client } = makeClient({ maxQueuedCalls: 2, keepAlive: false });
+    const first = errorOf(client.q.query());
+    const second = errorOf(client.q.query());
+    const third = await errorOf(client.q.query());
+    expect(third?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(third?.retryable).toBe(true);
+    await client.close();
+    expect((await first)?.code).toBe('CANCELLED');
+    expect((await second)?.code).toBe('CANCELLED');
+  });
+
+  it('re-sends queries (opt-in) but never mutations after a drop', async () => {
+    const { client } = makeClient({ retryQueries: 1, keepAlive: false });
+    await flush();
+    ready(FakeWebSocket.last);
+    const query = client.q.query();
+    const mutation = errorOf(client.m.mutate());
+    await flush();
+    FakeWebSocket.last.serverClose(1006);
+    expect((await mutation)?.code).toBe('SERVICE_UNAVAILABLE');
+    clock.next();
+    await flush();
+    ready(FakeWebSocket.last);
+    await flush();
+    const calls = FakeWebSocket.last.sent.filter((m) => m.t === 'call');
+    expect(calls.map((m) => m.kind)).toEqual(['query']);
+    FakeWebSocket.last.receive({ t: 'result', id: calls[0]?.id, data: { json: 3 } });
+    expect(await query).toBe(3);
+    await client.close();
+  });
+
+  it('does not retry an auth refusal in a loop; the next call reconnects', async () => {
+    const { client } = makeClient({ keepAlive: false });
+    await flush();
+    FakeWebSocket.last.open();
+    const call = errorOf(client.q.query());
+    await flush();
+    FakeWebSocket.last.serverClose(CloseCode.UNAUTHORIZED, 'bad token');
+    expect((await call)?.code).toBe('UNAUTHORIZED');
+    expect(client.state).toBe('closed');
+    expect(clock.pending).toBe(0);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    void errorOf(client.q.query());
+    await flush();
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    await client.close();
+  });
+
+  it('gives up after maxAttempts and fails what is queued', async () => {
+    const { client } = makeClient({ keepAlive: false, reconnect: { maxAttempts: 2 } });
+    await flush();
+    const call = errorOf(client.q.query());
+    for (let i = 0; i < 3; i++) {
+      FakeWebSocket.last.serverClose(1006);
+      clock.next();
+      await flush();
+    }
+    expect(FakeWebSocket.instances).toHaveLength(3);
+    expect((await call)?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(client.state).toBe('closed');
+    expect(clock.pending).toBe(0);
+    await client.close();
+  });
+});
+
+describe('close() in every state settles everything and leaves no timer', () => {
+  it('while connectionParams are pending', async () => {
+    let release!: (value: Record<string, unknown>) => void;
+    const { client } = makeClient({ connectionParams: () => new Promise((resolve) => (release = resolve)) });
+    const call = errorOf(client.q.query());
+    await client.close();
+    release({});
+    await flush();
+    expect((await call)?.code).toBe('CANCELLED');
+    expect(FakeWebSocket.instances).toHaveLength(0);
+    expect(client.state).toBe('closed');
+    expect(clock.pending).toBe(0);
+  });
+
+  it('while the socket is opening', async () => {
+    const { client } = makeClient();
+    await flush();
+    const completed: string[] = [];
+    client.s.subscribe(undefined, { onComplete: () => completed.push('done') });
+    const closing = client.close();
+    FakeWebSocket.last.serverClose(1000);
+    await closing;
+    expect(completed).toEqual(['done']);
+    expect(FakeWebSocket.last.endedBy).toMatchObject({ how: 'close', code: 1000 });
+    expect(clock.pending).toBe(0);
+  });
+
+  it('while open, with a call and a subscription live', async () => {
+    const { client } = makeClient();
+    await flush();
+    ready(FakeWebSocket.last);
+    const call = errorOf(client.q.query());
+    const completed: string[] = [];
+    client.s.subscribe(undefined, { onComplete: () => completed.push('done') });
+    await flush();
+    const closing = client.close();
+    expect((await call)?.code).toBe('CANCELLED');
+    expect(completed).toEqual(['done']);
+    FakeWebSocket.last.serverClose(1000);
+    await closing;
+    expect(client.state).toBe('closed');
+    expect(clock.pending).toBe(0);
+  });
+
+  it('while waiting out the backoff', async () => {
+    const { client } = makeClient();
+    await flush();
+    ready(FakeWebSocket.last);
+    FakeWebSocket.last.serverClose(1006);
+    expect(client.state).toBe('reconnecting');
+    expect(clock.pending).toBe(1);
+    await client.close();
+    expect(clock.pending).toBe(0);
+    clock.advance(60_000);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
+  it('cuts a socket whose closing handshake never finishes', async () => {
+    const { client } = makeClient();
+    await flush();
+    ready(FakeWebSocket.last);
+    FakeWebSocket.last.answersClose = false;
+    const closing = client.close();
+    clock.advance(1_000);
+    await closing;
+    expect(FakeWebSocket.last.endedBy).toEqual({ how: 'terminate' });
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe('heartbeat', () => {
+  it('pings a silent link and terminates it with 4000 when nothing answers', async () => {
+    const { client } = makeClient({ keepAlive: { intervalMs: 1_000, pongTimeoutMs: 500 } });
+    const closes: number[] = [];
+    client.on('close', ({ code }) => closes.push(code));
+    await flush();
+    const socket = FakeWebSocket.last;
+    ready(socket);
+    clock.advance(999);
+    await flush();
+    expect(socket.sent.filter((m) => m.t === 'ping')).toHaveLength(0);
+    clock.advance(1);
+    await flush();
+    expect(socket.sent.filter((m) => m.t === 'ping')).toHaveLength(1);
+    socket.receive({ t: 'pong' });
+    clock.advance(500);
+    expect(client.state).toBe('open');
+    clock.advance(499); // silent since the pong at t=1000: the second ping goes at t=2000
+    await flush();
+    expect(socket.sent.filter((m) => m.t === 'ping')).toHaveLength(1);
+    clock.advance(1);
+    await flush();
+    expect(socket.sent.filter((m) => m.t === 'ping')).toHaveLength(2);
+    clock.advance(499);
+    expect(client.state).toBe('open');
+    clock.advance(1);
+    expect(socket.endedBy).toEqual({ how: 'terminate' });
+    expect(closes).toEqual([CloseCode.HEARTBEAT_TIMEOUT]);
+    expect(client.state).toBe('reconnecting');
+    await client.close();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('does not ping while messages keep arriving', async () => {
+    const { client } = makeClient({ keepAlive: { intervalMs: 1_000, pongTimeoutMs: 500 } });
+    await flush();
+    const socket = FakeWebSocket.last;
+    ready(socket);
+    for (let i = 0; i < 10; i++) {
+      clock.advance(600);
+      socket.receive({ t: 'data', id: 99 });
+    }
+    await flush();
+    expect(socket.sent.filter((m) => m.t === 'ping')).toHaveLength(0);
+    expect(client.state).toBe('open');
+    await client.close();
+  });
+
+  it('abandons an opening handshake that never completes', async () => {
+    const { client } = makeClient({ keepAlive: { intervalMs: 1_000, pongTimeoutMs: 500 } });
+    await flush();
+    clock.advance(1_500);
+    expect(FakeWebSocket.last.endedBy).toEqual({ how: 'terminate' });
+    expect(client.state).toBe('reconnecting');
+    await client.close();
+  });
+});
+
+describe('goaway', () => {
+  it('finishes calls in flight, then moves at once; new work waits for the new connection', async () => {
+    const { client } = makeClient({ keepAlive: false, reconnect: { minDelayMs: 100 } });
+    await flush();
+    const old = FakeWebSocket.last;
+    ready(old);
+    const seen: number[] = [];
+    client.s.subscribe(undefined, { onData: (n) => seen.push(n) });
+    const inFlight = client.q.query();
+    await flush();
+    old.receive({ t: 'data', id: 1, data: { json: 10 }, eid: 'e10' });
+    old.receive({ t: 'goaway', reason: 'deploy' });
+    const later = client.q.query();
+    await flush();
+    expect(old.sent.filter((m) => m.t === 'call')).toHaveLength(1);
+    expect(old.endedBy).toBeUndefined();
+    old.receive({ t: 'result', id: 2, data: { json: 1 } });
+    expect(await inFlight).toBe(1);
+    expect(old.endedBy).toMatchObject({ how: 'close', code: 1000 });
+    // The backoff starts over: the first delay is jittered within minDelayMs.
+    expect(clock.delays[clock.delays.length - 1]).toBe(50);
+    clock.next();
+    await flush();
+    const fresh = FakeWebSocket.last;
+    expect(fresh).not.toBe(old);
+    ready(fresh);
+    await flush();
+    expect(fresh.sent.find((m) => m.t === 'sub')).toMatchObject({ path: 's', lastEventId: 'e10' });
+    const call = fresh.sent.find((m) => m.t === 'call');
+    fresh.receive({ t: 'result', id: call?.id, data: { json: 2 } });
+    expect(await later).toBe(2);
+    expect(seen).toEqual([10]);
+    await client.close();
+  });
+
+  it('reconnects after a 1001 close without growing the backoff', async () => {
+    const { client } = makeClient({ keepAlive: false, reconnect: { minDelayMs: 100, maxDelayMs: 10_000 } });
+    await flush();
+    ready(FakeWebSocket.last);
+    for (let i = 0; i < 3; i++) {
+      FakeWebSocket.last.serverClose(1001, 'server shutting down');
+      clock.next();
+      await flush();
+      ready(FakeWebSocket.last);
+    }
+    expect(clock.delays).toEqual([50, 50, 50]);
+    await client.close();
+  });
+});
+
+describe('lazy mode', () => {
+  it('connects on the first call and closes after idleMs with nothing live', async () => {
+    const { client, states } = makeClient({ lazy: { idleMs: 1_000 }, keepAlive: false });
+    await flush();
+    expect(client.state).toBe('closed');
+    expect(FakeWebSocket.instances).toHaveLength(0);
+    const result = client.q.query();
+    await flush();
+    ready(FakeWebSocket.last);
+    await flush();
+    FakeWebSocket.last.receive({ t: 'result', id: 1, data: { json: 5 } });
+    expect(await result).toBe(5);
+    clock.advance(999);
+    expect(client.state).toBe('open');
+    clock.advance(1);
+    expect(FakeWebSocket.last.endedBy).toMatchObject({ how: 'close', code: 1000 });
+    expect(states).toEqual(['connecting', 'open', 'closed']);
+    expect(clock.pending).toBe(0);
+    await client.close();
+  });
+
+  it('never idle-closes while a subscription is live, and reconnects it after a drop', async () => {
+    const { client } = makeClient({ lazy: { idleMs: 1_000 }, keepAlive: false });
+    const sub = client.s.subscribe(undefined, {});
+    await flush();
+    ready(FakeWebSocket.last);
+    await flush();
+    FakeWebSocket.last.receive({ t: 'data', id: 1, data: { json: 1 }, eid: 'a' });
+    clock.advance(5_000);
+    expect(FakeWebSocket.last.endedBy).toBeUndefined();
+    FakeWebSocket.last.serverClose(1006);
+    expect(client.state).toBe('reconnecting');
+    clock.next();
+    await flush();
+    ready(FakeWebSocket.last);
+    await flush();
+    expect(FakeWebSocket.last.sent.find((m) => m.t === 'sub')).toMatchObject({ lastEventId: 'a' });
+    sub.unsubscribe();
+    clock.advance(1_000);
+    expect(FakeWebSocket.last.endedBy).toMatchObject({ how: 'close' });
+    expect(client.state).toBe('closed');
+    // A drop with nothing live does not reconnect in lazy mode.
+    expect(clock.pending).toBe(0);
+    await client.close();
+  });
+});
+
+describe('browser wake hints', () => {
+  const scope = globalThis as { window?: EventTarget; document?: EventTarget & { visibilityState?: string } };
+  afterEach(() => {
+    delete scope.window;
+    delete scope.document;
+  });
+
+  it('reconnects at once on `online`, checks the link when visible, removes its listeners on close', async () => {
+    scope.window = new EventTarget();
+    const doc = Object.assign(new EventTarget(), { visibilityState: 'hidden' });
+    scope.document = doc;
+    const { client } = makeClient({ keepAlive: { intervalMs: 60_000, pongTimeoutMs: 1_000 }, reconnect: { minDelayMs: 30_000, maxDelayMs: 30_000 } });
+    await flush();
+    ready(FakeWebSocket.last);
+    doc.visibilityState = 'visible';
+    doc.dispatchEvent(new Event('visibilitychange'));
+    await flush();
+    expect(FakeWebSocket.last.sent.filter((m) => m.t === 'ping')).toHaveLength(1);
+    FakeWebSocket.last.serverClose(1006);
+    expect(client.state).toBe('reconnecting');
+    scope.window.dispatchEvent(new Event('online'));
+    await flush();
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    await client.close();
+    scope.window.dispatchEvent(new Event('online'));
+    await flush();
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    expect(clock.pending).toBe(0);
+  });
+});

@@ -1,0 +1,46 @@
+import type { Clock } from '@duplex/core';
+
+/** How long `server.close()` lets calls in flight finish when no `drainMs` is given. */
+export const DEFAULT_DRAIN_MS = 10_000;
+
+/** How long a socket has to answer the closing handshake before it is terminated. */
+export const CLOSE_GRACE_MS = 1_000;
+
+/** What draining needs from a connection. */
+export interface Drainable {
+  /** Resolves once no call is running on the connection. */
+  callsSettled(): Promise<void>;
+}
+
+/**
+ * Waits, without polling, until every connection's calls have settled or `drainMs` has passed.
+ * Subscriptions do not hold up a drain: clients resume them elsewhere from their last event id.
+ */
+export async function drainCalls(connections: Iterable<Drainable>, drainMs: number, clock: Clock): Promise<void> {
+  if (drainMs <= 0) return;
+  const settled = Promise.all([...connections].map((connection) => connection.callsSettled()));
+  let timer: unknown;
+  const deadline = new Promise<void>((resolve) => {
+    timer = clock.setTimeout(resolve, drainMs);
+  });
+  await Promise.race([settled, deadline]);
+  clock.clearTimeout(timer);
+}
+
+/**
+ * Resolves when `socket` has closed, terminating it if the closing handshake has not finished
+ * within {@link CLOSE_GRACE_MS}.
+ */
+export function whenClosed(
+  socket: { readonly readyState: number; once(event: 'close', listener: () => void): unknown; terminate(): void },
+  clock: Clock,
+): Promise<void> {
+  if (socket.readyState === 3) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const guard = clock.setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
+    socket.once('close', () => {
+      clock.clearTimeout(guard);
+      resolve();
+    });
+  });
+}
