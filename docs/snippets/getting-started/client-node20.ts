@@ -3,7 +3,6 @@ import { createClient } from '@duplex/client';
 import { WebSocket } from 'ws';
 import type { AppRouter } from './router.js';
 
-// `as never` until ws's class type-checks as a WebSocketConstructor (it works at runtime).
-const client = createClient<AppRouter>({ url: 'ws://127.0.0.1:3000', WebSocket: WebSocket as never });
+const client = createClient<AppRouter>({ url: 'ws://127.0.0.1:3000', WebSocket });
 console.log(await client.greet.query({ name: 'Node 20' }));
 await client.close();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type DuplexClient, DuplexError } from '@duplex/client';
 import { deferred } from '@duplex/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { type ChatServer, startChatServer } from '../src/server/chat-server.js';
 import type { ChatRouter } from '../src/server/router.js';
@@ -26,7 +26,7 @@ async function chat(store?: ChatStore): Promise<ChatServer> {
 
 function client(server: ChatServer, name?: string): DuplexClient<ChatRouter> {
   const url = server.url.replace('http:', 'ws:') + 'rpc';
-  const c = createClient<ChatRouter>({ url, WebSocket: WebSocket as never, ...(name ? { connectionParams: { name } } : {}) });
+  const c = createClient<ChatRouter>({ url, WebSocket, ...(name ? { connectionParams: { name } } : {}) });
   cleanup.push(() => c.close());
   return c;
 }
@@ -68,6 +68,12 @@ describe('chat server (Node client)', () => {
     expect(await page.text()).toContain('<title>duplex chat</title>');
     const rooms = await client(server).rooms.list.query();
     expect(rooms.map((r) => r.id)).toEqual(['general', 'random', 'help']);
+  });
+
+  it('reports a port in use as EADDRINUSE', async () => {
+    const server = await chat();
+    const clash = await startChatServer({ publicDir: webDir, port: server.port }).catch((e: unknown) => e);
+    expect((clash as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
   });
 
   it('serves only files inside the public directory', async () => {
@@ -171,5 +177,25 @@ describe('chat server (Node client)', () => {
     bobSub.unsubscribe();
     await waitFor((a) => a.online.join() === 'ada');
     expect(server.store.activity('general')).toEqual({ online: ['ada'], typing: [] });
+  });
+
+  it('lets go of every listener and presence when clients unsubscribe or disconnect', async () => {
+    const server = await chat();
+    const ada = client(server, 'ada');
+    const bob = client(server, 'bob');
+    const seen = collect(ada, { room: 'general' });
+    const activity = ada.rooms.activity.subscribe({ room: 'general' }, {});
+    bob.rooms.activity.subscribe({ room: 'random' }, {});
+    const bobSeen = collect(bob, { room: 'random' });
+    await bob.messages.post.mutate({ room: 'general', text: 'hi' });
+    await seen.until(1);
+    await ada.messages.post.mutate({ room: 'random', text: 'hey' });
+    await bobSeen.until(1);
+    expect(server.store.stats()).toEqual({ messageListeners: 2, activityListeners: 2, online: 2 });
+    seen.sub.unsubscribe();
+    activity.unsubscribe();
+    await bob.close(); // a disconnect ends bob's subscriptions on the server
+    await vi.waitFor(() => expect(server.store.stats()).toEqual({ messageListeners: 0, activityListeners: 0, online: 0 }));
+    await vi.waitFor(() => expect(server.wsServer.stats()).toMatchObject({ calls: 0, subscriptions: 0 }));
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildWeb } from '../scripts/build.mjs';
 import { type ChatServer, RPC_PATH, startChatServer } from '../src/server/chat-server.js';
 import { staticFiles } from '../src/server/static-files.js';
@@ -14,13 +14,14 @@ const artifacts = fileURLToPath(new URL('../../../test-artifacts/', import.meta.
 
 describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
   let dir: string;
+  let publicDir: string;
   let chat: ChatServer;
   let browser: Browser;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'duplex-chat-web-'));
-    const publicDir = await buildWeb(join(dir, 'public'));
+    publicDir = await buildWeb(join(dir, 'public'));
     chat = await startChatServer({ publicDir });
     browser = await launchChromium();
   }, 120_000);
@@ -47,7 +48,17 @@ describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
     return page;
   }
 
+  /**
+   * Pages share one window as tabs, and a background tab gets no animation frames, which
+   * Playwright's click waits for: act on a page as a user would, with its tab in front.
+   */
+  async function click(page: Page, selector: string): Promise<void> {
+    await page.bringToFront();
+    await page.click(selector);
+  }
+
   async function post(page: Page, text: string): Promise<void> {
+    await page.bringToFront();
     await page.fill('#text', text);
     await page.press('#text', 'Enter');
   }
@@ -124,27 +135,63 @@ describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
 
   it('keeps rooms apart and restores a room when switching back', async () => {
     const general = await messageList(bob);
-    await alice.click('#rooms button[data-room="random"]');
+    await click(alice, '#rooms button[data-room="random"]');
     await alice.locator('#room-title', { hasText: '# random' }).waitFor();
     await post(alice, 'over in random');
     await shown(alice, 'over in random');
-    await bob.click('#rooms button[data-room="random"]');
+    await click(bob, '#rooms button[data-room="random"]');
     await shown(bob, 'over in random');
     expect((await messageList(bob)).map((m) => m.text)).toEqual(['over in random']);
-    await bob.click('#rooms button[data-room="general"]');
+    await click(bob, '#rooms button[data-room="general"]');
     await bob.locator('#room-title', { hasText: '# general' }).waitFor();
     await post(alice, 'random again');
-    await alice.click('#rooms button[data-room="general"]');
+    await click(alice, '#rooms button[data-room="general"]');
     await post(alice, 'back in general');
     await shown(bob, 'back in general');
     const texts = (await messageList(bob)).map((m) => m.text);
     expect(texts).toEqual([...general.map((m) => m.text), 'back in general']);
   });
 
+  it('reconnects after a server restart and resumes the room on its own, without loss or repeats', async () => {
+    const before = (await messageList(bob)).map((m) => m.text);
+    // A restart that keeps the data (as a database would): same port, same store.
+    const { port, store } = chat;
+    await chat.close();
+    await bob.locator('#state[data-state="reconnecting"]').waitFor();
+    await bob.locator('#notice', { hasText: 'Connection lost' }).waitFor();
+    chat = await startChatServer({ publicDir, port, store });
+    await alice.locator('#state[data-state="open"]').waitFor();
+    await post(alice, 'after restart');
+    await shown(bob, 'after restart');
+    await bob.locator('#state[data-state="open"]').waitFor();
+    const list = await messageList(bob);
+    expect(list.map((m) => m.text)).toEqual([...before, 'after restart']);
+    expect(new Set(list.map((m) => m.id)).size).toBe(list.length);
+  });
+
+  it('shows the recent history on joining and loads older messages on request', async () => {
+    for (let i = 1; i <= 60; i++) chat.store.post('help', 'bot', `faq ${i}`);
+    const dave = await enterChat('dave', `${chat.url}#help`);
+    await shown(dave, 'faq 60');
+    const count = () => dave.locator('#messages li').count();
+    expect(await count()).toBe(50);
+    expect(await dave.textContent('#messages li:first-child .text')).toBe('faq 11');
+    await click(dave, '#older');
+    await dave.locator('#messages .text', { hasText: /^faq 1$/ }).waitFor();
+    expect(await count()).toBe(60);
+    await click(dave, '#older');
+    await dave.locator('#older').waitFor({ state: 'hidden' });
+    await dave.close();
+  });
+
   it('refuses a page of another origin while a same-origin page connects', async () => {
     const foreign = await startForeignSite(chat.port, join(dir, 'public'));
     try {
-      const connections = chat.wsServer.stats().connections;
+      // Every open chat page holds one socket; wait until the server agrees (pages closed by
+      // earlier tests may still be on their way out), so the counts below are exact.
+      const chatPages = browser.context.pages().filter((page) => page.url().startsWith(chat.url)).length;
+      await vi.waitFor(() => expect(chat.wsServer.stats().connections).toBe(chatPages), { timeout: 20_000 });
+      const connections = chatPages;
       const evil = await browser.context.newPage();
       const attempts: string[] = [];
       evil.on('websocket', (socket) => attempts.push(socket.url()));

@@ -8,7 +8,7 @@ export async function runDemo(url: string, user: string, log: (line: string) => 
     url,
     connectionParams: { user },
     // Node 22+ has a global WebSocket; on Node 20 pass the one from `ws`.
-    WebSocket: (globalThis.WebSocket ?? WebSocket) as never,
+    WebSocket: globalThis.WebSocket ?? WebSocket,
   });
   const changes: string[] = [];
   let seen = 0;

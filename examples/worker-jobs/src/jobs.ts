@@ -71,6 +71,12 @@ export class JobRunner {
     }
   }
 
+  /** Live progress listeners over all jobs: zero once every watcher has gone. */
+  watcherCount(): number {
+    // events.on() also listens to 'error'; count the job channels only.
+    return this.events.eventNames().reduce((sum, name) => sum + (name === 'error' ? 0 : this.events.listenerCount(name)), 0);
+  }
+
   /** Stops every running job. */
   dispose(): void {
     for (const job of this.jobs.values()) job.controller.abort();

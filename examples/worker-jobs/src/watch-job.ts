@@ -27,7 +27,7 @@ export interface RunJobOptions {
  */
 export async function runJob(options: RunJobOptions): Promise<JobProgress> {
   // Node 20 has no global WebSocket; Node 22+ could omit this option.
-  const client = createClient<JobRouter>({ url: options.url, WebSocket: WebSocket as never });
+  const client = createClient<JobRouter>({ url: options.url, WebSocket });
   try {
     const { jobId } = await client.jobs.start.mutate({ limit: options.limit, chunks: options.chunks ?? 50 });
     options.out.write(`${jobId}: counting primes below ${options.limit}\n`);

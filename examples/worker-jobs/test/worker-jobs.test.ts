@@ -49,12 +49,21 @@ describe('worker-jobs', () => {
     const resumed: number[] = [];
     for await (const progress of jobs.watch(jobId, 2, new AbortController().signal)) resumed.push(progress.step);
     expect(resumed).toEqual([3, 4]);
+    // A watcher that leaves mid-job lets go of its listener.
+    const controller = new AbortController();
+    const running = jobs.start(50_000_000, 1_000);
+    for await (const progress of jobs.watch(running, undefined, controller.signal)) {
+      expect(jobs.watcherCount()).toBe(1);
+      if (progress.step === 1) controller.abort();
+    }
+    expect(jobs.watcherCount()).toBe(0);
+    jobs.dispose();
     expect(first.at(-1)).toMatchObject({ phase: 'done', found: 168 });
   });
 
   it('cancels a running job; its watchers see the end', async () => {
     await using server = await startJobServer();
-    const client = createClient<JobRouter>({ url: server.url, WebSocket: WebSocket as never });
+    const client = createClient<JobRouter>({ url: server.url, WebSocket });
     try {
       const { jobId } = await client.jobs.start.mutate({ limit: 50_000_000, chunks: 1_000 });
       const phases: string[] = [];

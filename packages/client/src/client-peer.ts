@@ -22,8 +22,8 @@ interface PendingCall {
   /** Absolute deadline on the peer's clock, if any. */
   deadline: number | undefined;
   timer: TimerHandle | undefined;
-  /** True once written to the current connection. */
-  sent: boolean;
+  /** The link (see {@link ClientPeer.attach}) it was written to; 0 while waiting for one. */
+  link: number;
   cleanup: (() => void) | undefined;
   /** Queries only: re-sends left after a lost connection (see `retryQueries`). */
   retriesLeft: number;
@@ -35,7 +35,8 @@ interface LiveSubscription {
   input: unknown;
   lastEventId: string | undefined;
   options: SubscribeOptions<unknown>;
-  sent: boolean;
+  /** The link it runs on; 0 while waiting for one. */
+  link: number;
   cleanup: (() => void) | undefined;
 }
 
@@ -78,6 +79,11 @@ export class ClientPeer {
   private readonly calls = new Map<number, PendingCall>();
   private readonly subs = new Map<number, LiveSubscription>();
   private send: ((frame: string) => void) | undefined;
+  /** The current link's number (0: none); every attach gets a new one. */
+  private link = 0;
+  private links = 0;
+  /** The link being drained after a handover: its calls in flight finish there. */
+  private previous: { link: number; send: (frame: string) => void } | undefined;
   private outbox: string[] = [];
   private flushScheduled = false;
   private closed = false;
@@ -91,9 +97,9 @@ export class ClientPeer {
     return { calls: this.calls.size, subscriptions: this.subs.size };
   }
 
-  /** Calls written to the current connection and not yet answered. */
-  get inFlight(): number {
-    return this.count(true);
+  /** Calls written to `link` and not yet answered. */
+  inFlightOn(link: number): number {
+    return link === 0 ? 0 : this.count(link);
   }
 
   /** The server is going away: keep new calls and subscriptions for the next connection. */
@@ -101,13 +107,30 @@ export class ClientPeer {
     this.held = true;
   }
 
-  /** A connection opened: send `hello`, then every live subscription (resuming) and queued call. */
-  attach(send: (frame: string) => void, hello: ClientMessage): void {
+  /**
+   * A connection opened: send `hello`, then every live subscription (resuming from its last event
+   * id) and every queued call. Returns the new link's number, which `receive` and `detach` take.
+   * If a link is still attached (a `goaway` handover), it becomes the previous link: its calls in
+   * flight finish there, its subscriptions move here and are cancelled there.
+   */
+  attach(send: (frame: string) => void, hello: ClientMessage): number {
+    const old = this.send;
+    if (old) {
+      this.flush();
+      this.previous = { link: this.link, send: old };
+    }
     this.send = send;
+    this.link = ++this.links;
     this.held = false;
     this.push(JSON.stringify(hello));
-    for (const sub of this.subs.values()) this.sendSubscribe(sub);
-    for (const call of this.calls.values()) if (!call.sent) this.sendCall(call);
+    const cancels: string[] = [];
+    for (const sub of this.subs.values()) {
+      if (old && sub.link === this.previous?.link) cancels.push(JSON.stringify({ t: 'cancel', id: sub.id }));
+      this.sendSubscribe(sub);
+    }
+    for (const call of this.calls.values()) if (call.link === 0) this.sendCall(call);
+    if (cancels.length > 0) this.sendPrevious(cancels.length === 1 ? (cancels[0] as string) : `[${cancels.join(',')}]`);
+    return this.link;
   }
 
   /**
@@ -115,16 +138,20 @@ export class ClientPeer {
    * server may or may not have run them); queued calls and subscriptions wait for the next
    * connection, unless `fatal` is given, which fails them all with that error.
    */
-  detach(fatal?: DuplexError): void {
-    this.send = undefined;
-    this.held = false;
-    this.outbox = [];
+  detach(fatal?: DuplexError, link = this.link): void {
+    if (link !== 0 && link === this.link) {
+      this.send = undefined;
+      this.link = 0;
+      this.held = false;
+      this.outbox = [];
+    }
+    if (link !== 0 && link === this.previous?.link) this.previous = undefined;
     for (const [id, call] of this.calls) {
-      if (!call.sent && !fatal) continue;
+      if (!fatal && (link === 0 || call.link !== link)) continue;
       if (!fatal && call.retriesLeft > 0 && call.message.kind === 'query') {
         // Queries are safe to repeat (opt-in): this one goes out again on the next connection.
         call.retriesLeft--;
-        call.sent = false;
+        call.link = 0;
         continue;
       }
       this.calls.delete(id);
@@ -135,7 +162,7 @@ export class ClientPeer {
       }));
     }
     for (const [id, sub] of this.subs) {
-      sub.sent = false;
+      if (link !== 0 && sub.link === link) sub.link = 0;
       if (fatal) {
         this.subs.delete(id);
         sub.cleanup?.();
@@ -149,6 +176,7 @@ export class ClientPeer {
   close(): void {
     this.closed = true;
     this.send = undefined;
+    this.previous = undefined;
     this.outbox = [];
     const calls = [...this.calls.values()];
     this.calls.clear();
@@ -167,7 +195,7 @@ export class ClientPeer {
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(new DuplexError({ code: 'CANCELLED', message: 'call aborted', cause: signal.reason }));
     const connected = this.send !== undefined && !this.held;
-    if (!connected && this.count(false) >= (this.options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS)) {
+    if (!connected && this.count(0) >= (this.options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS)) {
       return Promise.reject(
         new DuplexError({ code: 'SERVICE_UNAVAILABLE', message: 'outgoing queue is full', retryable: true }),
       );
@@ -187,7 +215,7 @@ export class ClientPeer {
         reject,
         deadline: timeoutMs === undefined ? undefined : this.options.clock.now() + timeoutMs,
         timer: undefined,
-        sent: false,
+        link: 0,
         cleanup: undefined,
         retriesLeft: kind === 'query' ? (this.options.retryQueries ?? 0) : 0,
       };
@@ -222,7 +250,7 @@ export class ClientPeer {
       queueMicrotask(() => options.onError?.(new DuplexError({ code: 'BAD_REQUEST', message: 'input could not be serialized', cause })));
       return () => {};
     }
-    const sub: LiveSubscription = { id, path, input: encoded, lastEventId: undefined, options, sent: false, cleanup: undefined };
+    const sub: LiveSubscription = { id, path, input: encoded, lastEventId: undefined, options, link: 0, cleanup: undefined };
     const stop = () => this.unsubscribe(id);
     if (options.signal) {
       if (options.signal.aborted) return () => {};
@@ -236,8 +264,11 @@ export class ClientPeer {
     return stop;
   }
 
-  /** Handles one incoming text frame. Never throws. */
-  receive(frame: string): void {
+  /**
+   * Handles one incoming text frame from `link` (default: the current one); messages about calls
+   * or subscriptions that live on another link are ignored. Never throws.
+   */
+  receive(frame: string, link = this.link): void {
     if (this.closed) return;
     let items: unknown[];
     try {
@@ -247,15 +278,15 @@ export class ClientPeer {
     }
     for (const item of items) {
       const parsed = parseServerMessage(item);
-      if (parsed.ok) this.handle(parsed.message);
+      if (parsed.ok) this.handle(parsed.message, link);
     }
   }
 
-  private handle(message: ServerMessage): void {
+  private handle(message: ServerMessage, link: number): void {
     switch (message.t) {
       case 'result': {
         const call = this.calls.get(message.id);
-        if (!call) return; // cancelled or timed out already
+        if (!call || call.link !== link) return; // cancelled or timed out already
         this.calls.delete(message.id);
         let value: unknown;
         try {
@@ -271,13 +302,13 @@ export class ClientPeer {
         if (message.id === null) return; // a protocol complaint about a frame that named no id
         const error = errorFromShape(message.error);
         const call = this.calls.get(message.id);
-        if (call) {
+        if (call?.link === link) {
           this.calls.delete(message.id);
           this.settleCall(call, error);
           return;
         }
         const sub = this.subs.get(message.id);
-        if (sub) {
+        if (sub?.link === link) {
           this.subs.delete(message.id);
           sub.cleanup?.();
           sub.options.onError?.(error);
@@ -287,7 +318,9 @@ export class ClientPeer {
       }
       case 'data': {
         const sub = this.subs.get(message.id);
-        if (!sub) return;
+        // After a handover, events still arriving on the old link are dropped: the new link
+        // resumes from the last event id delivered before the move.
+        if (!sub || sub.link !== link) return;
         let value: unknown;
         try {
           value = 'data' in message ? this.options.codec.decode(message.data) : undefined;
@@ -302,7 +335,7 @@ export class ClientPeer {
       }
       case 'done': {
         const sub = this.subs.get(message.id);
-        if (!sub) return;
+        if (!sub || sub.link !== link) return;
         this.subs.delete(message.id);
         sub.cleanup?.();
         sub.options.onComplete?.();
@@ -327,7 +360,7 @@ export class ClientPeer {
     if (!sub) return;
     this.subs.delete(id);
     sub.cleanup?.();
-    if (sub.sent) this.push(JSON.stringify({ t: 'cancel', id }));
+    this.cancelOn(sub.link, id);
     this.options.onSettle?.();
   }
 
@@ -336,7 +369,7 @@ export class ClientPeer {
     const call = this.calls.get(id);
     if (!call) return;
     this.calls.delete(id);
-    if (call.sent) this.push(JSON.stringify({ t: 'cancel', id }));
+    this.cancelOn(call.link, id);
     this.settleCall(call, error);
   }
 
@@ -349,15 +382,30 @@ export class ClientPeer {
     this.options.onSettle?.();
   }
 
-  /** Calls written to the connection (`sent`) or waiting for one. */
-  private count(sent: boolean): number {
+  /** Calls written to `link`, or waiting for one (link 0). */
+  private count(link: number): number {
     let count = 0;
-    for (const call of this.calls.values()) if (call.sent === sent) count++;
+    for (const call of this.calls.values()) if (call.link === link) count++;
     return count;
   }
 
+  /** Tells the server holding `id` to stop it, on whichever link it runs. */
+  private cancelOn(link: number, id: number): void {
+    const text = JSON.stringify({ t: 'cancel', id });
+    if (link !== 0 && link === this.link) this.push(text);
+    else if (link !== 0 && link === this.previous?.link) this.sendPrevious(text);
+  }
+
+  private sendPrevious(frame: string): void {
+    try {
+      this.previous?.send(frame);
+    } catch {
+      // The old link is closing; its server ends what ran there.
+    }
+  }
+
   private sendCall(call: PendingCall): void {
-    call.sent = true;
+    call.link = this.link;
     if (call.deadline !== undefined) {
       // The server gets the time left, so its handler's signal aborts when ours does.
       call.message.timeoutMs = Math.max(1, call.deadline - this.options.clock.now());
@@ -366,7 +414,7 @@ export class ClientPeer {
   }
 
   private sendSubscribe(sub: LiveSubscription): void {
-    sub.sent = true;
+    sub.link = this.link;
     const message: SubscribeMessage = { t: 'sub', id: sub.id, path: sub.path };
     if (sub.input !== undefined) message.input = sub.input;
     if (sub.lastEventId !== undefined) message.lastEventId = sub.lastEventId;

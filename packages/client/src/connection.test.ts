@@ -253,6 +253,25 @@ describe('heartbeat', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('with the defaults, replaces a half-open link within 10 s of the last message', async () => {
+    const { client } = makeClient({ random: () => 0.999 });
+    const closes: number[] = [];
+    client.on('close', ({ code }) => closes.push(code));
+    await flush();
+    ready(FakeWebSocket.last);
+    clock.advance(7_999); // 5 s of silence, a ping, then 3 s without an answer
+    expect(closes).toEqual([]);
+    clock.advance(1);
+    expect(closes).toEqual([CloseCode.HEARTBEAT_TIMEOUT]);
+    clock.advance(199); // the first reconnect delay is below minDelayMs (200 ms)
+    await flush();
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    ready(FakeWebSocket.last);
+    expect(client.state).toBe('open');
+    expect(clock.now()).toBeLessThan(10_000);
+    await client.close();
+  });
+
   it('does not ping while messages keep arriving', async () => {
     const { client } = makeClient({ keepAlive: { intervalMs: 1_000, pongTimeoutMs: 500 } });
     await flush();
@@ -279,8 +298,8 @@ describe('heartbeat', () => {
 });
 
 describe('goaway', () => {
-  it('finishes calls in flight, then moves at once; new work waits for the new connection', async () => {
-    const { client } = makeClient({ keepAlive: false, reconnect: { minDelayMs: 100 } });
+  it('opens a new socket beside the draining one, moves subscriptions, closes the old one once its calls settle', async () => {
+    const { client, states } = makeClient({ keepAlive: false, reconnect: { minDelayMs: 100 } });
     await flush();
     const old = FakeWebSocket.last;
     ready(old);
@@ -292,24 +311,49 @@ describe('goaway', () => {
     old.receive({ t: 'goaway', reason: 'deploy' });
     const later = client.q.query();
     await flush();
-    expect(old.sent.filter((m) => m.t === 'call')).toHaveLength(1);
-    expect(old.endedBy).toBeUndefined();
-    old.receive({ t: 'result', id: 2, data: { json: 1 } });
-    expect(await inFlight).toBe(1);
-    expect(old.endedBy).toMatchObject({ how: 'close', code: 1000 });
-    // The backoff starts over: the first delay is jittered within minDelayMs.
-    expect(clock.delays[clock.delays.length - 1]).toBe(50);
+    expect(old.sent.filter((m) => m.t === 'call')).toHaveLength(1); // new work waits for the new socket
+    expect(clock.delays[clock.delays.length - 1]).toBe(50); // jittered within minDelayMs
     clock.next();
     await flush();
     const fresh = FakeWebSocket.last;
     expect(fresh).not.toBe(old);
+    old.receive({ t: 'data', id: 1, data: { json: 11 }, eid: 'e11' }); // the old socket still serves
     ready(fresh);
     await flush();
-    expect(fresh.sent.find((m) => m.t === 'sub')).toMatchObject({ path: 's', lastEventId: 'e10' });
+    expect(fresh.sent.find((m) => m.t === 'sub')).toMatchObject({ path: 's', lastEventId: 'e11' });
+    expect(old.sent.filter((m) => m.t === 'cancel').map((m) => m.id)).toEqual([1]);
+    old.receive({ t: 'data', id: 1, data: { json: 12 }, eid: 'e12' }); // dropped: the new link resumes after e11
     const call = fresh.sent.find((m) => m.t === 'call');
     fresh.receive({ t: 'result', id: call?.id, data: { json: 2 } });
     expect(await later).toBe(2);
-    expect(seen).toEqual([10]);
+    expect(old.endedBy).toBeUndefined(); // its call is still running
+    old.receive({ t: 'result', id: 2, data: { json: 1 } });
+    expect(await inFlight).toBe(1);
+    expect(old.endedBy).toMatchObject({ how: 'close', code: 1000 });
+    expect(seen).toEqual([10, 11]);
+    expect(states).toEqual(['open']); // never 'reconnecting': a socket served throughout
+    await client.close();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('fails the calls of a draining socket that closes before the new one is ready (retryable)', async () => {
+    const { client, states } = makeClient({ keepAlive: false, reconnect: { minDelayMs: 100 } });
+    await flush();
+    const old = FakeWebSocket.last;
+    ready(old);
+    client.s.subscribe(undefined, {});
+    const inFlight = errorOf(client.q.query());
+    await flush();
+    old.receive({ t: 'data', id: 1, data: { json: 1 }, eid: 'e1' }, { t: 'goaway' });
+    old.serverClose(1001, 'server shutting down');
+    expect((await inFlight)?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(client.state).toBe('reconnecting');
+    clock.next();
+    await flush();
+    ready(FakeWebSocket.last);
+    await flush();
+    expect(FakeWebSocket.last.sent.find((m) => m.t === 'sub')).toMatchObject({ lastEventId: 'e1' });
+    expect(states).toEqual(['open', 'reconnecting', 'open']);
     await client.close();
   });
 

@@ -49,8 +49,13 @@ export class Connection {
   private attempt = 0;
   private timer: TimerHandle | undefined;
   private closing = false;
-  /** The server sent `goaway` on the current socket: move once its calls have settled. */
-  private goingAway = false;
+  /** The current socket's link number in the peer (0 until it opened). */
+  private link = 0;
+  /**
+   * After `goaway`: the draining socket, kept until its calls in flight have settled while a new
+   * socket opens beside it (make-before-break).
+   */
+  private old: { socket: WebSocketLike; link: number } | undefined;
   private readonly heartbeat: Heartbeat | undefined;
   private readonly idle: IdleTimer | undefined;
   private readonly removeWakeHints: () => void;
@@ -103,25 +108,36 @@ export class Connection {
     this.onSettle();
   }
 
-  /** The server is draining: stop sending it new work, move as soon as its calls have settled. */
+  /**
+   * The server is draining: new work waits for a new socket, opened now (after a jittered delay,
+   * so clients told at once spread out) beside the old one. When it is ready, subscriptions move
+   * to it; the old one closes once its calls in flight have settled.
+   */
   onGoAway(): void {
-    if (!this.socket || this.goingAway) return;
-    this.goingAway = true;
+    if (this.closing || !this.socket || this.old || this.link === 0 || this.options.reconnect === false) return;
+    const { calls, subscriptions } = this.peer.stats;
+    // Lazy and idle: no need for a new socket, just leave.
+    if (this.idle && calls + subscriptions === 0) return this.lose(this.socket, CloseCode.GOING_AWAY, 'goaway', true);
     this.peer.hold();
-    this.onSettle();
+    this.old = { socket: this.socket, link: this.link };
+    this.socket = undefined;
+    this.link = 0;
+    this.heartbeat?.stop();
+    this.attempt = 0;
+    this.retry();
   }
 
   /** A call settled or a subscription ended. */
   onSettle(): void {
-    if (this.closing || !this.socket || this.state !== 'open') return;
-    if (this.goingAway && this.peer.inFlight === 0) {
-      // Nothing left to finish here: leave now, so subscriptions resume elsewhere without waiting
-      // for the server's drain deadline. The backoff starts over, jittered.
-      this.lose(this.socket, CloseCode.GOING_AWAY, 'goaway', true);
-      return;
+    if (this.closing) return;
+    const old = this.old;
+    if (old && this.link !== 0 && this.peer.inFlightOn(old.link) === 0) {
+      this.old = undefined;
+      this.dropOld(old, CloseCode.GOING_AWAY, 'goaway');
     }
+    if (!this.idle || this.old || !this.socket || this.state !== 'open') return;
     const { calls, subscriptions } = this.peer.stats;
-    if (this.idle && calls === 0 && subscriptions === 0) this.idle.idle();
+    if (calls + subscriptions === 0) this.idle.idle();
   }
 
   /** Closes for good, in any state. Resolves once the socket has closed (bounded wait). */
@@ -132,6 +148,16 @@ export class Connection {
     this.heartbeat?.stop();
     this.idle?.cancel();
     this.removeWakeHints();
+    if (this.old) {
+      const old = this.old.socket;
+      this.old = undefined;
+      old.onopen = old.onmessage = old.onclose = null;
+      try {
+        old.close(CloseCode.NORMAL, 'client closed');
+      } catch {
+        // Already closing.
+      }
+    }
     const socket = this.socket;
     this.peer.close();
     this.setState('closed');
@@ -170,7 +196,8 @@ export class Connection {
 
   private async connect(): Promise<void> {
     this.timer = undefined;
-    this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    // During a goaway handover the old socket still serves: the state stays 'open'.
+    if (!this.old) this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
     let params: Record<string, unknown> | undefined;
     this.connecting = true;
     try {
@@ -193,27 +220,49 @@ export class Connection {
       return;
     }
     this.socket = socket;
-    this.goingAway = false;
+    this.link = 0;
+    let link = 0;
     this.heartbeat?.start();
     socket.onopen = () => {
       if (this.socket !== socket) return;
       this.heartbeat?.received();
       const hello: HelloMessage = { t: 'hello', v: PROTOCOL_VERSION, codec: this.options.codecName };
       if (params) hello.params = params;
-      this.peer.attach((frame) => socket.send(frame), hello);
+      link = this.link = this.peer.attach((frame) => socket.send(frame), hello);
     };
     socket.onmessage = (event) => {
-      if (this.socket !== socket || typeof event.data !== 'string') return;
-      this.heartbeat?.received();
-      this.peer.receive(event.data);
+      if (typeof event.data !== 'string') return;
+      if (this.socket === socket) this.heartbeat?.received();
+      else if (this.old?.socket !== socket) return;
+      this.peer.receive(event.data, link);
     };
     socket.onerror = () => {}; // a close event always follows
     socket.onclose = (event) => {
       socket.onopen = socket.onmessage = socket.onclose = null;
       if (this.socket === socket) this.onLost(event.code, event.reason);
+      else if (this.old?.socket === socket) {
+        // The draining server closed before our calls there settled: they fail (retryable).
+        this.old = undefined;
+        this.dropOld({ socket, link }, event.code, event.reason);
+      }
       const waiters = this.closeWaiters.splice(0);
       for (const resolve of waiters) resolve();
     };
+  }
+
+  /** Lets go of the draining socket of a handover. */
+  private dropOld(old: { socket: WebSocketLike; link: number }, code: number, reason: string): void {
+    const { socket } = old;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    try {
+      socket.close(CloseCode.NORMAL, 'goaway');
+    } catch {
+      // Already closing.
+    }
+    this.peer.detach(undefined, old.link);
+    for (const listener of [...this.listeners.close]) listener({ code, reason });
+    // The new socket is not ready yet: nothing serves this client until it is.
+    if (this.link === 0 && !this.closing) this.setState('reconnecting');
   }
 
   /**
@@ -223,7 +272,7 @@ export class Connection {
   private lose(socket: WebSocketLike, code: number, reason: string, healthy = false): void {
     socket.onopen = socket.onmessage = socket.onclose = null;
     try {
-      // A healthy link (goaway move, idle) is closed politely; a dead one is cut.
+      // A healthy link (idle, goaway) is closed politely; a dead one is cut.
       if (healthy) socket.close(CloseCode.NORMAL, reason);
       else if (socket.terminate) socket.terminate();
       else socket.close(code, reason);
@@ -237,24 +286,24 @@ export class Connection {
 
   private onLost(code: number, reason: string): void {
     this.socket = undefined;
+    const link = this.link;
+    this.link = 0;
     this.heartbeat?.stop();
     this.idle?.cancel();
-    const wasGoingAway = this.goingAway;
-    this.goingAway = false;
     for (const listener of [...this.listeners.close]) listener({ code, reason });
     if (this.closing) return;
     const refusal = REFUSALS[code];
     if (refusal) {
       // Retrying with the same credentials would loop: fail what is pending and wait for the
       // next call or subscribe, which reconnects with freshly evaluated connectionParams.
-      this.peer.detach(new DuplexError({ code: refusal, message: reason || `connection refused (${code})` }));
+      this.peer.detach(new DuplexError({ code: refusal, message: reason || `connection refused (${code})` }), link);
       this.attempt = 0;
       this.setState('closed');
       return;
     }
-    this.peer.detach();
-    // A server that said goodbye (goaway, 1001) is being replaced: start the backoff over.
-    if (wasGoingAway || code === CloseCode.GOING_AWAY) this.attempt = 0;
+    this.peer.detach(undefined, link);
+    // A server that said goodbye (1001) is being replaced: start the backoff over.
+    if (code === CloseCode.GOING_AWAY) this.attempt = 0;
     const { calls, subscriptions } = this.peer.stats;
     if (this.options.lazy && calls + subscriptions === 0) {
       this.attempt = 0;
@@ -274,7 +323,7 @@ export class Connection {
     }
     const delay = backoffDelay(this.attempt, reconnect, this.options.random);
     this.attempt++;
-    this.setState('reconnecting');
+    if (!this.old) this.setState('reconnecting');
     this.timer = this.options.clock.setTimeout(() => void this.connect(), delay);
   }
 

@@ -1,3 +1,9 @@
+/**
+ * An event handler property, checked bivariantly (like DOM handlers), so a class whose handlers
+ * take a richer event type (the `ws` package's `Event`) still fits.
+ */
+type Handler<TEvent> = { bivarianceHack(event: TEvent): void }['bivarianceHack'];
+
 /** The part of the WHATWG WebSocket the client uses; browsers, Node 22+ and `ws` all fit it. */
 export interface WebSocketLike {
   readonly readyState: number;
@@ -6,10 +12,10 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
   /** Node `ws` only: destroys the socket at once, without waiting for a closing handshake. */
   terminate?(): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<{ code: number; reason: string }> | null;
+  onerror: Handler<unknown> | null;
 }
 
 /** A WebSocket class: the global one, or `WebSocket` from the `ws` package on Node 20. */

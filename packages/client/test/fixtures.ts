@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import { type Clock, systemClock } from '@duplex/core';
 import { initDuplex, type Tracked, tracked } from '@duplex/server';
 import { deferred, type Deferred } from '@duplex/test-utils';
@@ -113,3 +114,11 @@ export function collector(count: number) {
 
 /** `[0, 1, …, n-1]`. */
 export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * `vi.waitFor` with a generous bound, for eventual state that depends on reconnects over real
+ * sockets (a loaded CI machine can take seconds); it returns as soon as the assertion passes.
+ */
+export function eventually<TResult>(assertion: () => TResult): Promise<TResult> {
+  return vi.waitFor(assertion, { timeout: 15_000, interval: 10 });
+}

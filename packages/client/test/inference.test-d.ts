@@ -119,3 +119,11 @@ describe('server builder types', () => {
     createWsServer({ router: appRouter, createContext: () => ({ user: null }) });
   });
 });
+
+describe('WebSocket implementations', () => {
+  it('accepts the ws package class and the global WebSocket without casts', async () => {
+    const { WebSocket: WsWebSocket } = await import('ws');
+    createClient<AppRouter>({ url: 'ws://127.0.0.1:1', WebSocket: WsWebSocket });
+    createClient<AppRouter>({ url: 'ws://127.0.0.1:1', WebSocket: globalThis.WebSocket });
+  });
+});

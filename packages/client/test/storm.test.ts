@@ -1,9 +1,9 @@
 import { createWsServer } from '@duplex/server';
 import { waitForState } from '@duplex/test-utils';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createClient, DEFAULT_RECONNECT } from '../src/index.js';
-import { EventLog, type FaultRouter, makeRouter, recordingClock, seeded } from './fixtures.js';
+import { EventLog, eventually, type FaultRouter, makeRouter, recordingClock, seeded } from './fixtures.js';
 
 const CLIENTS = 200;
 
@@ -24,15 +24,15 @@ describe('reconnect storm', () => {
       return { client, clock, received };
     });
     await Promise.all(clients.map(({ client }) => waitForState(client, 'open')));
-    await vi.waitFor(() => expect(clients.every(({ received }) => received.length === 10)).toBe(true), { timeout: 20_000 });
+    await eventually(() => expect(clients.every(({ received }) => received.length === 10)).toBe(true));
     expect(first.stats().subscriptions).toBe(CLIENTS);
 
     await first.close({ drainMs: 0 });
     const second = createWsServer({ router: makeRouter(log) });
     await second.listen({ port, host: '127.0.0.1' });
-    await vi.waitFor(() => expect(second.stats()).toMatchObject({ connections: CLIENTS, calls: 0, subscriptions: CLIENTS }), { timeout: 30_000 });
+    await eventually(() => expect(second.stats()).toMatchObject({ connections: CLIENTS, calls: 0, subscriptions: CLIENTS }));
     log.append(1);
-    await vi.waitFor(() => expect(clients.every(({ received }) => received.length === 11)).toBe(true), { timeout: 20_000 });
+    await eventually(() => expect(clients.every(({ received }) => received.length === 11)).toBe(true));
 
     // Every client got events 0..10 exactly once, in order.
     for (const { received } of clients) expect(received).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -48,7 +48,7 @@ describe('reconnect storm', () => {
 
     await Promise.all(clients.map(({ client }) => client.close()));
     expect(clients.every(({ client }) => client.state === 'closed')).toBe(true);
-    await vi.waitFor(() => expect(second.stats().connections).toBe(0));
+    await eventually(() => expect(second.stats().connections).toBe(0));
     await second.close();
     expect(log.running).toBe(0);
   });

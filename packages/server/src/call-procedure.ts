@@ -1,4 +1,17 @@
-import { type AnyProcedure, DuplexError, type MiddlewareResult, type StandardSchemaV1, type ValidationIssue } from '@duplex/core';
+import {
+  type AnyProcedure,
+  DuplexError,
+  type MiddlewareResult,
+  type NextFunction,
+  type ProcedureKind,
+  type StandardSchemaV1,
+  type ValidationIssue,
+} from '@duplex/core';
+
+/** Hands out an AbortSignal on demand: most handlers never read theirs, and creating one is costly. */
+export interface SignalSource {
+  readonly signal: AbortSignal;
+}
 
 /** Everything needed to run one procedure invocation. */
 export interface CallProcedureOptions {
@@ -6,8 +19,41 @@ export interface CallProcedureOptions {
   path: string;
   ctx: unknown;
   input: unknown;
-  signal: AbortSignal;
+  /** An AbortSignal, or a source that creates one when a handler first reads `signal`. */
+  signal: AbortSignal | SignalSource;
   lastEventId?: string | undefined;
+}
+
+function readSignal(source: AbortSignal | SignalSource): AbortSignal {
+  return source instanceof AbortSignal ? source : source.signal;
+}
+
+/** What a handler receives; `signal` is created only if the handler reads it. */
+class HandlerArgs {
+  constructor(
+    readonly input: unknown,
+    readonly ctx: unknown,
+    private readonly source: AbortSignal | SignalSource,
+    readonly lastEventId: string | undefined,
+  ) {}
+  get signal(): AbortSignal {
+    return readSignal(this.source);
+  }
+}
+
+/** What a middleware receives; `signal` is created only if the middleware reads it. */
+class MiddlewareArgs {
+  constructor(
+    readonly ctx: unknown,
+    readonly path: string,
+    readonly kind: ProcedureKind,
+    readonly input: unknown,
+    private readonly source: AbortSignal | SignalSource,
+    readonly next: NextFunction,
+  ) {}
+  get signal(): AbortSignal {
+    return readSignal(this.source);
+  }
 }
 
 function toIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>): ValidationIssue[] {
@@ -21,16 +67,35 @@ function toIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>): ValidationIssu
   });
 }
 
-/** Validates `value` against `schema`; failure throws `code` with the schema issues. */
-export async function validate(schema: StandardSchemaV1 | undefined, value: unknown, code: 'BAD_REQUEST' | 'INTERNAL_SERVER_ERROR') {
+/**
+ * Validates `value` against `schema`; failure throws `code` with the schema issues. Synchronous
+ * when the schema is (zod's usually are), so the hot path takes no extra promise hop.
+ */
+export function validate(
+  schema: StandardSchemaV1 | undefined,
+  value: unknown,
+  code: 'BAD_REQUEST' | 'INTERNAL_SERVER_ERROR',
+): unknown {
   if (!schema) return value;
-  let result = schema['~standard'].validate(value);
-  if (result instanceof Promise) result = await result;
+  const result = schema['~standard'].validate(value);
+  if (result instanceof Promise) return result.then((settled) => unwrap(settled, code));
+  return unwrap(result, code);
+}
+
+function unwrap(result: StandardSchemaV1.Result<unknown>, code: 'BAD_REQUEST' | 'INTERNAL_SERVER_ERROR'): unknown {
   if (result.issues) {
     const message = code === 'BAD_REQUEST' ? 'Input validation failed' : 'Output validation failed';
     throw new DuplexError({ code, message, issues: code === 'BAD_REQUEST' ? toIssues(result.issues) : undefined, cause: result.issues });
   }
   return result.value;
+}
+
+/** Runs input validation and the handler: the end of every middleware chain. */
+function runHandler(opts: CallProcedureOptions, ctx: unknown): unknown {
+  const def = opts.procedure['~def'];
+  const input = validate(def.inputSchema, opts.input, 'BAD_REQUEST');
+  if (input instanceof Promise) return input.then((parsed) => def.handler(new HandlerArgs(parsed, ctx, opts.signal, opts.lastEventId)));
+  return def.handler(new HandlerArgs(input, ctx, opts.signal, opts.lastEventId));
 }
 
 /**
@@ -41,26 +106,28 @@ export async function validate(schema: StandardSchemaV1 | undefined, value: unkn
 export async function callProcedure(opts: CallProcedureOptions): Promise<unknown> {
   const def = opts.procedure['~def'];
   const { middlewares } = def;
-  const run = async (index: number, ctx: unknown): Promise<MiddlewareResult<object>> => {
-    try {
-      const middleware = middlewares[index];
-      if (!middleware) {
-        const input = await validate(def.inputSchema, opts.input, 'BAD_REQUEST');
-        const data = await def.handler({ input, ctx, signal: opts.signal, lastEventId: opts.lastEventId });
-        return { ok: true, data };
+  let data: unknown;
+  if (middlewares.length === 0) {
+    data = await runHandler(opts, opts.ctx);
+  } else {
+    const run = async (index: number, ctx: unknown): Promise<MiddlewareResult<object>> => {
+      try {
+        const middleware = middlewares[index];
+        if (!middleware) return { ok: true, data: await runHandler(opts, ctx) };
+        const next = ((nextOpts?: { ctx: object }) =>
+          run(index + 1, nextOpts?.ctx ? { ...(ctx as object), ...nextOpts.ctx } : ctx)) as NextFunction;
+        const result = await middleware(new MiddlewareArgs(ctx, opts.path, def.kind, opts.input, opts.signal, next));
+        if (!result || typeof result !== 'object' || typeof result.ok !== 'boolean')
+          throw new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'middleware must return the result of next()' });
+        return result;
+      } catch (error) {
+        return { ok: false, error };
       }
-      const next = (nextOpts?: { ctx: object }) =>
-        run(index + 1, nextOpts?.ctx ? { ...(ctx as object), ...nextOpts.ctx } : ctx);
-      const result = await middleware({ ctx, path: opts.path, kind: def.kind, input: opts.input, signal: opts.signal, next });
-      if (!result || typeof result !== 'object' || typeof result.ok !== 'boolean')
-        throw new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'middleware must return the result of next()' });
-      return result;
-    } catch (error) {
-      return { ok: false, error };
-    }
-  };
-  const result = await run(0, opts.ctx);
-  if (!result.ok) throw result.error;
-  if (def.kind !== 'subscription' && def.outputSchema) return validate(def.outputSchema, result.data, 'INTERNAL_SERVER_ERROR');
-  return result.data;
+    };
+    const result = await run(0, opts.ctx);
+    if (!result.ok) throw result.error;
+    data = result.data;
+  }
+  if (def.kind !== 'subscription' && def.outputSchema) return validate(def.outputSchema, data, 'INTERNAL_SERVER_ERROR');
+  return data;
 }

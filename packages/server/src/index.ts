@@ -17,6 +17,7 @@ export {
   type PeerLimitOptions,
   type SocketLimitOptions,
 } from './limits.js';
+export { MAX_SHARED_EXPANSION } from './decode-input.js';
 export { createSocketTransport, SLOW_CONSUMER_GRACE_MS, type SocketTransportOptions } from './socket-transport.js';
 export {
   type CreateContextOptions,

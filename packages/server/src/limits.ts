@@ -18,13 +18,20 @@ export interface PeerLimitOptions {
    * @default 100
    */
   maxProtocolErrors?: number | undefined;
+  /**
+   * Calls and subscriptions one connection may start per second (a token bucket holding one
+   * second's worth, so bursts up to this size pass). More get `TOO_MANY_REQUESTS` and count as
+   * protocol errors. Other messages (cancel, ping) are never limited.
+   * @default undefined (no limit)
+   */
+  maxRequestsPerSecond?: number | undefined;
 }
 
 /** Socket-level limits of {@link createWsServer}; see docs/security.md. */
 export interface SocketLimitOptions {
   /**
    * Pending outgoing bytes on one socket above which subscriptions stop pulling events from
-   * their generators until the socket drains below half of it (backpressure).
+   * their generators until the socket has written its buffer out (backpressure).
    * @default 1_048_576 (1 MiB)
    */
   highWaterMarkBytes?: number | undefined;
@@ -73,8 +80,10 @@ export const MAX_TIMER_DELAY_MS = 2_147_483_647;
  */
 export const BATCH_FLUSH_CHARS = 64 * 1024;
 
-/** {@link PeerLimitOptions} with every default filled in. */
-export type PeerLimits = Required<{ [TKey in keyof PeerLimitOptions]: number }>;
+/** {@link PeerLimitOptions} with every default filled in (`maxRequestsPerSecond` may stay unset). */
+export type PeerLimits = Required<{ [TKey in Exclude<keyof PeerLimitOptions, 'maxRequestsPerSecond'>]: number }> & {
+  maxRequestsPerSecond: number | undefined;
+};
 
 /** Fills in the defaults of {@link PeerLimitOptions}. */
 export function resolvePeerLimits(options: PeerLimitOptions = {}): PeerLimits {
@@ -83,5 +92,32 @@ export function resolvePeerLimits(options: PeerLimitOptions = {}): PeerLimits {
     maxCallsInFlight: options.maxCallsInFlight ?? DEFAULT_MAX_CALLS_IN_FLIGHT,
     maxSubscriptions: options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS,
     maxProtocolErrors: options.maxProtocolErrors ?? DEFAULT_MAX_PROTOCOL_ERRORS,
+    maxRequestsPerSecond: options.maxRequestsPerSecond,
   };
+}
+
+/**
+ * A token bucket: `take()` is true while the rate allows one more request. Holds one second's
+ * worth of tokens; refills continuously from `now()`.
+ */
+export class RequestBudget {
+  private tokens: number;
+  private refilledAt: number;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly now: () => number,
+  ) {
+    this.tokens = perSecond;
+    this.refilledAt = now();
+  }
+
+  take(): boolean {
+    const now = this.now();
+    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.refilledAt) * this.perSecond) / 1000);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }

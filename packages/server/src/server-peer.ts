@@ -22,8 +22,16 @@ import {
   type TimerHandle,
   toCloseReason,
 } from '@duplex/core';
-import { callProcedure, validate } from './call-procedure.js';
-import { BATCH_FLUSH_CHARS, MAX_TIMER_DELAY_MS, type PeerLimitOptions, type PeerLimits, resolvePeerLimits } from './limits.js';
+import { callProcedure, type SignalSource, validate } from './call-procedure.js';
+import { decodeInput } from './decode-input.js';
+import {
+  BATCH_FLUSH_CHARS,
+  MAX_TIMER_DELAY_MS,
+  type PeerLimitOptions,
+  type PeerLimits,
+  RequestBudget,
+  resolvePeerLimits,
+} from './limits.js';
 import { encodePayload } from './payload-cache.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
@@ -66,14 +74,45 @@ export interface ServerPeerOptions extends PeerLimitOptions {
   clock?: Clock | undefined;
   /** Called once when the peer has released everything (after close). */
   onClosed?: (() => void) | undefined;
+  /**
+   * Schedules the flush of the outgoing batch. Everything queued before it runs leaves in one
+   * frame. @default queueMicrotask (the ws adapter uses `process.nextTick`, which runs after the
+   * whole microtask cascade, so every event of one publish shares a frame)
+   */
+  schedule?: ((flush: () => void) => void) | undefined;
 }
 
-interface ActiveEntry {
-  kind: 'call' | 'sub';
-  controller: AbortController;
-  timer: TimerHandle | undefined;
+/**
+ * One running call or subscription. Its AbortSignal is created only when the handler reads
+ * `signal` (creating one is a measurable share of a small call's cost); the peer itself checks
+ * the plain `aborted` flag.
+ */
+class ActiveEntry implements SignalSource {
+  timer: TimerHandle | undefined = undefined;
   /** Wakes a subscription loop parked on `next()` so teardown never waits on user code. */
-  wake: (() => void) | undefined;
+  wake: ((value?: undefined) => void) | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+  private reason: DuplexError | undefined = undefined;
+
+  constructor(readonly kind: 'call' | 'sub') {}
+
+  get aborted(): boolean {
+    return this.reason !== undefined;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: DuplexError): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
 }
 
 type PeerState = 'awaiting-hello' | 'creating-context' | 'ready' | 'closed';
@@ -106,12 +145,18 @@ export class ServerPeer {
   /** Calls and subscriptions held in `waiting`, each against its own limit. */
   private heldCalls = 0;
   private heldSubs = 0;
-  private settledWaiters: Array<() => void> = [];
+  /** Present only when `maxRequestsPerSecond` is set. */
+  private budget: RequestBudget | undefined;
+  /** Drain waiters; allocated only while a drain waits (memory per connection matters). */
+  private settledWaiters: Array<() => void> | undefined;
 
   constructor(private readonly options: ServerPeerOptions) {
     this.id = options.connectionId;
     this.clock = options.clock ?? systemClock;
     this.limits = options.limits ?? resolvePeerLimits(options);
+    if (this.limits.maxRequestsPerSecond !== undefined) {
+      this.budget = new RequestBudget(this.limits.maxRequestsPerSecond, () => this.clock.now());
+    }
     this.helloTimer = this.clock.setTimeout(
       () => this.fail(CloseCode.HELLO_TIMEOUT, 'no hello received in time'),
       options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
@@ -178,7 +223,7 @@ export class ServerPeer {
   /** Resolves once no call is running on this connection (subscriptions do not count). */
   callsSettled(): Promise<void> {
     if (this.stats.calls === 0) return Promise.resolve();
-    return new Promise((resolve) => this.settledWaiters.push(resolve));
+    return new Promise((resolve) => (this.settledWaiters ??= []).push(resolve));
   }
 
   /** Sends what is queued, closes the socket with `code`, then releases everything. */
@@ -187,8 +232,10 @@ export class ServerPeer {
   }
 
   private notifySettled(): void {
-    if (this.settledWaiters.length === 0 || this.stats.calls > 0) return;
-    for (const resolve of this.settledWaiters.splice(0)) resolve();
+    const waiters = this.settledWaiters;
+    if (!waiters || this.stats.calls > 0) return;
+    this.settledWaiters = undefined;
+    for (const resolve of waiters) resolve();
   }
 
   /**
@@ -326,6 +373,10 @@ export class ServerPeer {
       this.protocolError(null, `id ${message.id} is already in use`);
       return;
     }
+    if (this.budget && !this.budget.take()) {
+      this.limitError(message.id, `more than ${this.limits.maxRequestsPerSecond} requests per second`);
+      return;
+    }
     if (this.overLimit(message.t)) {
       const what = message.t === 'call' ? `${this.limits.maxCallsInFlight} calls in flight` : `${this.limits.maxSubscriptions} subscriptions`;
       this.limitError(message.id, `this connection already has ${what}`);
@@ -341,12 +392,12 @@ export class ServerPeer {
     }
     let input: unknown;
     try {
-      input = message.input === undefined ? undefined : this.codec.decode(message.input);
+      input = message.input === undefined ? undefined : decodeInput(this.codec, message.input);
     } catch {
       this.sendError(message.id, new DuplexError({ code: 'BAD_REQUEST', message: 'input payload could not be decoded' }));
       return;
     }
-    const entry: ActiveEntry = { kind: message.t, controller: new AbortController(), timer: undefined, wake: undefined };
+    const entry = new ActiveEntry(message.t);
     if (this.active === NO_ENTRIES) this.active = new Map();
     this.active.set(message.id, entry);
     if (message.t === 'call') {
@@ -372,7 +423,7 @@ export class ServerPeer {
   private async runCall(message: CallMessage, procedure: AnyProcedure, input: unknown, entry: ActiveEntry): Promise<void> {
     const { id, path } = message;
     try {
-      const data = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry.controller.signal });
+      const data = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry });
       if (!this.finish(id, entry)) return; // cancelled or timed out: the late result is dropped
       this.enqueueWithPayload({ t: 'result', id }, data, entry);
     } catch (cause) {
@@ -385,10 +436,9 @@ export class ServerPeer {
 
   private async runSubscription(message: SubscribeMessage, procedure: AnyProcedure, input: unknown, entry: ActiveEntry) {
     const { id, path } = message;
-    const { signal } = entry.controller;
     let iterator: AsyncIterator<unknown> | undefined;
     try {
-      const iterable = await callProcedure({ procedure, path, ctx: this.ctx, input, signal, lastEventId: message.lastEventId });
+      const iterable = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry, lastEventId: message.lastEventId });
       if (!isAsyncIterable(iterable)) throw new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'subscription handler must return an AsyncIterable' });
       iterator = iterable[Symbol.asyncIterator]();
       const outputSchema = procedure['~def'].outputSchema;
@@ -407,7 +457,8 @@ export class ServerPeer {
         }
         const value = step.value;
         const eid = isTracked(value) ? value.id : undefined;
-        const data = await validate(outputSchema, isTracked(value) ? value.data : value, 'INTERNAL_SERVER_ERROR');
+        let data = validate(outputSchema, isTracked(value) ? value.data : value, 'INTERNAL_SERVER_ERROR');
+        if (data instanceof Promise) data = await data;
         if (this.active.get(id) !== entry) break;
         this.enqueueWithPayload(eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data, entry);
       }
@@ -425,23 +476,20 @@ export class ServerPeer {
 
   /** Resolves with the next step, or undefined as soon as the entry is released. */
   private nextOrWake(iterator: AsyncIterator<unknown>, entry: ActiveEntry): Promise<IteratorResult<unknown> | undefined> {
-    if (entry.controller.signal.aborted) return Promise.resolve(undefined);
-    return new Promise((resolve, reject) => {
-      entry.wake = () => resolve(undefined);
+    if (entry.aborted) return Promise.resolve(undefined);
+    // A stale `wake` left from an earlier step is harmless: resolving a settled promise is a no-op.
+    return new Promise<IteratorResult<unknown> | undefined>((resolve, reject) => {
+      entry.wake = resolve;
       iterator.next().then(resolve, reject);
-    }).finally(() => {
-      entry.wake = undefined;
-    }) as Promise<IteratorResult<unknown> | undefined>;
+    });
   }
 
   /** Waits for the socket to drain, or for the entry to be released, whichever comes first. */
   private parkUntil(writable: Promise<void>, entry: ActiveEntry): Promise<void> {
-    if (entry.controller.signal.aborted) return Promise.resolve();
+    if (entry.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       entry.wake = resolve;
       writable.then(resolve, resolve);
-    }).finally(() => {
-      entry.wake = undefined;
     });
   }
 
@@ -488,7 +536,7 @@ export class ServerPeer {
   private release(entry: ActiveEntry, reason: DuplexError): void {
     if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
     entry.timer = undefined;
-    entry.controller.abort(reason);
+    entry.abort(reason);
     entry.wake?.();
   }
 
@@ -558,7 +606,7 @@ export class ServerPeer {
     this.outboxChars += text.length;
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(() => this.flush());
+    (this.options.schedule ?? queueMicrotask)(() => this.flush());
   }
 
   private flush(): void {

@@ -4,7 +4,7 @@ import type { ServerTransport } from './server-peer.js';
 
 /** Options of {@link createSocketTransport}. */
 export interface SocketTransportOptions {
-  /** Pause subscription pulls above this many pending outgoing bytes; resume below half. */
+  /** Pause subscription pulls above this many pending outgoing bytes; resume once the buffer is written out. */
   highWaterMarkBytes: number;
   /** Close the connection (1008) past this many pending outgoing bytes. */
   maxBufferedBytes: number;
@@ -61,9 +61,11 @@ export class SocketTransport implements ServerTransport {
         this.resolveDrained = resolve;
       });
       // The TCP socket's 'drain' means its write buffer emptied: listen only while someone waits,
-      // so idle connections carry no callback. (`_socket` is ws's underlying net.Socket.)
-      const net = (this.socket as unknown as { _socket?: { once(event: 'drain', fn: () => void): void } })._socket;
-      if (net) net.once('drain', () => this.release());
+      // so idle connections carry no callback. (`_socket` is ws's underlying net.Socket.) 'drain'
+      // only comes after a write was refused; bytes queued elsewhere (ws's deflate queue) do not
+      // park anyone, or nothing would ever wake them.
+      const net = (this.socket as unknown as { _socket?: { writableNeedDrain?: boolean; once(event: 'drain', fn: () => void): void } })._socket;
+      if (net?.writableNeedDrain) net.once('drain', () => this.release());
       else this.release();
     }
     return this.drained;

@@ -141,7 +141,11 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     maxCallsInFlight: options.maxCallsInFlight,
     maxSubscriptions: options.maxSubscriptions,
     maxProtocolErrors: options.maxProtocolErrors,
+    maxRequestsPerSecond: options.maxRequestsPerSecond,
+    // After the whole microtask cascade: all events of one publish leave in one frame per socket.
+    schedule: (flush) => process.nextTick(flush),
   };
+  peerDefaults.limits = resolvePeerLimits(peerDefaults);
   const transports = new WeakMap<SocketTransport, ServerPeer>();
   const transportOptions = {
     highWaterMarkBytes: options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES,

@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
-import { CloseCode } from '@duplex/core';
+import { CloseCode, systemClock } from '@duplex/core';
 import { DuplexError } from '@duplex/server';
 import { deferred, startServer } from '@duplex/test-utils';
 import { describe, expect, it, vi } from 'vitest';
 import { probe, router, type TestRouter } from './fixtures.js';
-import { openRaw, type RawSocket, upgradeOutcome } from './raw-socket.js';
+import { openRaw, type RawSocket, type Received, upgradeOutcome } from './raw-socket.js';
 
 const anon = { createContext: () => ({ user: null }) };
 
@@ -103,6 +103,28 @@ describe('per-connection limits', () => {
       'BAD_REQUEST|protocol error: frame is not valid JSON|true|undefined',
       'TOO_MANY_REQUESTS|this connection already has 1 subscriptions|true|undefined',
     ]);
+  });
+
+  it('limits requests per second with maxRequestsPerSecond, refilling with time', async () => {
+    let now = 1_000_000;
+    const clock = { ...systemClock, now: () => now };
+    await using srv = await startServer(router, { ...anon, clock, maxRequestsPerSecond: 4 });
+    const raw = await openRaw(srv.url);
+    await raw.hello();
+    const batch = (first: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({ t: 'call', id: first + i, kind: 'query', path: 'add', input: { a: first + i, b: 0 } }));
+    raw.send(batch(1, 6));
+    // Refusals are immediate, results follow: order the answers by id.
+    const byId = (messages: Received[]) => messages.sort((x, y) => (x.id ?? 0) - (y.id ?? 0)).map((m) => (m.t === 'result' ? m.data : m.error?.message));
+    const answers = await Promise.all(Array.from({ length: 6 }, () => raw.next()));
+    const refused = 'more than 4 requests per second';
+    expect(byId(answers)).toEqual([1, 2, 3, 4, refused, refused]);
+    now += 500; // half a second refills two
+    raw.send(batch(7, 3));
+    const later = await Promise.all(Array.from({ length: 3 }, () => raw.next()));
+    expect(byId(later)).toEqual([7, 8, refused]);
+    raw.send({ t: 'ping' }); // never limited
+    expect(await raw.next()).toEqual({ t: 'pong' });
   });
 
   it('applies maxJsonDepth', async () => {

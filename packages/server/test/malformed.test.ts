@@ -208,6 +208,44 @@ describe('handshake abuse', () => {
   });
 });
 
+describe('superjson shared references', () => {
+  /** A chain of `depth` objects where every level references the next one twice: 2^depth paths. */
+  function dagBomb(depth: number): string {
+    let json: unknown = { v: 1 };
+    for (let i = 0; i < depth; i++) json = { l: json };
+    const refs: Record<string, string[]> = {};
+    for (let k = 0; k < depth; k++) refs[Array(k + 1).fill('l').join('.')] = [`${k === 0 ? '' : `${Array(k).fill('l').join('.')}.`}r`];
+    return JSON.stringify({ json, meta: { referentialEqualities: refs, v: 1 } });
+  }
+
+  it('refuses a 2 KB payload that expands to 2^30 values as a tree', async () => {
+    await using srv = await startServer(router, anon);
+    const raw = await openRaw(srv.url);
+    await raw.hello(undefined, { codec: 'superjson' });
+    const bomb = dagBomb(30);
+    expect(bomb.length).toBeLessThan(3000);
+    raw.send(`{"t":"call","id":1,"kind":"mutation","path":"inspect","input":${bomb}}`);
+    expect(await answerFor(raw, 1)).toEqual({ t: 'error', id: 1, error: { code: 'BAD_REQUEST', message: 'input payload could not be decoded' } });
+    expect(probe.inspected).toEqual([]);
+    raw.send(`{"t":"call","id":2,"kind":"mutation","path":"inspect","input":${dagBomb(8)}}`);
+    expect(await answerFor(raw, 2)).toEqual({ t: 'result', id: 2, data: { json: 'inspected' } });
+  });
+
+  it('keeps ordinary sharing and cycles working', async () => {
+    await using srv = await startServer(router, anon);
+    const client = srv.client<TestRouter>();
+    const author = { name: 'Ada', tags: new Set(['math']) };
+    const posts = Array.from({ length: 500 }, (_, i) => ({ i, author }));
+    const echoed = (await client.echo.query(posts)) as typeof posts;
+    expect(echoed).toHaveLength(500);
+    expect(echoed[0]?.author).toBe(echoed[499]?.author);
+    const cyclic: { n: number; self?: unknown } = { n: 1 };
+    cyclic.self = cyclic;
+    const back = (await client.echo.query(cyclic)) as typeof cyclic;
+    expect(back.self).toBe(back);
+  });
+});
+
 describe('prototype pollution', () => {
   const polluted = [
     ['json codec, top level', 'json', '{"__proto__":{"isAdmin":true}}'],

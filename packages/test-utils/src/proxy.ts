@@ -25,6 +25,8 @@ export interface FaultProxy extends AsyncDisposable {
   stall(): void;
   /** Forwards again on stalled links, delivering what was held. */
   resume(): void;
+  /** Sends new links to another port from now on (a load balancer switching backends). */
+  retarget(port: number): void;
   /** Resolves when a new link has been accepted (counting from now). */
   nextLink(): Promise<void>;
   close(): Promise<void>;
@@ -39,10 +41,11 @@ export interface FaultProxy extends AsyncDisposable {
  */
 export async function startProxy(targetPort: number): Promise<FaultProxy> {
   const links = new Set<Link>();
+  let target = targetPort;
   let waiters: Array<() => void> = [];
 
   const server: Server = createServer((client) => {
-    const upstream = connect({ host: '127.0.0.1', port: targetPort });
+    const upstream = connect({ host: '127.0.0.1', port: target });
     const link: Link = { client, upstream, stalled: false, toUpstream: [], toClient: [] };
     links.add(link);
     client.setNoDelay(true);
@@ -99,6 +102,9 @@ export async function startProxy(targetPort: number): Promise<FaultProxy> {
         for (const chunk of link.toUpstream.splice(0)) link.upstream.write(chunk);
         for (const chunk of link.toClient.splice(0)) link.client.write(chunk);
       }
+    },
+    retarget(port) {
+      target = port;
     },
     nextLink() {
       return new Promise((resolve) => waiters.push(resolve));

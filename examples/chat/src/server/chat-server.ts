@@ -49,13 +49,18 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   });
   wsServer.attach(http, { path: RPC_PATH });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port ?? 0, host, () => {
-      http.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(options.port ?? 0, host, () => {
+        http.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await wsServer.close(); // e.g. EADDRINUSE: release what createWsServer holds
+    throw error;
+  }
   const address = http.address();
   if (address === null || typeof address === 'string') throw new Error('chat server did not bind a TCP port');
   let closing: Promise<void> | undefined;

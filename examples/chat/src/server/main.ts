@@ -1,12 +1,19 @@
 import { fileURLToPath } from 'node:url';
-import { startChatServer } from './chat-server.js';
+import { type ChatServer, startChatServer } from './chat-server.js';
 
 // `npm start`: dist/server.js (this file, bundled) serves dist/public beside it.
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
 
-const chat = await startChatServer({ publicDir, port, host });
+let chat: ChatServer;
+try {
+  chat = await startChatServer({ publicDir, port, host });
+} catch (error) {
+  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+  console.error(`Port ${port} on ${host} is in use. Pick another one: PORT=3001 npm start`);
+  process.exit(1);
+}
 console.log(`duplex chat is running at ${chat.url}  (open it in two windows; Ctrl+C to stop)`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,6 +1,6 @@
+import { EventQueue } from '@duplex/pubsub';
 import { DuplexError, initDuplex, tracked } from '@duplex/server';
 import { z } from 'zod';
-import { EventQueue } from './event-queue.js';
 import type { ChatMessage, ChatStore } from './store.js';
 
 /** What every handler gets: who is calling (from `connectionParams`) and the store. */
@@ -37,19 +37,13 @@ export const chatRouter = d.router({
     activity: named.input(room).subscription(async function* ({ ctx, input, signal }) {
       const leave = ctx.store.enter(input.room, ctx.user);
       // Changes are coalesced: the next snapshot is read once the previous one has been taken.
-      const changes = new EventQueue<true>(signal);
-      let pending = false;
+      const changes = new EventQueue<true>({ signal, onClose: () => {} });
       const off = ctx.store.onActivity(input.room, () => {
-        if (pending) return;
-        pending = true;
-        changes.push(true);
+        if (changes.size === 0) changes.push(true);
       });
       try {
         yield ctx.store.activity(input.room);
-        for await (const _ of changes) {
-          pending = false;
-          yield ctx.store.activity(input.room);
-        }
+        for await (const _ of changes) yield ctx.store.activity(input.room);
       } finally {
         off();
         leave();
@@ -73,7 +67,7 @@ export const chatRouter = d.router({
       .input(room.extend({ after: z.string().optional() }))
       .subscription(async function* ({ ctx, input, signal, lastEventId }) {
         // Listen before reading the backlog, so nothing posted in between is missed.
-        const live = new EventQueue<ChatMessage>(signal);
+        const live = new EventQueue<ChatMessage>({ signal, maxBuffered: 1_000, onClose: () => {} });
         const off = ctx.store.onMessage(input.room, (message) => live.push(message));
         try {
           let last = 0;

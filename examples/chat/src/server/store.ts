@@ -170,6 +170,19 @@ export class ChatStore {
     return () => room.activityListeners.delete(listener);
   }
 
+  /** Live listeners and present users over all rooms: zero once every subscriber has gone. */
+  stats(): { messageListeners: number; activityListeners: number; online: number } {
+    let messageListeners = 0;
+    let activityListeners = 0;
+    let online = 0;
+    for (const room of this.rooms.values()) {
+      messageListeners += room.listeners.size;
+      activityListeners += room.activityListeners.size;
+      online += room.online.size;
+    }
+    return { messageListeners, activityListeners, online };
+  }
+
   /** Clears every typing timer. */
   dispose(): void {
     for (const room of this.rooms.values()) {

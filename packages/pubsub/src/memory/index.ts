@@ -1,0 +1,1 @@
+export { createMemoryPubSub, type MemoryPubSub, type MemoryPubSubOptions } from './memory-pub-sub.js';

@@ -1,0 +1,64 @@
+import { isTracked } from '@duplex/core';
+import { describe, expect, it } from 'vitest';
+import { event, pubSubContract, take, type ContractEvents } from '../../test/contract.js';
+import { createMemoryPubSub } from './memory-pub-sub.js';
+
+pubSubContract('memory', async () => {
+  const pubsub = createMemoryPubSub<ContractEvents>();
+  return { pubsub, durable: true, subscriptionCount: async (topic) => pubsub.subscriberCount(topic) };
+});
+
+describe('createMemoryPubSub', () => {
+  it('ends a resume with CONFLICT once the id fell out of the bounded replay log', async () => {
+    const pubsub = createMemoryPubSub<ContractEvents>({ replay: 2 });
+    const first = await pubsub.publish('room', event(1));
+    const second = await pubsub.publish('room', event(2));
+    await pubsub.publish('room', event(3));
+    const signal = new AbortController().signal;
+    await expect(take(pubsub.subscribe('room', { signal, lastEventId: first }), 1)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect((await take(pubsub.subscribe('room', { signal, lastEventId: second }), 1)).map((e) => e.data.n)).toEqual([3]);
+    expect(pubsub.subscriberCount()).toBe(0);
+  });
+
+  it('replays then continues live, in order, through yield* subscribeTracked', async () => {
+    const pubsub = createMemoryPubSub<ContractEvents>();
+    const controller = new AbortController();
+    const first = await pubsub.publish('room', event(1));
+    await pubsub.publish('room', event(2));
+    async function* handler() {
+      yield* pubsub.subscribeTracked('room', { signal: controller.signal, lastEventId: first });
+    }
+    const stream = handler();
+    const a = await stream.next();
+    const pendingLive = stream.next();
+    await pubsub.publish('room', event(3));
+    const b = await pendingLive;
+    expect(isTracked(a.value)).toBe(true);
+    expect([a.value?.data.n, b.value?.data.n]).toEqual([2, 3]);
+    controller.abort();
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    expect(pubsub.subscriberCount()).toBe(0);
+  });
+
+  it('close() ends live subscriptions and refuses new publishes', async () => {
+    const pubsub = createMemoryPubSub<ContractEvents>();
+    const sub = pubsub.subscribe('room', { signal: new AbortController().signal });
+    const pending = sub[Symbol.asyncIterator]().next();
+    await pubsub.close();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    await expect(pubsub.publish('room', event(1))).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(pubsub.subscriberCount()).toBe(0);
+  });
+
+  it('hands each subscriber its own decoded copy', async () => {
+    const pubsub = createMemoryPubSub<ContractEvents>();
+    const signal = new AbortController().signal;
+    const a = pubsub.subscribe('room', { signal });
+    const b = pubsub.subscribe('room', { signal });
+    const got = Promise.all([take(a, 1), take(b, 1)]);
+    await pubsub.publish('room', event(1));
+    const [[ea], [eb]] = await got;
+    expect(ea?.data).toEqual(eb?.data);
+    expect(ea?.data).not.toBe(eb?.data);
+  });
+});

@@ -1,0 +1,134 @@
+import { customAlphabet } from 'nanoid';
+import { connect, type NatsConnection } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { event, pubSubContract, take, type ContractEvents } from '../../test/contract.js';
+import { createNatsPubSub } from './nats-pub-sub.js';
+
+const servers = process.env.NATS_URL;
+const id = customAlphabet('abcdefghijklmnopqrstuvwxyz0123456789', 10)();
+const prefix = `duplextest${id}`;
+const stream = `DUPLEX_TEST_${id}`;
+
+/** Subscriptions the client holds on the server (the client's own count; NATS monitoring is off). */
+function clientSubscriptions(nc: NatsConnection): number {
+  return (nc as unknown as { protocol: { subscriptions: { size(): number } } }).protocol.subscriptions.size();
+}
+
+describe.skipIf(!servers)('nats adapter', () => {
+  let nc: NatsConnection;
+  beforeAll(async () => {
+    nc = await connect({ servers });
+  });
+  afterAll(async () => {
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.delete(stream).catch(() => false);
+    await nc.drain();
+  });
+
+  /** Server-side consumers on the test stream (0 once every subscriber released its ordered consumer). */
+  async function consumers(): Promise<number> {
+    const jsm = await nc.jetstreamManager();
+    return (await jsm.streams.info(stream)).state.consumer_count;
+  }
+
+  pubSubContract('nats jetstream', async () => {
+    const pubsub = createNatsPubSub<ContractEvents>({ servers, prefix, stream });
+    // Each live subscriber holds one ordered consumer on the server (client inboxes: see the cycles test).
+    return { pubsub, durable: true, subscriptionCount: consumers };
+  });
+
+  pubSubContract('nats core', async () => {
+    const own = await connect({ servers });
+    const baseline = clientSubscriptions(own);
+    const pubsub = createNatsPubSub<ContractEvents>({ connection: own, prefix: `${prefix}core`, mode: 'core' });
+    const close = pubsub.close;
+    return {
+      pubsub: { ...pubsub, close: async () => (await close(), await own.drain()) },
+      durable: false,
+      subscriptionCount: async () => clientSubscriptions(own) - baseline,
+    };
+  });
+
+  it('jetstream: N subscribe/abort cycles leave no consumer and no client subscription behind', async () => {
+    const own = await connect({ servers });
+    const pubsub = createNatsPubSub<ContractEvents>({ connection: own, prefix, stream });
+    await pubsub.publish('warmup', event(0));
+    const baseline = clientSubscriptions(own);
+    for (let cycle = 0; cycle < 5; cycle++) {
+      const controller = new AbortController();
+      const subs = ['a', 'b', 'c'].map((topic) => pubsub.subscribe(`${topic}-${id}`, { signal: controller.signal }));
+      await Promise.all(subs.map((sub) => sub.ready));
+      expect(await consumers()).toBe(3);
+      controller.abort();
+    }
+    expect(pubsub.subscriberCount()).toBe(0);
+    await expect.poll(consumers).toBe(0);
+    await expect.poll(() => clientSubscriptions(own)).toBe(baseline);
+    await pubsub.close();
+    await own.drain();
+  });
+
+  it('jetstream: another instance resumes from lastEventId with no loss', async () => {
+    const a = createNatsPubSub<ContractEvents>({ servers, prefix, stream });
+    const b = createNatsPubSub<ContractEvents>({ servers, prefix, stream });
+    const topic = `room-${id}`;
+    const controller = new AbortController();
+    const first = a.subscribe(topic, { signal: controller.signal });
+    await first.ready;
+    const got = take(first, 2);
+    await b.publish(topic, event(1));
+    await b.publish(topic, event(2));
+    const seen = await got;
+    controller.abort();
+    await a.publish(topic, event(3));
+    await a.publish('other', event(99));
+    await a.publish(topic, event(4));
+    const rest = take(b.subscribe(topic, { signal: new AbortController().signal, lastEventId: seen[1]?.id }), 3);
+    await a.publish(topic, event(5));
+    expect((await rest).map((e) => e.data.n)).toEqual([3, 4, 5]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('jetstream: a sequence that belongs to another topic is a CONFLICT, not a replay', async () => {
+    const pubsub = createNatsPubSub<ContractEvents>({ servers, prefix, stream });
+    const other = await pubsub.publish(`x-${id}`, event(1));
+    await expect(take(pubsub.subscribe(`y-${id}`, { signal: new AbortController().signal, lastEventId: other }), 1)).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    await pubsub.close();
+  });
+
+  it('core: a closed connection ends subscriptions with SERVICE_UNAVAILABLE instead of crashing', async () => {
+    const own = await connect({ servers });
+    const pubsub = createNatsPubSub<ContractEvents>({ connection: own, prefix: `${prefix}core`, mode: 'core' });
+    const sub = pubsub.subscribe('t', { signal: new AbortController().signal });
+    await sub.ready;
+    const failed = expect(take(sub, 1)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await own.close();
+    await failed;
+    await pubsub.close();
+  });
+
+  it('core: resume policy "live" accepts the gap explicitly', async () => {
+    const pubsub = createNatsPubSub<ContractEvents>({ servers, prefix: `${prefix}core`, mode: 'core', resume: 'live' });
+    const sub = pubsub.subscribe('t', { signal: new AbortController().signal, lastEventId: 'x' });
+    await sub.ready;
+    const got = take(sub, 1);
+    await pubsub.publish('t', event(4));
+    expect((await got).map((e) => e.data.n)).toEqual([4]);
+    await pubsub.close();
+  });
+});
+
+describe('nats adapter without a reachable server', () => {
+  it.each(['jetstream', 'core'] as const)('%s: publish and subscribe fail with SERVICE_UNAVAILABLE, no crash', async (mode) => {
+    const errors: Error[] = [];
+    const pubsub = createNatsPubSub<ContractEvents>({ servers: 'nats://127.0.0.1:1', mode, onError: (error) => errors.push(error) });
+    await expect(pubsub.publish('t', event(1))).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+    const sub = pubsub.subscribe('t', { signal: new AbortController().signal });
+    await expect(take(sub, 1)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(errors.length).toBeGreaterThan(0);
+    expect(pubsub.subscriberCount()).toBe(0);
+    await pubsub.close();
+  });
+});

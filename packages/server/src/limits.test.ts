@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_MAX_CALLS_IN_FLIGHT,
+  DEFAULT_MAX_PROTOCOL_ERRORS,
+  DEFAULT_MAX_SUBSCRIPTIONS,
+  RequestBudget,
+  resolvePeerLimits,
+} from './limits.js';
+
+describe('resolvePeerLimits', () => {
+  it('fills in the documented defaults and keeps what is given', () => {
+    expect(resolvePeerLimits()).toEqual({
+      maxJsonDepth: 64,
+      maxCallsInFlight: DEFAULT_MAX_CALLS_IN_FLIGHT,
+      maxSubscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
+      maxProtocolErrors: DEFAULT_MAX_PROTOCOL_ERRORS,
+      maxRequestsPerSecond: undefined,
+    });
+    expect([DEFAULT_MAX_CALLS_IN_FLIGHT, DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_MAX_PROTOCOL_ERRORS]).toEqual([1024, 1024, 100]);
+    expect(resolvePeerLimits({ maxCallsInFlight: 3, maxRequestsPerSecond: 10 })).toMatchObject({ maxCallsInFlight: 3, maxSubscriptions: 1024, maxRequestsPerSecond: 10 });
+  });
+});
+
+describe('RequestBudget', () => {
+  it('allows a burst of one second, then refills continuously', () => {
+    let now = 0;
+    const budget = new RequestBudget(10, () => now);
+    const burst = Array.from({ length: 12 }, () => budget.take());
+    expect(burst.filter(Boolean)).toHaveLength(10);
+    now += 250; // a quarter second: 2.5 tokens
+    expect([budget.take(), budget.take(), budget.take()]).toEqual([true, true, false]);
+    now += 10_000; // refills to the cap, not beyond
+    expect(Array.from({ length: 11 }, () => budget.take()).filter(Boolean)).toHaveLength(10);
+  });
+});
