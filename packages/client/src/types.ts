@@ -1,4 +1,4 @@
-import type { AnyProcedure, AnyRouter, DuplexError, RouterRecord } from '@duplex/core';
+import type { AnyProcedure, AnyRouter, DuplexError, ProcedureTypes, RouterRecord } from '@duplex/core';
 
 /** Options of one query or mutation. */
 export interface CallOptions {
@@ -37,40 +37,73 @@ export interface Subscription {
   unsubscribe(): void;
 }
 
-type Args<TInput, TOptions> = undefined extends TInput
-  ? [input?: TInput, options?: TOptions]
-  : [input: TInput, options?: TOptions];
-
 /** The client side of a query. */
 export interface QueryClient<TInput, TOutput> {
-  query(...args: Args<TInput, CallOptions>): Promise<TOutput>;
+  query(input: TInput, options?: CallOptions): Promise<TOutput>;
 }
 
 /** The client side of a mutation. */
 export interface MutationClient<TInput, TOutput> {
-  mutate(...args: Args<TInput, CallOptions>): Promise<TOutput>;
+  mutate(input: TInput, options?: CallOptions): Promise<TOutput>;
 }
 
 /** The client side of a subscription. */
 export interface SubscriptionClient<TInput, TData> {
-  subscribe(...args: Args<TInput, SubscribeOptions<TData>>): Subscription;
-  iterate(...args: Args<TInput, IterateOptions>): AsyncIterable<TData>;
+  subscribe(input: TInput, options?: SubscribeOptions<TData>): Subscription;
+  iterate(input: TInput, options?: IterateOptions): AsyncIterable<TData>;
 }
 
+/** A query whose input may be left out (no `.input()`, or a schema that accepts `undefined`). */
+export interface OptionalInputQueryClient<TInput, TOutput> {
+  query(input?: TInput, options?: CallOptions): Promise<TOutput>;
+}
+
+/** A mutation whose input may be left out. */
+export interface OptionalInputMutationClient<TInput, TOutput> {
+  mutate(input?: TInput, options?: CallOptions): Promise<TOutput>;
+}
+
+/** A subscription whose input may be left out. */
+export interface OptionalInputSubscriptionClient<TInput, TData> {
+  subscribe(input?: TInput, options?: SubscribeOptions<TData>): Subscription;
+  iterate(input?: TInput, options?: IterateOptions): AsyncIterable<TData>;
+}
+
+/**
+ * The client side of each procedure kind, keyed by kind so picking one is a single indexed access
+ * (plain parameters instead of a conditional rest tuple: about 70 instantiations less per call).
+ */
+export interface ProcedureClients<TInput, TOutput> {
+  query: QueryClient<TInput, TOutput>;
+  mutation: MutationClient<TInput, TOutput>;
+  subscription: SubscriptionClient<TInput, TOutput>;
+}
+
+/** {@link ProcedureClients} for procedures whose input may be left out. */
+export interface OptionalInputProcedureClients<TInput, TOutput> {
+  query: OptionalInputQueryClient<TInput, TOutput>;
+  mutation: OptionalInputMutationClient<TInput, TOutput>;
+  subscription: OptionalInputSubscriptionClient<TInput, TOutput>;
+}
+
+/** The clients of a procedure's kind, with the input optional when it accepts `undefined`. */
+type ClientsOf<TTypes extends ProcedureTypes> = undefined extends TTypes['input']
+  ? OptionalInputProcedureClients<TTypes['input'], TTypes['output']>
+  : ProcedureClients<TTypes['input'], TTypes['output']>;
+
 /** Maps one procedure to its client methods by kind. */
-export type DecorateProcedure<TProcedure extends AnyProcedure> = TProcedure['~types']['kind'] extends 'query'
-  ? QueryClient<TProcedure['~types']['input'], TProcedure['~types']['output']>
-  : TProcedure['~types']['kind'] extends 'mutation'
-    ? MutationClient<TProcedure['~types']['input'], TProcedure['~types']['output']>
-    : SubscriptionClient<TProcedure['~types']['input'], TProcedure['~types']['output']>;
+export type DecorateProcedure<TProcedure extends AnyProcedure> = DecorateTypes<TProcedure['~types']>;
+
+/** One conditional per entry: a router's `'~types'` has a `record`, a procedure's has a `kind`. */
+type DecorateTypes<TTypes> = TTypes extends { record: infer TRecord extends RouterRecord }
+  ? DecorateRecord<TRecord>
+  : TTypes extends ProcedureTypes
+    ? ClientsOf<TTypes>[TTypes['kind']]
+    : never;
 
 /** Maps a router record to nested client objects. */
 export type DecorateRecord<TRecord extends RouterRecord> = {
-  [TKey in keyof TRecord]: TRecord[TKey] extends AnyRouter
-    ? DecorateRecord<TRecord[TKey]['~types']['record']>
-    : TRecord[TKey] extends AnyProcedure
-      ? DecorateProcedure<TRecord[TKey]>
-      : never;
+  [TKey in keyof TRecord]: DecorateTypes<TRecord[TKey]['~types']>;
 };
 
 /** Connection state of a client. */

@@ -40,6 +40,22 @@ const appRouter = d.router({
   ticks: d.procedure.subscription(async function* () {
     yield 1;
   }),
+  fromIterable: d.procedure.input(z.object({ from: z.number() }).optional()).subscription(({ input }) => {
+    expectTypeOf(input).toEqualTypeOf<{ from: number } | undefined>();
+    return {
+      async *[Symbol.asyncIterator]() {
+        yield tracked('1', { n: 1 });
+      },
+    };
+  }),
+  fromPromise: d.procedure.subscription(async () => ({
+    async *[Symbol.asyncIterator]() {
+      yield 'x';
+    },
+  })),
+  validatedEvents: d.procedure.output(z.object({ at: z.string().transform((s) => new Date(s)) })).subscription(async function* () {
+    yield { at: '2026-01-01' };
+  }),
 });
 type AppRouter = typeof appRouter;
 declare const client: ReturnType<typeof createClient<AppRouter>>;
@@ -69,6 +85,10 @@ describe('client inference', () => {
       },
     );
     expectTypeOf(client.ticks.iterate()).toEqualTypeOf<AsyncIterable<number>>();
+    expectTypeOf(client.fromIterable.iterate()).toEqualTypeOf<AsyncIterable<{ n: number }>>();
+    expectTypeOf(client.fromIterable.iterate({ from: 1 })).toEqualTypeOf<AsyncIterable<{ n: number }>>();
+    expectTypeOf(client.fromPromise.iterate()).toEqualTypeOf<AsyncIterable<string>>();
+    expectTypeOf(client.validatedEvents.iterate()).toEqualTypeOf<AsyncIterable<{ at: Date }>>();
     expectTypeOf(client.onPost.subscribe({ room: 'a' }).unsubscribe).toEqualTypeOf<() => void>();
   });
 
@@ -87,6 +107,10 @@ describe('client inference', () => {
     void client.greet.mutate({ name: 'x' });
     // @ts-expect-error .query on a subscription
     void client.onPost.query({ room: 'x' });
+    // @ts-expect-error missing subscription input
+    client.onPost.subscribe();
+    // @ts-expect-error wrong optional input
+    void client.fromIterable.iterate({ from: 'x' });
     void client.post.add.mutate({ text: 'x' }).then((r) => {
       // @ts-expect-error reading a field the output does not have
       void r.title;
@@ -110,6 +134,12 @@ describe('server builder types', () => {
   it('rejects a handler returning the wrong type for its output schema', () => {
     // @ts-expect-error output schema says string
     d.procedure.output(z.string()).query(() => 42);
+    // @ts-expect-error output schema says string, for every event
+    d.procedure.output(z.string()).subscription(async function* () {
+      yield 42;
+    });
+    // @ts-expect-error a subscription handler must return an async iterable
+    d.procedure.subscription(() => [1, 2]);
   });
 
   it('requires createContext to match the router context', async () => {

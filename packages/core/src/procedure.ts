@@ -61,11 +61,19 @@ export interface ProcedureHandlerOptions {
   lastEventId?: string | undefined;
 }
 
+/** The phantom types of a procedure: what the client infers its methods from. */
+export interface ProcedureTypes<TKind extends ProcedureKind = ProcedureKind, TContext = unknown, TInput = unknown, TOutput = unknown> {
+  kind: TKind;
+  ctx: TContext;
+  input: TInput;
+  output: TOutput;
+}
+
 /**
  * A procedure: its phantom `'~types'` drive client inference; `'~def'` is what the server runs.
  */
 export interface Procedure<TKind extends ProcedureKind, TContext, TInput, TOutput> {
-  readonly '~types': { kind: TKind; ctx: TContext; input: TInput; output: TOutput };
+  readonly '~types': ProcedureTypes<TKind, TContext, TInput, TOutput>;
   readonly '~def': ProcedureDef;
 }
 

@@ -29,6 +29,7 @@ export class EventQueue<TItem> implements AsyncIterableIterator<TItem> {
   #ended = false;
   #closed = false;
   #drained: (() => void) | undefined;
+  #whenClosed: { promise: Promise<void>; resolve: () => void } | undefined;
   readonly #onAbort = (): void => this.end();
 
   constructor(options: EventQueueOptions) {
@@ -84,6 +85,19 @@ export class EventQueue<TItem> implements AsyncIterableIterator<TItem> {
     });
   }
 
+  /** Resolves once the queue has closed (for resources that must stop with it). */
+  whenClosed(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    if (!this.#whenClosed) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => {
+        resolve = done;
+      });
+      this.#whenClosed = { promise, resolve };
+    }
+    return this.#whenClosed.promise;
+  }
+
   next(): Promise<IteratorResult<TItem, undefined>> {
     if (this.#buffer.length > 0) {
       const item = this.#buffer.shift() as TItem;
@@ -131,6 +145,7 @@ export class EventQueue<TItem> implements AsyncIterableIterator<TItem> {
     if (!this.#closed) {
       this.#closed = true;
       this.#options.onClose();
+      this.#whenClosed?.resolve();
     }
   }
 

@@ -1,6 +1,8 @@
 import type { Tracked } from '@duplex/core';
 import { describe, expectTypeOf, it } from 'vitest';
 import { createMemoryPubSub } from './memory/index.js';
+import { createNatsPubSub, type NatsPubSub } from './nats/index.js';
+import { createRedisPubSub, type RedisPubSub } from './redis/index.js';
 import type { PubSubEvent } from './types.js';
 
 interface Post {
@@ -26,5 +28,16 @@ describe('PubSub types', () => {
     expectTypeOf(pubsub.subscribeTracked('ticks', { signal, lastEventId: undefined })).toEqualTypeOf<
       AsyncGenerator<Tracked<number>, void, undefined>
     >();
+  });
+});
+
+describe('adapter factories', () => {
+  it('return the same typed PubSub, with their diagnostics', () => {
+    expectTypeOf(createRedisPubSub<Events>).returns.toEqualTypeOf<RedisPubSub<Events>>();
+    expectTypeOf(createNatsPubSub<Events>).returns.toEqualTypeOf<NatsPubSub<Events>>();
+    expectTypeOf<RedisPubSub<Events>['publish']>().toEqualTypeOf<typeof pubsub.publish>();
+    expectTypeOf<NatsPubSub<Events>['subscribeTracked']>().toEqualTypeOf<typeof pubsub.subscribeTracked>();
+    // @ts-expect-error modes are a closed set
+    createRedisPubSub<Events>({ mode: 'cluster' });
   });
 });

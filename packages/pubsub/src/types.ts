@@ -6,7 +6,10 @@ export type AnyEvents = Record<string, unknown>;
 /** A topic name of an events map. */
 export type TopicOf<TEvents extends AnyEvents> = keyof TEvents & string;
 
-/** One delivered event: its broker-assigned id and the decoded payload. */
+/**
+ * One delivered event: its broker-assigned id and the decoded payload. Subscribers of one process
+ * share the decoded object: treat it as read-only. It is never the publisher's object.
+ */
 export interface PubSubEvent<TData> {
   /** Id to pass back as `lastEventId` to resume after this event (stream id, sequence, …). */
   readonly id: string;
@@ -24,7 +27,10 @@ export interface SubscribeOptions {
   lastEventId?: string | null | undefined;
 }
 
-/** What {@link PubSub.subscribe} returns: an async iterable of events that also says when it is live. */
+/**
+ * What {@link PubSub.subscribe} returns: an async iterable of events (iterate it once) that also
+ * says when it is live.
+ */
 export interface PubSubSubscription<TData> extends AsyncIterable<PubSubEvent<TData>> {
   /**
    * Resolves once the backend subscription is established: every event published after this is

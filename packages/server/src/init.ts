@@ -5,12 +5,12 @@ import {
   type Router,
   type RouterRecord,
 } from '@duplex/core';
-import { createProcedureBuilder, type ProcedureBuilder, type UnsetMarker } from './procedure-builder.js';
+import { createProcedureBuilder, type NoInput, type ProcedureBuilder } from './procedure-builder.js';
 
 /** What `initDuplex…create()` returns: the building blocks of one API. */
 export interface DuplexInstance<TContext> {
   /** The base procedure builder. */
-  procedure: ProcedureBuilder<TContext, TContext, undefined, undefined, UnsetMarker>;
+  procedure: ProcedureBuilder<TContext, TContext, NoInput>;
   /** Groups procedures and nested routers. */
   router<TRecord extends RouterRecord>(record: TRecord): Router<TContext, TRecord>;
   /** Declares a reusable middleware with its context typed. */

@@ -9,14 +9,22 @@ import type {
   UntrackedValue,
 } from '@duplex/core';
 
-declare const unsetMarker: unique symbol;
-/** Marks "no `.output()` schema given" in builder types. */
-export type UnsetMarker = typeof unsetMarker;
+/**
+ * Input and output types of a schema, read once from its Standard Schema `types` so a builder
+ * step computes them a single time and later steps only index into the result.
+ */
+export interface SchemaTypes {
+  readonly input: unknown;
+  readonly output: unknown;
+}
 
-/** Input and output types of an `.output()` schema. */
-export interface OutputTypes {
-  in: unknown;
-  out: unknown;
+/** The `types` of a Standard Schema (`{ input, output }`). */
+export type InferSchemaTypes<TSchema extends StandardSchemaV1> = NonNullable<TSchema['~standard']['types']>;
+
+/** What a builder without `.input()` validates: nothing, so the client may omit the argument. */
+export interface NoInput {
+  readonly input: undefined;
+  readonly output: undefined;
 }
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
@@ -35,46 +43,76 @@ export interface SubscriptionHandlerOptions<TContext, TInput> extends HandlerOpt
   lastEventId: string | undefined;
 }
 
-type HandlerResult<TOutput> = TOutput extends OutputTypes ? TOutput['in'] : unknown;
-type ResolvedOutput<TOutput, TResult> = TOutput extends OutputTypes ? TOutput['out'] : Awaited<TResult>;
-type EventValue<TOutput> = TOutput extends OutputTypes ? TOutput['in'] | Tracked<TOutput['in']> : unknown;
-type ResolvedEvent<TOutput, TYield> = TOutput extends OutputTypes ? TOutput['out'] : UntrackedValue<TYield>;
-
 /**
  * Builds a procedure step by step: `.input()`, `.output()`, `.use()`, then one of `.query()`,
  * `.mutation()` or `.subscription()`. Each step returns a new builder; builders are immutable.
+ * Without `.output()` the result type is inferred from the handler; after it, see
+ * {@link ProcedureBuilderWithOutput}.
  */
-export interface ProcedureBuilder<TRootContext, TContext, TInputIn, TInputOut, TOutput> {
+export interface ProcedureBuilder<TRootContext, TContext, TInput extends SchemaTypes> {
   /** Validates the input with any Standard Schema (zod 4, valibot, …); bad input → `BAD_REQUEST`. */
-  input<TSchema extends StandardSchemaV1>(
-    schema: TSchema,
-  ): ProcedureBuilder<TRootContext, TContext, StandardSchemaV1.InferInput<TSchema>, StandardSchemaV1.InferOutput<TSchema>, TOutput>;
+  input<TSchema extends StandardSchemaV1>(schema: TSchema): ProcedureBuilder<TRootContext, TContext, InferSchemaTypes<TSchema>>;
   /** Validates the result (each event, for subscriptions); a mismatch → `INTERNAL_SERVER_ERROR`. */
   output<TSchema extends StandardSchemaV1>(
     schema: TSchema,
-  ): ProcedureBuilder<
-    TRootContext,
-    TContext,
-    TInputIn,
-    TInputOut,
-    { in: StandardSchemaV1.InferInput<TSchema>; out: StandardSchemaV1.InferOutput<TSchema> }
-  >;
+  ): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, InferSchemaTypes<TSchema>>;
   /** Adds a middleware; what it passes to `next({ ctx })` is merged into the context. */
   use<TContextOverride extends object>(
     middleware: MiddlewareFunction<TContext, TContextOverride>,
-  ): ProcedureBuilder<TRootContext, Overwrite<TContext, TContextOverride>, TInputIn, TInputOut, TOutput>;
+  ): ProcedureBuilder<TRootContext, Overwrite<TContext, TContextOverride>, TInput>;
   /** A read: `client.path.query(input)`. */
-  query<TResult extends HandlerResult<TOutput>>(
-    handler: (opts: HandlerOptions<TContext, TInputOut>) => MaybePromise<TResult>,
-  ): Procedure<'query', TRootContext, TInputIn, ResolvedOutput<TOutput, TResult>>;
+  query<TResult>(
+    handler: (opts: HandlerOptions<TContext, TInput['output']>) => MaybePromise<TResult>,
+  ): Procedure<'query', TRootContext, TInput['input'], TResult>;
   /** A write: `client.path.mutate(input)`. */
-  mutation<TResult extends HandlerResult<TOutput>>(
-    handler: (opts: HandlerOptions<TContext, TInputOut>) => MaybePromise<TResult>,
-  ): Procedure<'mutation', TRootContext, TInputIn, ResolvedOutput<TOutput, TResult>>;
-  /** A stream: an async generator (or a function returning an AsyncIterable) of events. */
-  subscription<TYield extends EventValue<TOutput>>(
-    handler: (opts: SubscriptionHandlerOptions<TContext, TInputOut>) => MaybePromise<AsyncIterable<TYield>>,
-  ): Procedure<'subscription', TRootContext, TInputIn, ResolvedEvent<TOutput, TYield>>;
+  mutation<TResult>(
+    handler: (opts: HandlerOptions<TContext, TInput['output']>) => MaybePromise<TResult>,
+  ): Procedure<'mutation', TRootContext, TInput['input'], TResult>;
+  /**
+   * A stream: an async generator of events. (A separate signature from the one below because
+   * inferring from a generator's own type is direct, while matching it against `AsyncIterable`
+   * is structural and costs about 175 type instantiations per subscription.)
+   */
+  subscription<TYield>(
+    handler: (opts: SubscriptionHandlerOptions<TContext, TInput['output']>) => AsyncGenerator<TYield, unknown, unknown>,
+  ): Procedure<'subscription', TRootContext, TInput['input'], UntrackedValue<TYield>>;
+  /** A stream: a function returning an AsyncIterable (or a promise of one) of events. */
+  subscription<TYield>(
+    handler: (opts: SubscriptionHandlerOptions<TContext, TInput['output']>) => MaybePromise<AsyncIterable<TYield>>,
+  ): Procedure<'subscription', TRootContext, TInput['input'], UntrackedValue<TYield>>;
+}
+
+/**
+ * A builder after `.output(schema)`: handlers must return (or yield) the schema's input type, and
+ * the client sees its output type.
+ */
+export interface ProcedureBuilderWithOutput<TRootContext, TContext, TInput extends SchemaTypes, TOutput extends SchemaTypes> {
+  /** Validates the input with any Standard Schema; bad input → `BAD_REQUEST`. */
+  input<TSchema extends StandardSchemaV1>(
+    schema: TSchema,
+  ): ProcedureBuilderWithOutput<TRootContext, TContext, InferSchemaTypes<TSchema>, TOutput>;
+  /** Replaces the output schema. */
+  output<TSchema extends StandardSchemaV1>(
+    schema: TSchema,
+  ): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, InferSchemaTypes<TSchema>>;
+  /** Adds a middleware; what it passes to `next({ ctx })` is merged into the context. */
+  use<TContextOverride extends object>(
+    middleware: MiddlewareFunction<TContext, TContextOverride>,
+  ): ProcedureBuilderWithOutput<TRootContext, Overwrite<TContext, TContextOverride>, TInput, TOutput>;
+  /** A read whose result is validated by the output schema. */
+  query(
+    handler: (opts: HandlerOptions<TContext, TInput['output']>) => MaybePromise<TOutput['input']>,
+  ): Procedure<'query', TRootContext, TInput['input'], TOutput['output']>;
+  /** A write whose result is validated by the output schema. */
+  mutation(
+    handler: (opts: HandlerOptions<TContext, TInput['output']>) => MaybePromise<TOutput['input']>,
+  ): Procedure<'mutation', TRootContext, TInput['input'], TOutput['output']>;
+  /** A stream whose events are validated by the output schema. */
+  subscription(
+    handler: (
+      opts: SubscriptionHandlerOptions<TContext, TInput['output']>,
+    ) => MaybePromise<AsyncIterable<TOutput['input'] | Tracked<TOutput['input']>>>,
+  ): Procedure<'subscription', TRootContext, TInput['input'], TOutput['output']>;
 }
 
 interface BuilderState {
@@ -84,7 +122,7 @@ interface BuilderState {
 }
 
 /** Creates the root builder of an `initDuplex` instance. */
-export function createProcedureBuilder<TContext>(): ProcedureBuilder<TContext, TContext, undefined, undefined, UnsetMarker> {
+export function createProcedureBuilder<TContext>(): ProcedureBuilder<TContext, TContext, NoInput> {
   return makeBuilder({ inputSchema: undefined, outputSchema: undefined, middlewares: [] }) as never;
 }
 

@@ -50,15 +50,17 @@ describe('createMemoryPubSub', () => {
     expect(pubsub.subscriberCount()).toBe(0);
   });
 
-  it('hands each subscriber its own decoded copy', async () => {
+  it('decodes once per event for all local subscribers, never sharing the publisher’s object', async () => {
     const pubsub = createMemoryPubSub<ContractEvents>();
     const signal = new AbortController().signal;
     const a = pubsub.subscribe('room', { signal });
     const b = pubsub.subscribe('room', { signal });
     const got = Promise.all([take(a, 1), take(b, 1)]);
-    await pubsub.publish('room', event(1));
+    const payload = event(1);
+    await pubsub.publish('room', payload);
+    payload.n = 99;
     const [[ea], [eb]] = await got;
-    expect(ea?.data).toEqual(eb?.data);
-    expect(ea?.data).not.toBe(eb?.data);
+    expect(ea?.data).toBe(eb?.data);
+    expect(ea?.data.n).toBe(1);
   });
 });

@@ -9,7 +9,8 @@ import { ReplayLog } from './replay-log.js';
 export interface MemoryPubSubOptions extends PubSubOptions {
   /**
    * Events kept per topic so `lastEventId` can resume in-process; older ids end with `CONFLICT`.
-   * `0` disables replay (every resume conflicts).
+   * `0` disables replay (every resume conflicts). Memory grows with topics × `replay`: every topic
+   * ever published keeps its log for the life of the process.
    * @default 1000
    */
   replay?: number | undefined;

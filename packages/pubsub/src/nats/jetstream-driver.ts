@@ -1,11 +1,9 @@
 import { DuplexError } from '@duplex/core';
-import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
+import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import { backendUnavailable, resumeConflict } from '../conflict.js';
 import type { PubSubDriver, RawEvent } from '../driver.js';
 import { EventQueue } from '../event-queue.js';
-
-/** Buffered events per subscriber before the pump waits for the consumer to pull. */
-const HIGH_WATER = 256;
+import { JetStreamFeed, type JetStreamSubscriber, pushAfter, rawEvent, StoppedError } from './jetstream-feed.js';
 
 /** Options of {@link jetStreamDriver}. */
 export interface JetStreamDriverOptions {
@@ -19,12 +17,6 @@ export interface JetStreamDriverOptions {
   maxPerTopic: number;
 }
 
-interface Reader {
-  readonly events: EventQueue<RawEvent>;
-  consumer?: Consumer;
-  messages?: ConsumerMessages;
-}
-
 /** The JetStream driver plus a local subscriber count. */
 export interface JetStreamDriver extends PubSubDriver {
   subscriberCount(): number;
@@ -32,13 +24,13 @@ export interface JetStreamDriver extends PubSubDriver {
 
 /**
  * Durable mode: every topic is a subject of one JetStream stream; the event id is the stream
- * sequence. Each subscriber reads through its own ordered consumer starting after `lastEventId`
- * (or after the stream's last sequence), deleted as soon as the subscriber goes.
+ * sequence. Live events come from one shared ordered consumer per subject per process; a
+ * subscriber resuming after `lastEventId` first replays through a temporary ordered consumer,
+ * then joins the live feed, de-duplicating by sequence at the hand-over.
  */
 export function jetStreamDriver(options: JetStreamDriverOptions): JetStreamDriver {
-  const readers = new Set<Reader>();
+  const feeds = new Map<string, JetStreamFeed>();
   const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
   let setup: Promise<{ js: JetStreamClient; jsm: JetStreamManager }> | undefined;
 
   function ensureStream(): Promise<{ js: JetStreamClient; jsm: JetStreamManager }> {
@@ -60,26 +52,67 @@ export function jetStreamDriver(options: JetStreamDriverOptions): JetStreamDrive
     return setup;
   }
 
-  async function startSequence(jsm: JetStreamManager, topic: string, subject: string, lastEventId: string | undefined): Promise<number> {
-    if (lastEventId === undefined) return (await jsm.streams.info(options.stream)).state.last_seq + 1;
+  function join(js: JetStreamClient, jsm: JetStreamManager, subject: string, subscriber: JetStreamSubscriber): JetStreamFeed {
+    let feed = feeds.get(subject);
+    if (!feed) {
+      const created: JetStreamFeed = new JetStreamFeed({
+        js,
+        stream: options.stream,
+        subject,
+        lastSeq: async () => (await jsm.streams.info(options.stream)).state.last_seq,
+        onEnd: (error) => {
+          if (error instanceof StoppedError) return;
+          if (feeds.get(subject) === created) feeds.delete(subject);
+          for (const each of created.subscribers) each.events.fail(backendUnavailable('NATS', error));
+        },
+      });
+      // A feed that failed to start must not stay around for later subscribers to join.
+      created.ready.catch(() => {
+        if (feeds.get(subject) === created) feeds.delete(subject);
+      });
+      feed = created;
+      feeds.set(subject, feed);
+    }
+    feed.subscribers.add(subscriber);
+    return feed;
+  }
+
+  function leave(subject: string, subscriber: JetStreamSubscriber): void {
+    const feed = feeds.get(subject);
+    if (!feed?.subscribers.delete(subscriber) || feed.subscribers.size > 0) return;
+    feeds.delete(subject);
+    feed.stop();
+  }
+
+  /** Verifies `lastEventId` is a message of this subject still in the stream; returns its sequence. */
+  async function resumeFrom(jsm: JetStreamManager, topic: string, subject: string, lastEventId: string): Promise<number> {
     const seq = Number(lastEventId);
     const stored = Number.isSafeInteger(seq) && seq > 0 ? await jsm.streams.getMessage(options.stream, { seq }).catch(notFoundAsUndefined) : undefined;
     if (stored?.subject !== subject) throw resumeConflict(topic, lastEventId, 'the JetStream stream no longer holds that sequence for this topic (limits) or never did');
-    return seq + 1;
+    return seq;
   }
 
-  async function pump(reader: Reader, messages: ConsumerMessages, highWater: number): Promise<void> {
-    for await (const message of messages) {
-      reader.events.push({ id: String(message.seq), message: decoder.decode(message.data) });
-      if (reader.events.size >= highWater) await reader.events.whenDrained();
+  /** Replays (from, stream end] through a temporary ordered consumer, then hands over to the feed. */
+  async function catchUp(js: JetStreamClient, subject: string, subscriber: JetStreamSubscriber, maxBuffered: number): Promise<void> {
+    const consumer = await js.consumers.get(options.stream, { filterSubjects: subject, opt_start_seq: subscriber.delivered + 1 });
+    try {
+      if ((await consumer.info()).num_pending > 0 && !subscriber.events.closed) {
+        const messages = await consumer.consume({ max_messages: Math.min(256, maxBuffered) });
+        void subscriber.events.whenClosed().then(() => messages.stop());
+        for await (const message of messages) {
+          pushAfter(subscriber, rawEvent(message));
+          // pending is what the consumer still had to deliver when it sent this one: 0 = caught up.
+          if (message.info.pending === 0 || subscriber.events.closed) break;
+          if (subscriber.events.size >= Math.min(256, maxBuffered)) await subscriber.events.whenDrained();
+        }
+        messages.stop();
+      }
+    } finally {
+      consumer.delete().catch(() => {});
     }
-  }
-
-  function release(reader: Reader): void {
-    readers.delete(reader);
-    reader.messages?.stop();
-    // Ordered consumers are ephemeral, but would linger for their inactive threshold; delete now.
-    reader.consumer?.delete().catch(() => {});
+    const backlog = subscriber.backlog ?? [];
+    subscriber.backlog = undefined;
+    for (const event of backlog) pushAfter(subscriber, event);
   }
 
   return {
@@ -90,32 +123,37 @@ export function jetStreamDriver(options: JetStreamDriverOptions): JetStreamDrive
     },
     subscribe(topic, { signal, lastEventId, maxBuffered }) {
       const subject = options.subjectOf(topic);
-      const reader: Reader = { events: new EventQueue<RawEvent>({ signal, maxBuffered, onClose: () => release(reader) }) };
-      readers.add(reader);
+      const subscriber: JetStreamSubscriber = {
+        events: new EventQueue<RawEvent>({ signal, maxBuffered, onClose: () => leave(subject, subscriber) }),
+        delivered: 0,
+        backlog: undefined,
+      };
       const ready = (async () => {
         const { js, jsm } = await ensureStream();
-        const opt_start_seq = await startSequence(jsm, topic, subject, lastEventId);
-        if (reader.events.closed) return;
-        const consumer = await js.consumers.get(options.stream, { filterSubjects: subject, opt_start_seq });
-        reader.consumer = consumer;
-        const messages = await consumer.consume();
-        reader.messages = messages;
-        if (reader.events.closed) return release(reader);
-        pump(reader, messages, Math.min(HIGH_WATER, maxBuffered)).then(
-          () => reader.events.fail(backendUnavailable('NATS', new Error('JetStream consumer ended'))),
-          (error: unknown) => reader.events.fail(backendUnavailable('NATS', error)),
-        );
+        const from = lastEventId === undefined ? undefined : await resumeFrom(jsm, topic, subject, lastEventId);
+        if (subscriber.events.closed) return;
+        if (from !== undefined) {
+          subscriber.delivered = from;
+          subscriber.backlog = [];
+        }
+        // Join the live feed before replaying, so nothing published meanwhile falls between the two.
+        await join(js, jsm, subject, subscriber).ready;
+        if (from !== undefined) void catchUp(js, subject, subscriber, maxBuffered).catch((error: unknown) => subscriber.events.fail(backendUnavailable('NATS', error)));
       })().catch((error: unknown) => {
         const failure = error instanceof DuplexError ? error : backendUnavailable('NATS', error);
-        reader.events.fail(failure);
+        subscriber.events.fail(failure);
         throw failure;
       });
-      return { events: reader.events, ready };
+      return { events: subscriber.events, ready };
     },
     async close() {
-      for (const reader of readers) reader.events.end();
+      for (const feed of [...feeds.values()]) for (const subscriber of feed.subscribers) subscriber.events.end();
     },
-    subscriberCount: () => readers.size,
+    subscriberCount: () => {
+      let count = 0;
+      for (const feed of feeds.values()) count += feed.subscribers.size;
+      return count;
+    },
   };
 }
 

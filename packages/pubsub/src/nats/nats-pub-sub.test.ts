@@ -25,7 +25,7 @@ describe.skipIf(!servers)('nats adapter', () => {
     await nc.drain();
   });
 
-  /** Server-side consumers on the test stream (0 once every subscriber released its ordered consumer). */
+  /** Server-side consumers on the test stream (0 once every topic's last subscriber left). */
   async function consumers(): Promise<number> {
     const jsm = await nc.jetstreamManager();
     return (await jsm.streams.info(stream)).state.consumer_count;
@@ -33,7 +33,7 @@ describe.skipIf(!servers)('nats adapter', () => {
 
   pubSubContract('nats jetstream', async () => {
     const pubsub = createNatsPubSub<ContractEvents>({ servers, prefix, stream });
-    // Each live subscriber holds one ordered consumer on the server (client inboxes: see the cycles test).
+    // A topic with live subscribers holds one ordered consumer on the server (client inboxes: see the cycles test).
     return { pubsub, durable: true, subscriptionCount: consumers };
   });
 
@@ -66,6 +66,55 @@ describe.skipIf(!servers)('nats adapter', () => {
     await expect.poll(() => clientSubscriptions(own)).toBe(baseline);
     await pubsub.close();
     await own.drain();
+  });
+
+  it('jetstream: live subscribers of one topic share one server consumer per process', async () => {
+    const pubsub = createNatsPubSub<ContractEvents>({ servers, prefix, stream });
+    const topic = `shared-${id}`;
+    const controller = new AbortController();
+    const subs = Array.from({ length: 10 }, () => pubsub.subscribe(topic, { signal: controller.signal }));
+    await Promise.all(subs.map((sub) => sub.ready));
+    expect(await consumers()).toBe(1);
+    const got = Promise.all(subs.map((sub) => take(sub, 2)));
+    await pubsub.publish(topic, event(1));
+    await pubsub.publish(topic, event(2));
+    for (const events of await got) expect(events.map((e) => e.data.n)).toEqual([1, 2]);
+    controller.abort();
+    await expect.poll(consumers).toBe(0);
+    await pubsub.close();
+  });
+
+  it('jetstream: a resume replays a long backlog in order while live events keep coming, without duplicates', async () => {
+    const pubsub = createNatsPubSub<ContractEvents>({ servers, prefix, stream, maxBuffered: 100 });
+    const topic = `backlog-${id}`;
+    const first = await pubsub.publish(topic, event(0));
+    await Promise.all(Array.from({ length: 399 }, (_, index) => pubsub.publish(topic, event(index + 1))));
+    const sub = pubsub.subscribe(topic, { signal: new AbortController().signal, lastEventId: first });
+    // 399 events after `first` to replay, plus 50 published live while the replay runs.
+    const all = take(sub, 449);
+    await sub.ready;
+    for (let n = 400; n < 450; n++) await pubsub.publish(topic, event(n));
+    const events = await all;
+    const got = events.map((e) => e.data.n);
+    expect(new Set(got).size).toBe(449);
+    expect(got.every((n) => n >= 1)).toBe(true);
+    const seqs = events.map((e) => Number(e.id));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(got.slice(399)).toEqual(Array.from({ length: 50 }, (_, index) => 400 + index));
+    await expect.poll(consumers).toBe(0);
+    await pubsub.close();
+  });
+
+  it('jetstream: a resume from the latest event has nothing to replay and goes live', async () => {
+    const pubsub = createNatsPubSub<ContractEvents>({ servers, prefix, stream });
+    const topic = `latest-${id}`;
+    const last = await pubsub.publish(topic, event(1));
+    const sub = pubsub.subscribe(topic, { signal: new AbortController().signal, lastEventId: last });
+    await sub.ready;
+    const got = take(sub, 1);
+    await pubsub.publish(topic, event(2));
+    expect((await got).map((e) => e.data.n)).toEqual([2]);
+    await pubsub.close();
   });
 
   it('jetstream: another instance resumes from lastEventId with no loss', async () => {

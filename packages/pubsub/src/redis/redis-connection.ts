@@ -38,16 +38,28 @@ export function openRedisConnection(options: RedisConnectionOptions, name: strin
 export function whenReady(connection: RedisConnection): Promise<void> {
   if (connection.isReady) return Promise.resolve();
   if (!connection.isOpen) return Promise.reject(new Error('Redis connection is closed'));
-  return new Promise((resolve, reject) => {
-    const onReady = (): void => {
-      connection.off('error', onError);
-      resolve();
+  // One pair of listeners per connection however many callers wait (no MaxListeners warnings).
+  let waiting = pending.get(connection);
+  if (!waiting) {
+    waiting = new Promise<void>((resolve, reject) => {
+      const onReady = (): void => {
+        connection.off('error', onError);
+        resolve();
+      };
+      const onError = (error: Error): void => {
+        connection.off('ready', onReady);
+        reject(error);
+      };
+      connection.on('ready', onReady);
+      connection.on('error', onError);
+    });
+    const settled = (): void => {
+      pending.delete(connection);
     };
-    const onError = (error: Error): void => {
-      connection.off('ready', onReady);
-      reject(error);
-    };
-    connection.on('ready', onReady);
-    connection.on('error', onError);
-  });
+    waiting.then(settled, settled);
+    pending.set(connection, waiting);
+  }
+  return waiting;
 }
+
+const pending = new WeakMap<RedisConnection, Promise<void>>();

@@ -130,7 +130,7 @@ describe.skipIf(!url)('redis adapter', () => {
     await pubsub.close();
   });
 
-  it('a lost connection ends subscriptions with SERVICE_UNAVAILABLE instead of crashing', async () => {
+  it('a lost connection ends subscriptions with SERVICE_UNAVAILABLE instead of crashing, then recovers', async () => {
     const errors: Error[] = [];
     for (const mode of ['streams', 'pubsub'] as const) {
       const pubsub = createRedisPubSub<ContractEvents>({ url, keyPrefix: prefix, mode, onError: (error) => errors.push(error) });
@@ -142,6 +142,13 @@ describe.skipIf(!url)('redis adapter', () => {
       await admin.sendCommand(['CLIENT', 'KILL', 'ID', await clientId(`${pubsub.connectionName}-${suffix}`)]);
       await failed;
       expect(pubsub.subscriberCount()).toBe(0);
+      // node-redis reconnects by itself; a new subscription (a client's retry) works again.
+      const topic = `t-${nanoid(6)}`;
+      const again = pubsub.subscribe(topic, { signal: new AbortController().signal });
+      await again.ready;
+      const next = take(again, 1);
+      await pubsub.publish(topic, event(5));
+      expect((await next).map((e) => e.data.n)).toEqual([5]);
       await pubsub.close();
     }
     expect(errors.length).toBeGreaterThan(0);

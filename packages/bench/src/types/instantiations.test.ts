@@ -1,0 +1,46 @@
+/**
+ * Regression guard for the type-check cost of duplex routers and clients (docs/performance.md,
+ * "Type-check cost"): a generated router of 200 zod-typed procedures plus a client calling each,
+ * checked by `tsc --extendedDiagnostics`. Instantiation counts are deterministic for a given
+ * TypeScript version, so these are exact budgets, not timings.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generate, type Variant } from './generate.js';
+
+const PROCEDURES = 200;
+/** Measured 2026-11-25 with TypeScript 5.9.3 at 200 procedures: 137,884 (floor 46,802); budget is +10 %. */
+const DUPLEX_BUDGET = 151_700;
+/** Measured ratio to the floor at 200 procedures: 2.95×; +10 %. */
+const MAX_FLOOR_RATIO = 3.25;
+
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
+const workDir = mkdtempSync(join(tmpdir(), 'duplex-type-cost-'));
+// The fixture resolves `@duplex/server`, `@duplex/client` and `zod` through the repo's node_modules.
+symlinkSync(join(repoRoot, 'node_modules'), join(workDir, 'node_modules'), 'dir');
+
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+async function instantiations(variant: Variant): Promise<number> {
+  const dir = join(workDir, variant);
+  mkdirSync(dir);
+  for (const [name, text] of Object.entries(generate(variant, PROCEDURES))) writeFileSync(join(dir, name), text);
+  const { stdout } = await promisify(execFile)(process.execPath, [tsc, '-p', dir, '--extendedDiagnostics'], { encoding: 'utf8' });
+  const match = /^Instantiations:\s+(\d+)/m.exec(stdout);
+  if (!match?.[1]) throw new Error(`no "Instantiations:" in tsc output:\n${stdout}`);
+  return Number(match[1]);
+}
+
+describe('type-check cost', () => {
+  it(`a ${PROCEDURES}-procedure router and client stay within the instantiation budget`, { timeout: 120_000 }, async () => {
+    const [floor, duplex] = await Promise.all([instantiations('floor'), instantiations('duplex')]);
+    expect(duplex).toBeLessThanOrEqual(DUPLEX_BUDGET);
+    expect(duplex / floor).toBeLessThanOrEqual(MAX_FLOOR_RATIO);
+  });
+});
