@@ -13,7 +13,7 @@ import { environment } from './environment.js';
 import { renderTable, type ScenarioRow } from './report.js';
 import { runIdleMemory, runRepeated, startPair, stopPair, type SystemPair } from './run-scenarios.js';
 import { systems } from './systems/index.js';
-import { CLIENT_CORE, spawnWorker, stopWorker } from './workers.js';
+import { CLIENT_CORE, killAllWorkers, spawnWorker, stopWorker } from './workers.js';
 
 const args = process.argv.slice(2);
 const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]?.split(',');
@@ -102,5 +102,11 @@ function fdLimit(): number {
   } catch {
     return 1_024;
   }
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAllWorkers();
+    process.exit(130);
+  });
 }
 await main();

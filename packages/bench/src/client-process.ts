@@ -30,6 +30,12 @@ export interface RunSample {
   rate?: number;
   p50Us?: number;
   p99Us?: number;
+  /** Operations completed (calls, deliveries or connects), for per-operation CPU time. */
+  ops: number;
+  /** CPU time (user + system) of the load generator per operation, in µs. */
+  clientCpuUs?: number;
+  /** CPU time of the server process per operation, in µs (filled in by the orchestrator). */
+  serverCpuUs?: number;
 }
 
 interface Session {
@@ -60,7 +66,7 @@ async function prepareThroughput(req: Extract<ClientRequest, { op: 'prepare' }>,
   return {
     async measure() {
       const run = await runClosedLoop({ clients, inFlight: shape.inFlight, durationMs: req.config.durationMs, call, recordLatency });
-      const sample: RunSample = { rate: (run.calls / run.elapsedMs) * 1000 };
+      const sample: RunSample = { rate: (run.calls / run.elapsedMs) * 1000, ops: run.calls };
       if (recordLatency) {
         sample.p50Us = percentile(run.latenciesUs, 50);
         sample.p99Us = percentile(run.latenciesUs, 99);
@@ -83,7 +89,7 @@ async function prepareFanOut(req: Extract<ClientRequest, { op: 'prepare' }>): Pr
   return {
     async measure() {
       const round = await fanOutRound({ counter, subscribers, events, publish, timeoutMs });
-      return { rate: (round.deliveries / round.elapsedMs) * 1000 };
+      return { rate: (round.deliveries / round.elapsedMs) * 1000, ops: round.deliveries };
     },
     async release() {
       for (const stop of stops) stop();
@@ -108,7 +114,7 @@ async function prepareConnect(req: Extract<ClientRequest, { op: 'prepare' }>): P
     async measure() {
       const latencies: number[] = [];
       for (let i = 0; i < req.config.connectSamples; i++) latencies.push(await connectOnce(system, req.host, req.port));
-      return { p50Us: percentile(latencies, 50), p99Us: percentile(latencies, 99) };
+      return { p50Us: percentile(latencies, 50), p99Us: percentile(latencies, 99), ops: latencies.length };
     },
     release: async () => {},
   };
@@ -123,9 +129,16 @@ ipc.handle(async (body) => {
       session =
         req.scenario === 'd' ? await prepareFanOut(req) : req.scenario === 'g' ? await prepareConnect(req) : await prepareThroughput(req, req.scenario);
       return null;
-    case 'measure':
+    case 'measure': {
       if (!session) throw new Error('measure before prepare');
-      return session.measure();
+      // CPU time is what a busy shared machine distorts least: wall-clock rates drop when other
+      // processes take the core, CPU time per operation mostly does not.
+      const cpu = process.cpuUsage();
+      const sample = await session.measure();
+      const used = process.cpuUsage(cpu);
+      if (sample.ops > 0) sample.clientCpuUs = (used.user + used.system) / sample.ops;
+      return sample;
+    }
     case 'release': {
       const current = session;
       session = undefined;

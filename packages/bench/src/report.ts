@@ -19,6 +19,15 @@ interface Column {
 
 /** The columns of each scenario's table; each gets a ratio-to-floor column beside it. */
 export function columnsFor(scenario: ScenarioId, idleConnections: readonly number[]): Column[] {
+  const per = scenario === 'd' ? 'delivery' : scenario === 'g' ? 'connect' : 'call';
+  const cpu: Column[] = [
+    { key: 'serverCpuUs', label: `server CPU µs/${per}`, digits: 1 },
+    { key: 'clientCpuUs', label: `client CPU µs/${per}`, digits: 1 },
+  ];
+  return scenario === 'f' ? rateColumns(scenario, idleConnections) : [...rateColumns(scenario, idleConnections), ...cpu];
+}
+
+function rateColumns(scenario: ScenarioId, idleConnections: readonly number[]): Column[] {
   switch (scenario) {
     case 'a':
       return [

@@ -55,10 +55,10 @@ function summarize(scenario: RepeatedScenario, samples: RunSample[]): Record<str
   const pick = (key: keyof RunSample) => samples.flatMap((s) => (s[key] === undefined ? [] : [s[key]]));
   const rates = pick('rate');
   if (rates.length) metrics[scenario === 'd' ? 'deliveriesPerSec' : 'callsPerSec'] = median(rates);
-  const p50 = pick('p50Us');
-  const p99 = pick('p99Us');
-  if (p50.length) metrics.p50Us = median(p50);
-  if (p99.length) metrics.p99Us = median(p99);
+  for (const key of ['p50Us', 'p99Us', 'serverCpuUs', 'clientCpuUs'] as const) {
+    const values = pick(key);
+    if (values.length) metrics[key] = median(values);
+  }
   return metrics;
 }
 
@@ -91,7 +91,11 @@ export async function runRepeated(opts: {
     for (const [i, pair] of pairs.entries()) {
       if (!prepared.has(i)) continue;
       try {
-        (samples[i] as RunSample[]).push(await pair.client.ipc.request<RunSample>({ op: 'measure' } satisfies ClientRequest));
+        const cpuBefore = await pair.server.ipc.request<number>({ op: 'cpu' } satisfies ServerRequest);
+        const sample = await pair.client.ipc.request<RunSample>({ op: 'measure' } satisfies ClientRequest);
+        const cpuAfter = await pair.server.ipc.request<number>({ op: 'cpu' } satisfies ServerRequest);
+        if (sample.ops > 0) sample.serverCpuUs = (cpuAfter - cpuBefore) / sample.ops;
+        (samples[i] as RunSample[]).push(sample);
       } catch (error) {
         (rows[i] as ScenarioRow).error = errorText(error);
         prepared.delete(i);

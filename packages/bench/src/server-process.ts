@@ -12,6 +12,7 @@ export type ServerRequest =
   | { op: 'publish'; count: number }
   | { op: 'subscribers' }
   | { op: 'memory' }
+  | { op: 'cpu' }
   | { op: 'close' };
 
 /** Heap and RSS after a full gc. */
@@ -44,6 +45,10 @@ ipc.handle(async (body) => {
       return server?.subscribers() ?? 0;
     case 'memory':
       return collect();
+    case 'cpu': {
+      const usage = process.cpuUsage();
+      return usage.user + usage.system;
+    }
     case 'close':
       await server?.close();
       server = undefined;

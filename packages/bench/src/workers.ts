@@ -43,7 +43,17 @@ export function spawnWorker(file: string, core: number, extraArgs: string[] = []
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   pin(child.pid, core);
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   return { child, ipc: new Ipc(child) };
+}
+
+const live = new Set<ChildProcess>();
+
+/** Kills every worker still running (on Ctrl-C: a worker busy draining a fan-out backlog would not see the disconnect). */
+export function killAllWorkers(): void {
+  for (const child of live) child.kill('SIGKILL');
+  live.clear();
 }
 
 /** Disconnects the worker (it exits on disconnect) and kills it if it has not exited in 5 s. */

@@ -1,4 +1,4 @@
-import { createClient, type WebSocketConstructor } from '@duplex/client';
+import { createClient } from '@duplex/client';
 import { createWsServer, initDuplex } from '@duplex/server';
 import { WebSocket } from 'ws';
 import { EventHub, iterateHub } from '../event-hub.js';
@@ -35,9 +35,7 @@ function duplexSystem(codec: 'superjson' | 'json'): BenchSystem {
       };
     },
     async connect({ host, port }): Promise<SystemClient> {
-      // ws's first constructor overload takes `address: null`, so its class does not match
-      // WebSocketConstructor structurally although it works; reported to the client's owner.
-      const client = createClient<DuplexBenchRouter>({ url: `ws://${host}:${port}`, WebSocket: WebSocket as unknown as WebSocketConstructor, codec });
+      const client = createClient<DuplexBenchRouter>({ url: `ws://${host}:${port}`, WebSocket, codec });
       return {
         echo: (input) => client.echo.query(input),
         echoLarge: (input) => client.echoLarge.query(input),

@@ -4,45 +4,21 @@
  * tRPC and a floor of plain typed functions, and reports `tsc --extendedDiagnostics` figures.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { generate, type Variant, VARIANTS } from './generate.js';
-
-interface Diagnostics {
-  instantiations: number;
-  types: number;
-  memoryKB: number;
-  checkTimeS: number;
-}
+import { type Diagnostics, diagnose, tscPath as tsc, writeProject } from './diagnose.js';
+import { type Variant, VARIANTS } from './generate.js';
 
 const sizes = (process.argv.find((a) => a.startsWith('--sizes='))?.slice('--sizes='.length) ?? '100,500,1000').split(',').map(Number);
 const root = fileURLToPath(new URL('../../results/types/', import.meta.url));
-const tsc = fileURLToPath(new URL('../../../../node_modules/typescript/bin/tsc', import.meta.url));
-
-function diagnose(dir: string): Diagnostics {
-  let output: string;
-  try {
-    output = execFileSync(process.execPath, [tsc, '-p', dir, '--extendedDiagnostics'], { encoding: 'utf8' });
-  } catch (error) {
-    const stdout = (error as { stdout?: string }).stdout ?? '';
-    throw new Error(`tsc reported errors in ${dir}:\n${stdout.split('\n').slice(0, 10).join('\n')}`);
-  }
-  const read = (label: string) => {
-    const match = new RegExp(`^${label}:\\s+([\\d.]+)`, 'm').exec(output);
-    if (!match) throw new Error(`no "${label}" in tsc output`);
-    return Number(match[1]);
-  };
-  return { instantiations: read('Instantiations'), types: read('Types'), memoryKB: read('Memory used'), checkTimeS: read('Check time') };
-}
 
 const results: Array<{ size: number; variant: Variant } & Diagnostics> = [];
 rmSync(root, { recursive: true, force: true });
 for (const size of sizes) {
   for (const variant of VARIANTS) {
     const dir = `${root}${variant}-${size}/`;
-    mkdirSync(dir, { recursive: true });
-    for (const [name, text] of Object.entries(generate(variant, size))) writeFileSync(dir + name, text);
-    const diagnostics = diagnose(dir);
+    writeProject(dir, variant, size);
+    const diagnostics = await diagnose(dir);
     results.push({ size, variant, ...diagnostics });
     process.stderr.write(`  ${variant} ${size}: ${JSON.stringify(diagnostics)}\n`);
   }
