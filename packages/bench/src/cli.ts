@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --full] [--systems=raw-ws,duplex] [--scenarios=a,b] [--cpu-prof] [--source]`:
+ * `npm run bench [-- --full] [--systems=raw-ws,duplex] [--scenarios=a,b,h] [--cpu-prof] [--source]`:
  * forks a server process and a load generator per system (pinned to separate cores where
  * there are two), runs each scenario with warmup and interleaved repeats, prints one table per
  * scenario and writes results/latest.json.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RepeatedScenario } from './client-process.js';
@@ -87,9 +88,27 @@ async function main(): Promise<void> {
   );
   const header = `duplex bench — ${env.date}, Node ${env.node}, ${env.cpu} × ${env.cores}, ${env.platform}, ${env.mode} mode (${env.pinned}), load average at start ${env.loadAverageAtStart.join(' ')}`;
   process.stdout.write(`\n${header}\n\n${tables.join('\n\n')}\n`);
+  if (!option('scenarios') || option('scenarios')?.includes('h')) process.stdout.write(pubSubFanOut());
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify({ environment: env, results: rows }, null, 2)}\n`);
   log(`\nwrote ${resultsDir}latest.json`);
+}
+
+/**
+ * Scenario (h): fan-out through the `@duplex/pubsub` adapters — one publisher, 3 subscriber
+ * processes — as ratios to the in-process memory adapter. Redis and NATS take part when
+ * REDIS_URL / NATS_URL are set (the packages/pubsub bench, run as a child process).
+ */
+function pubSubFanOut(): string {
+  log('  h: pub/sub fan-out across 3 processes (memory, and Redis / NATS where REDIS_URL / NATS_URL are set)');
+  const script = fileURLToPath(new URL('../../pubsub/bench/fan-out.ts', import.meta.url));
+  const run = spawnSync(process.execPath, ['--conditions=@duplex/source', '--import', 'tsx', script], {
+    env: { ...process.env, EVENTS: String(config.mode === 'quick' ? 1_000 : 5_000) },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const body = run.status === 0 ? run.stdout.trim() : `failed: ${(run.stderr || run.error?.message || '').trim().slice(0, 500)}`;
+  return `\n### (h) pub/sub fan-out across 3 processes\n\n\`\`\`\n${body}\n\`\`\`\n`;
 }
 
 /** Soft limit on open files (inherited by the workers); an idle connection costs one fd in each of them. */
