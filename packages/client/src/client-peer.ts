@@ -56,7 +56,12 @@ export interface ClientPeerOptions {
   retryQueries?: number | undefined;
   /** Called whenever a call settles or a subscription ends (lazy idle-close, goaway drain). */
   onSettle?: (() => void) | undefined;
+  /** Largest message sent; a bigger call fails with `PAYLOAD_TOO_LARGE` before it is sent. @default 1_048_576 */
+  maxMessageBytes?: number | undefined;
 }
+
+/** Batches leave as frames of at most this many characters, so many calls never add up to a frame the server refuses. */
+const BATCH_CHARS = 65_536;
 
 /** Default bound of the queue of calls made while disconnected. */
 export const DEFAULT_MAX_QUEUED_CALLS = 1_000;
@@ -85,6 +90,7 @@ export class ClientPeer {
   /** The link being drained after a handover: its calls in flight finish there. */
   private previous: { link: number; send: (frame: string) => void } | undefined;
   private outbox: string[] = [];
+  private outboxChars = 0;
   private flushScheduled = false;
   private closed = false;
   /** After `goaway`: new work waits for the next connection instead of going to a draining server. */
@@ -144,6 +150,7 @@ export class ClientPeer {
       this.link = 0;
       this.held = false;
       this.outbox = [];
+      this.outboxChars = 0;
     }
     if (link !== 0 && link === this.previous?.link) this.previous = undefined;
     for (const [id, call] of this.calls) {
@@ -410,7 +417,18 @@ export class ClientPeer {
       // The server gets the time left, so its handler's signal aborts when ours does.
       call.message.timeoutMs = Math.max(1, call.deadline - this.options.clock.now());
     }
-    this.push(JSON.stringify(call.message));
+    const text = JSON.stringify(call.message);
+    const error = this.tooLarge(text);
+    if (!error) return this.push(text);
+    this.calls.delete(call.message.id);
+    this.settleCall(call, error);
+  }
+
+  /** The error for a message over `maxMessageBytes` in UTF-8 (encoded only when it could be). */
+  private tooLarge(text: string): DuplexError | undefined {
+    const max = this.options.maxMessageBytes ?? 1_048_576;
+    if (text.length * 3 > max && new TextEncoder().encode(text).length > max)
+      return new DuplexError({ code: 'PAYLOAD_TOO_LARGE', message: 'over maxMessageBytes' });
   }
 
   private sendSubscribe(sub: LiveSubscription): void {
@@ -418,12 +436,20 @@ export class ClientPeer {
     const message: SubscribeMessage = { t: 'sub', id: sub.id, path: sub.path };
     if (sub.input !== undefined) message.input = sub.input;
     if (sub.lastEventId !== undefined) message.lastEventId = sub.lastEventId;
-    this.push(JSON.stringify(message));
+    const text = JSON.stringify(message);
+    const error = this.tooLarge(text);
+    if (!error) return this.push(text);
+    this.subs.delete(sub.id);
+    sub.cleanup?.();
+    sub.options.onError?.(error);
+    this.options.onSettle?.();
   }
 
   /** What is written in the same tick leaves in one frame (a microtask, never a timer). */
   private push(text: string): void {
     if (!this.send) return;
+    if (this.outboxChars + text.length > BATCH_CHARS) this.flush();
+    this.outboxChars += text.length;
     this.outbox.push(text);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -433,6 +459,7 @@ export class ClientPeer {
   private flush(): void {
     this.flushScheduled = false;
     const out = this.outbox;
+    this.outboxChars = 0;
     if (out.length === 0 || !this.send) return;
     this.outbox = [];
     this.send(out.length === 1 ? (out[0] as string) : `[${out.join(',')}]`);

@@ -47,6 +47,12 @@ export interface ClientOptions {
    * @default 0
    */
   retryQueries?: number;
+  /**
+   * Largest message the client sends; a call or subscribe over it fails at once with
+   * `PAYLOAD_TOO_LARGE` instead of reaching the server's limit (which closes the socket).
+   * Match the server's `maxMessageBytes`. @default 1_048_576 (1 MiB)
+   */
+  maxMessageBytes?: number;
   /** Timers (backoff, heartbeat, deadlines, idle) go through this clock. @default the system clock */
   clock?: Clock;
   /** Random source for backoff jitter. @default Math.random */
@@ -72,6 +78,7 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
     timeoutMs: options.timeoutMs,
     maxQueuedCalls: options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS,
     retryQueries: options.retryQueries ?? 0,
+    maxMessageBytes: options.maxMessageBytes,
     onDemand: () => connection?.start(),
     onSettle: () => connection?.onSettle(),
     onServerNotice: (message) => {
