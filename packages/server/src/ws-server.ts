@@ -150,7 +150,17 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
   const transportOptions = {
     highWaterMarkBytes: options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
-    onSlowConsumer: (transport: SocketTransport) => transports.get(transport)?.dispose(),
+    onSlowConsumer: (transport: SocketTransport) => {
+      const peer = transports.get(transport);
+      if (!peer) return;
+      peer.dispose();
+      const error = new DuplexError({ code: 'SERVICE_UNAVAILABLE', message: 'slow consumer: too many bytes pending, connection closed' });
+      try {
+        options.onError?.({ error, path: undefined, kind: undefined, connectionId: peer.id, ctx: undefined });
+      } catch {
+        // a throwing onError hook must not break the cut
+      }
+    },
   };
   /** The upgrade request of each connection, until createContext has seen it. */
   const requests = new WeakMap<ServerTransport, IncomingMessage>();

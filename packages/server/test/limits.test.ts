@@ -194,7 +194,13 @@ describe('slow consumers', () => {
   it('closes a client whose pending bytes pass maxBufferedBytes with 1008 and frees its buffer', async () => {
     const maxBufferedBytes = 1024 * 1024;
     const resultBytes = 512 * 1024;
-    await using srv = await startServer(router, { ...anon, highWaterMarkBytes: 256 * 1024, maxBufferedBytes });
+    const reported: string[] = [];
+    await using srv = await startServer(router, {
+      ...anon,
+      highWaterMarkBytes: 256 * 1024,
+      maxBufferedBytes,
+      onError: ({ error }) => reported.push(`${error.code}: ${error.message}`),
+    });
     const observer = srv.client<TestRouter>();
     const raw = await openRaw(srv.url);
     await raw.hello();
@@ -212,6 +218,9 @@ describe('slow consumers', () => {
     );
     expect(peak).toBeLessThanOrEqual(maxBufferedBytes + resultBytes + 1024);
     expect(srv.server.stats()).toMatchObject({ calls: 0, bufferedBytes: 0 });
+    expect(reported.filter((line) => line.includes('slow consumer'))).toEqual([
+      'SERVICE_UNAVAILABLE: slow consumer: too many bytes pending, connection closed',
+    ]);
     expect(await observer.add.query({ a: 1, b: 2 })).toBe(3);
     tcp(raw).resume();
     // The close frame sits behind the unread data; the server cuts the socket after a grace period.
