@@ -32,3 +32,19 @@ export interface PubSubDriver {
   /** Ends every subscription and releases owned connections. */
   close(): Promise<void>;
 }
+
+/** Local queues per backend subscription (topic, channel or subject), as the fan-out drivers keep them. */
+export type QueueGroups = ReadonlyMap<string, { readonly queues: ReadonlySet<EventQueue<RawEvent>> }>;
+
+/** Local subscribers of one key, or of all keys. */
+export function countQueues(groups: QueueGroups, key?: string): number {
+  if (key !== undefined) return groups.get(key)?.queues.size ?? 0;
+  let count = 0;
+  for (const group of groups.values()) count += group.queues.size;
+  return count;
+}
+
+/** Ends every queue, normally or (with `error`) as failed. The caller clears its map. */
+export function settleQueues(groups: QueueGroups, error?: unknown): void {
+  for (const group of groups.values()) for (const queue of group.queues) error === undefined ? queue.end() : queue.fail(error);
+}

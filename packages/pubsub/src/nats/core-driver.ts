@@ -1,6 +1,6 @@
 import type { NatsConnection, Subscription } from 'nats';
 import { backendUnavailable, resumeConflict } from '../conflict.js';
-import type { PubSubDriver, RawEvent } from '../driver.js';
+import { countQueues, type PubSubDriver, type RawEvent, settleQueues } from '../driver.js';
 import { EventQueue } from '../event-queue.js';
 import type { ResumePolicy } from '../resume-policy.js';
 
@@ -94,17 +94,12 @@ export function coreDriver(options: {
       return { events, ready };
     },
     async close() {
-      for (const interest of interests.values()) for (const queue of interest.queues) queue.end();
+      settleQueues(interests);
       interests.clear();
     },
     failAll(error) {
-      for (const interest of interests.values()) for (const queue of interest.queues) queue.fail(error);
+      settleQueues(interests, error);
     },
-    subscriberCount(subject) {
-      if (subject !== undefined) return interests.get(subject)?.queues.size ?? 0;
-      let count = 0;
-      for (const interest of interests.values()) count += interest.queues.size;
-      return count;
-    },
+    subscriberCount: (subject) => countQueues(interests, subject),
   };
 }

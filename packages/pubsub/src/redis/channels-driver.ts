@@ -1,5 +1,5 @@
 import { backendUnavailable, resumeConflict } from '../conflict.js';
-import type { PubSubDriver, RawEvent } from '../driver.js';
+import { countQueues, type PubSubDriver, type RawEvent, settleQueues } from '../driver.js';
 import { EventQueue } from '../event-queue.js';
 import type { ResumePolicy } from '../resume-policy.js';
 import { type RedisConnection, whenReady } from './redis-connection.js';
@@ -92,18 +92,13 @@ export function channelsDriver(options: ChannelsDriverOptions): ChannelsDriver {
       return { events, ready };
     },
     async close() {
-      for (const channel of channels.values()) for (const queue of channel.queues) queue.end();
+      settleQueues(channels);
       channels.clear();
     },
     failAll(error) {
-      for (const channel of channels.values()) for (const queue of channel.queues) queue.fail(error);
+      settleQueues(channels, error);
     },
-    subscriberCount(key) {
-      if (key !== undefined) return channels.get(key)?.queues.size ?? 0;
-      let count = 0;
-      for (const channel of channels.values()) count += channel.queues.size;
-      return count;
-    },
+    subscriberCount: (key) => countQueues(channels, key),
   };
 }
 
