@@ -4,6 +4,7 @@ import {
   type ClientMessage,
   type Clock,
   type Codec,
+  DEFAULT_MAX_MESSAGE_BYTES,
   DuplexError,
   decodeFrame,
   type ErrorShape,
@@ -426,7 +427,7 @@ export class ClientPeer {
 
   /** The error for a message over `maxMessageBytes` in UTF-8 (encoded only when it could be). */
   private tooLarge(text: string): DuplexError | undefined {
-    const max = this.options.maxMessageBytes ?? 1_048_576;
+    const max = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     if (text.length * 3 > max && new TextEncoder().encode(text).length > max)
       return new DuplexError({ code: 'PAYLOAD_TOO_LARGE', message: 'over maxMessageBytes' });
   }

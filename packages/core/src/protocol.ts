@@ -1,6 +1,9 @@
 /** The WebSocket subprotocol of this wire format version (`Sec-WebSocket-Protocol`). */
 export const SUBPROTOCOL = 'duplex.v1';
 
+/** Default largest message, in bytes, on both sides (server `maxMessageBytes`, client `maxMessageBytes`): 1 MiB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
 /** Wire format version carried in `hello.v`. */
 export const PROTOCOL_VERSION = 1;
 

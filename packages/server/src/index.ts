@@ -22,10 +22,10 @@ export { createSocketTransport, SLOW_CONSUMER_GRACE_MS, type SocketTransportOpti
 export {
   type CreateContextOptions,
   createWsServer,
-  DEFAULT_MAX_MESSAGE_BYTES,
   type WsServer,
   type WsServerOptions,
   type WsServerStats,
 } from './ws-server.js';
+export { DEFAULT_MAX_MESSAGE_BYTES } from '@duplex/core';
 export { CLOSE_GRACE_MS, DEFAULT_DRAIN_MS, type Drainable, drainCalls } from './drain.js';
 export { DEFAULT_SERVER_KEEP_ALIVE, type HeartbeatSocket, HeartbeatSweeper, type KeepAliveOptions } from './heartbeat.js';

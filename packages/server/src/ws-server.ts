@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Duplex as NodeDuplex } from 'node:stream';
-import { type AnyRouter, type Clock, CloseCode, type Codec, DuplexError, type InferRouterContext, SUBPROTOCOL, systemClock } from '@duplex/core';
+import { type AnyRouter, type Clock, CloseCode, type Codec, DEFAULT_MAX_MESSAGE_BYTES, DuplexError, type InferRouterContext, SUBPROTOCOL, systemClock } from '@duplex/core';
 import { nanoid } from 'nanoid';
 import { type RawData, WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULT_DRAIN_MS, drainCalls, whenClosed } from './drain.js';
@@ -78,8 +78,6 @@ export interface WsServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Default largest frame: 1 MiB. */
-export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 function ignore(): void {}
 
