@@ -9,6 +9,7 @@ import {
   decodeFrame,
   type ErrorShape,
   isErrorCode,
+  joinFrame,
   parseServerMessage,
   type ServerMessage,
   type SubscribeMessage,
@@ -463,6 +464,6 @@ export class ClientPeer {
     this.outboxChars = 0;
     if (out.length === 0 || !this.send) return;
     this.outbox = [];
-    this.send(out.length === 1 ? (out[0] as string) : `[${out.join(',')}]`);
+    this.send(joinFrame(out));
   }
 }

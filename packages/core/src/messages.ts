@@ -189,9 +189,14 @@ export function parseServerMessage(raw: unknown): ParseResult<ServerMessage> {
   }
 }
 
+/** Joins messages already stringified into one frame: a single one bare, several as an array. */
+export function joinFrame(texts: readonly string[]): string {
+  return texts.length === 1 ? (texts[0] as string) : `[${texts.join(',')}]`;
+}
+
 /** A frame holds one message or an array of messages sent in the same tick. */
 export function encodeFrame(messages: readonly (ClientMessage | ServerMessage)[]): string {
-  return JSON.stringify(messages.length === 1 ? messages[0] : messages);
+  return joinFrame(messages.map((message) => JSON.stringify(message)));
 }
 
 /** Parses a text frame into its messages; throws `SyntaxError` on invalid JSON. */

@@ -11,6 +11,7 @@ import {
   type ErrorShape,
   findUnsafeKey,
   isTracked,
+  joinFrame,
   mayContainUnsafeKey,
   PROTOCOL_VERSION,
   type ProcedureKind,
@@ -628,7 +629,7 @@ export class ServerPeer {
     const out = this.outbox;
     if (out.length === 0) return;
     this.outboxChars = 0;
-    const frame = out.length === 1 ? (out[0] as string) : `[${out.join(',')}]`;
+    const frame = joinFrame(out);
     out.length = 0;
     try {
       this.out.send(frame);
