@@ -92,18 +92,24 @@ type ClientsOf<TTypes extends ProcedureTypes> = undefined extends TTypes['input'
   : ProcedureClients<TTypes['input'], TTypes['output']>;
 
 /** Maps one procedure to its client methods by kind. */
-export type DecorateProcedure<TProcedure extends AnyProcedure> = DecorateTypes<TProcedure['~types']>;
+export type DecorateProcedure<TProcedure extends AnyProcedure> = ClientOf<TProcedure['~types']>;
 
-/** One conditional per entry: a router's `'~types'` has a `record`, a procedure's has a `kind`. */
-type DecorateTypes<TTypes> = TTypes extends { record: infer TRecord extends RouterRecord }
-  ? DecorateRecord<TRecord>
-  : TTypes extends ProcedureTypes
-    ? ClientsOf<TTypes>[TTypes['kind']]
-    : never;
+type ClientOf<T extends ProcedureTypes> = T['kind'] extends 'query'
+  ? undefined extends T['input'] ? OptionalInputQueryClient<T['input'], T['output']> : QueryClient<T['input'], T['output']>
+  : T['kind'] extends 'mutation'
+    ? undefined extends T['input'] ? OptionalInputMutationClient<T['input'], T['output']> : MutationClient<T['input'], T['output']>
+    : undefined extends T['input'] ? OptionalInputSubscriptionClient<T['input'], T['output']> : SubscriptionClient<T['input'], T['output']>;
 
-/** Maps a router record to nested client objects. */
+/**
+ * Maps a router record to nested client objects. Checking an entry against `AnyRouter` is a
+ * comparison of type arguments; reading a procedure's `'~types'` by index needs no `infer`.
+ */
 export type DecorateRecord<TRecord extends RouterRecord> = {
-  [TKey in keyof TRecord]: DecorateTypes<TRecord[TKey]['~types']>;
+  [TKey in keyof TRecord]: TRecord[TKey] extends AnyProcedure
+    ? DecorateProcedure<TRecord[TKey]>
+    : TRecord[TKey] extends AnyRouter
+      ? DecorateRecord<TRecord[TKey]['~types']['record']>
+      : never;
 };
 
 /** Connection state of a client. */

@@ -1,5 +1,5 @@
 import { createClient, type DuplexError } from '@duplex/client';
-import type { InferRouterInputs, InferRouterOutputs } from '@duplex/core';
+import type { InferRouterInputs, InferRouterOutputs, StandardSchemaV1 } from '@duplex/core';
 import { DuplexError as ServerError, initDuplex, tracked } from '@duplex/server';
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
@@ -147,6 +147,35 @@ describe('server builder types', () => {
     // @ts-expect-error context is missing `user`
     createWsServer({ router: appRouter, createContext: () => ({}) });
     createWsServer({ router: appRouter, createContext: () => ({ user: null }) });
+  });
+});
+
+/** A Standard Schema that is not zod (as valibot or arktype would give): `.input()` reads its `types`. */
+function standardSchema<TInput, TOutput>(map: (value: TInput) => TOutput): StandardSchemaV1<TInput, TOutput> {
+  return { '~standard': { version: 1, vendor: 'test', validate: (value) => ({ value: map(value as TInput) }) } };
+}
+
+describe('Standard Schemas other than zod', () => {
+  it('types the client input and the handler input from the schema', () => {
+    const router = d.router({
+      parse: d.procedure
+        .input(standardSchema((value: { n: string }) => Number(value.n)))
+        .output(standardSchema((value: number) => String(value)))
+        .query(({ input }) => {
+          expectTypeOf(input).toEqualTypeOf<number>();
+          return input;
+        }),
+    });
+    const c = createClient<typeof router>({ url: 'ws://127.0.0.1:1' });
+    expectTypeOf(c.parse.query).parameter(0).toEqualTypeOf<{ n: string }>();
+    expectTypeOf(c.parse.query({ n: '1' })).resolves.toEqualTypeOf<string>();
+    // @ts-expect-error the output schema takes a number
+    d.procedure.output(standardSchema((value: number) => String(value))).query(() => 'x');
+  });
+
+  it('refuses what is not a schema', () => {
+    // @ts-expect-error not a Standard Schema
+    d.procedure.input({ parse: (value: unknown) => value });
   });
 });
 

@@ -73,7 +73,7 @@ export interface ProcedureTypes<TKind extends ProcedureKind = ProcedureKind, TCo
  * A procedure: its phantom `'~types'` drive client inference; `'~def'` is what the server runs.
  */
 export interface Procedure<TKind extends ProcedureKind, TContext, TInput, TOutput> {
-  readonly '~types': ProcedureTypes<TKind, TContext, TInput, TOutput>;
+  readonly '~types': { kind: TKind; ctx: TContext; input: TInput; output: TOutput };
   readonly '~def': ProcedureDef;
 }
 

@@ -18,8 +18,18 @@ export interface SchemaTypes {
   readonly output: unknown;
 }
 
-/** The `types` of a Standard Schema (`{ input, output }`). */
-export type InferSchemaTypes<TSchema extends StandardSchemaV1> = NonNullable<TSchema['~standard']['types']>;
+/**
+ * A zod 4 schema, seen through `_zod`, which carries its `input` and `output` types. `.input()` and
+ * `.output()` read them there first: going through `'~standard'` makes TypeScript instantiate
+ * zod's whole Standard Schema props, about 100 type instantiations per procedure more (measured by
+ * `npm run bench:types`; docs/performance.md).
+ */
+export interface ZodLike {
+  readonly _zod: SchemaTypes;
+}
+
+/** The `{ input, output }` types of any other Standard Schema (valibot, arktype, …). */
+export type StandardTypes<TSchema extends StandardSchemaV1> = NonNullable<TSchema['~standard']['types']>;
 
 /** What a builder without `.input()` validates: nothing, so the client may omit the argument. */
 export interface NoInput {
@@ -51,11 +61,13 @@ export interface SubscriptionHandlerOptions<TContext, TInput> extends HandlerOpt
  */
 export interface ProcedureBuilder<TRootContext, TContext, TInput extends SchemaTypes> {
   /** Validates the input with any Standard Schema (zod 4, valibot, …); bad input → `BAD_REQUEST`. */
-  input<TSchema extends StandardSchemaV1>(schema: TSchema): ProcedureBuilder<TRootContext, TContext, InferSchemaTypes<TSchema>>;
+  input<TSchema extends ZodLike>(schema: TSchema): ProcedureBuilder<TRootContext, TContext, TSchema['_zod']>;
+  input<TSchema extends StandardSchemaV1>(schema: TSchema): ProcedureBuilder<TRootContext, TContext, StandardTypes<TSchema>>;
   /** Validates the result (each event, for subscriptions); a mismatch → `INTERNAL_SERVER_ERROR`. */
+  output<TSchema extends ZodLike>(schema: TSchema): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, TSchema['_zod']>;
   output<TSchema extends StandardSchemaV1>(
     schema: TSchema,
-  ): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, InferSchemaTypes<TSchema>>;
+  ): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, StandardTypes<TSchema>>;
   /** Adds a middleware; what it passes to `next({ ctx })` is merged into the context. */
   use<TContextOverride extends object>(
     middleware: MiddlewareFunction<TContext, TContextOverride>,
@@ -88,13 +100,15 @@ export interface ProcedureBuilder<TRootContext, TContext, TInput extends SchemaT
  */
 export interface ProcedureBuilderWithOutput<TRootContext, TContext, TInput extends SchemaTypes, TOutput extends SchemaTypes> {
   /** Validates the input with any Standard Schema; bad input → `BAD_REQUEST`. */
+  input<TSchema extends ZodLike>(schema: TSchema): ProcedureBuilderWithOutput<TRootContext, TContext, TSchema['_zod'], TOutput>;
   input<TSchema extends StandardSchemaV1>(
     schema: TSchema,
-  ): ProcedureBuilderWithOutput<TRootContext, TContext, InferSchemaTypes<TSchema>, TOutput>;
+  ): ProcedureBuilderWithOutput<TRootContext, TContext, StandardTypes<TSchema>, TOutput>;
   /** Replaces the output schema. */
+  output<TSchema extends ZodLike>(schema: TSchema): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, TSchema['_zod']>;
   output<TSchema extends StandardSchemaV1>(
     schema: TSchema,
-  ): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, InferSchemaTypes<TSchema>>;
+  ): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, StandardTypes<TSchema>>;
   /** Adds a middleware; what it passes to `next({ ctx })` is merged into the context. */
   use<TContextOverride extends object>(
     middleware: MiddlewareFunction<TContext, TContextOverride>,

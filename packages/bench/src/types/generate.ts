@@ -1,5 +1,11 @@
-/** The RPC styles whose type-check cost is compared; `floor` is plain typed functions. */
-export const VARIANTS = ['floor', 'duplex', 'trpc'] as const;
+/**
+ * The RPC styles whose type-check cost is compared. `floor` is plain functions typed with
+ * `z.infer` (the schema's output type, for the handler and the caller alike); `validated` is the
+ * same functions written the way a hand-rolled validated API must be: the caller's argument typed
+ * with `z.input`, the handler's value from `schema.parse` (output type). Any RPC layer that types
+ * the client's input correctly pays at least `validated`'s cost.
+ */
+export const VARIANTS = ['floor', 'validated', 'duplex', 'trpc'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** Procedures per sub-router; every tenth procedure is a subscription. */
@@ -23,6 +29,7 @@ function schemasFile(count: number): string {
 const handlerBody = (i: number) => `({ id: input.id, label: input.name, v${i}: input.kind })`;
 
 function routerFile(variant: Variant, count: number): string {
+  const plain = variant === 'floor' || variant === 'validated';
   const imports = ["import * as s from './schemas.js';"];
   const groups: string[] = [];
   for (let g = 0; g * PER_ROUTER < count; g++) {
@@ -35,6 +42,13 @@ function routerFile(variant: Variant, count: number): string {
             ? `    p${i}: async function* (input: z.infer<typeof s.s${i}>) { yield ${handlerBody(i)}; },`
             : `    p${i}: (input: z.infer<typeof s.s${i}>) => ${handlerBody(i)},`,
         );
+      } else if (variant === 'validated') {
+        const parse = `const input = s.s${i}.parse(raw);`;
+        procs.push(
+          sub
+            ? `    p${i}: async function* (raw: z.input<typeof s.s${i}>) { ${parse} yield ${handlerBody(i)}; },`
+            : `    p${i}: (raw: z.input<typeof s.s${i}>) => { ${parse} return ${handlerBody(i)}; },`,
+        );
       } else {
         const b = variant === 'duplex' ? 'd' : 't';
         procs.push(
@@ -44,9 +58,9 @@ function routerFile(variant: Variant, count: number): string {
         );
       }
     }
-    groups.push(variant === 'floor' ? `  g${g}: {\n${procs.join('\n')}\n  },` : `  g${g}: ${variant === 'duplex' ? 'd' : 't'}.router({\n${procs.join('\n')}\n  }),`);
+    groups.push(plain ? `  g${g}: {\n${procs.join('\n')}\n  },` : `  g${g}: ${variant === 'duplex' ? 'd' : 't'}.router({\n${procs.join('\n')}\n  }),`);
   }
-  if (variant === 'floor') {
+  if (plain) {
     imports.unshift("import type { z } from 'zod';");
     return `${imports.join('\n')}\n\nexport const api = {\n${groups.join('\n')}\n};\n`;
   }
@@ -60,8 +74,9 @@ function routerFile(variant: Variant, count: number): string {
 
 /** Calls every procedure and reads a field of each result, so every output type is computed. */
 function clientFile(variant: Variant, count: number): string {
+  const plain = variant === 'floor' || variant === 'validated';
   const head =
-    variant === 'floor'
+    plain
       ? "import { api } from './router.js';\nconst client = api;"
       : variant === 'duplex'
         ? "import { createClient } from '@duplex/client';\nimport type { AppRouter } from './router.js';\nconst client = createClient<AppRouter>({ url: 'ws://127.0.0.1:1' });"
@@ -72,12 +87,12 @@ function clientFile(variant: Variant, count: number): string {
     const input = `{ id: ${i}, name: 'n', kind: 'a' as const }`;
     if (isSubscription(i)) {
       calls.push(
-        variant === 'floor'
+        plain
           ? `  for await (const v of ${path}(${input})) out.push(v.v${i});`
           : `  ${path}.subscribe(${input}, { onData: (v) => out.push(v.v${i}) });`,
       );
     } else {
-      calls.push(variant === 'floor' ? `  out.push(${path}(${input}).v${i});` : `  out.push((await ${path}.query(${input})).v${i});`);
+      calls.push(plain ? `  out.push(${path}(${input}).v${i});` : `  out.push((await ${path}.query(${input})).v${i});`);
     }
   }
   return `${head}\n\nexport async function useAll(): Promise<string[]> {\n  const out: string[] = [];\n${calls.join('\n')}\n  return out;\n}\n`;
