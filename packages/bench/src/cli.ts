@@ -1,8 +1,12 @@
 /**
- * `npm run bench [-- --full] [--systems=raw-ws,duplex] [--scenarios=a,b,h] [--cpu-prof] [--source]`:
+ * `npm run bench [-- --full] [--systems=raw-ws,duplex] [--scenarios=a,b,h] [--cpu-prof] [--source] [--list]`:
  * forks a server process and a load generator per system (pinned to separate cores where
  * there are two), runs each scenario with warmup and interleaved repeats, prints one table per
- * scenario and writes results/latest.json.
+ * scenario and writes results/latest.json. `--list` prints the systems and scenarios and exits.
+ *
+ * This process itself loads duplex from its sources (the `bench` script passes the
+ * `@duplex/source` condition: it only reads the systems' ids and labels, and must start on a
+ * fresh clone before any dist exists); the worker processes load the dist built below.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,6 +37,10 @@ function roundAll(metrics: Record<string, number>): Record<string, number> {
 }
 
 async function main(): Promise<void> {
+  if (args.includes('--list')) {
+    process.stdout.write(`systems: ${systems.map((s) => `${s.id} (${s.label})`).join(', ')}\nscenarios: ${[...SCENARIOS, 'h'].join(', ')}\n`);
+    return;
+  }
   const env = environment(config);
   const chosen = systemIds ? systems.filter((s) => systemIds.includes(s.id)) : systems;
   log(`duplex bench, ${config.mode} mode: ${chosen.map((s) => s.id).join(', ')}; scenarios ${scenarioIds.join(', ')}`);
