@@ -305,7 +305,8 @@ export class Connection {
     // A server that said goodbye (1001) is being replaced: start the backoff over.
     if (code === CloseCode.GOING_AWAY) this.attempt = 0;
     const { calls, subscriptions } = this.peer.stats;
-    if (this.options.lazy && calls + subscriptions === 0) {
+    // Lazy mode, or the server closed an idle connection: reconnect when there is work again.
+    if ((this.options.lazy || code === CloseCode.IDLE_TIMEOUT) && calls + subscriptions === 0) {
       this.attempt = 0;
       this.setState('closed');
       return;

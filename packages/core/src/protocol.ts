@@ -33,6 +33,11 @@ export const CloseCode = {
   BAD_HELLO: 4400,
   /** The client or server detected a dead peer (no pong in time). */
   HEARTBEAT_TIMEOUT: 4000,
+  /**
+   * The server closed a connection that had no call or subscription for `idleTimeoutMs`. The
+   * client reconnects when it next has work, not at once.
+   */
+  IDLE_TIMEOUT: 4001,
 } as const;
 
 /** Longest close reason in UTF-8 bytes: a control frame carries at most 125 bytes, 2 of them the code (RFC 6455 §5.5). */

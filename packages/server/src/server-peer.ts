@@ -146,6 +146,7 @@ export class ServerPeer {
   private readonly clock: Clock;
   private readonly limits: PeerLimits;
   private protocolErrors = 0;
+  private started = 0;
   /** Calls and subscriptions held in `waiting`, each against its own limit. */
   private heldCalls = 0;
   private heldSubs = 0;
@@ -172,10 +173,12 @@ export class ServerPeer {
     if (this.limits.maxRequestsPerSecond !== undefined) {
       this.budget = new RequestBudget(this.limits.maxRequestsPerSecond, () => this.clock.now());
     }
-    this.helloTimer = this.clock.setTimeout(
-      () => this.fail(CloseCode.HELLO_TIMEOUT, 'no hello received in time'),
-      options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
-    );
+    this.helloTimer = this.clock.setTimeout(() => this.onHandshakeTimeout(), options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS);
+  }
+
+  /** Calls and subscriptions started on this connection so far (idle detection reads it). */
+  get requestsStarted(): number {
+    return this.started;
   }
 
   /** Calls and subscriptions currently running on this connection. */
@@ -260,8 +263,7 @@ export class ServerPeer {
   dispose(reason: DuplexError = new DuplexError({ code: 'CANCELLED', message: 'connection closed' })): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    if (this.helloTimer !== undefined) this.clock.clearTimeout(this.helloTimer);
-    this.helloTimer = undefined;
+    this.endHandshake();
     this.waiting = undefined;
     this.outbox.length = 0;
     this.outboxChars = 0;
@@ -336,8 +338,6 @@ export class ServerPeer {
       this.protocolError(null, 'hello was already received');
       return;
     }
-    if (this.helloTimer !== undefined) this.clock.clearTimeout(this.helloTimer);
-    this.helloTimer = undefined;
     if (version !== PROTOCOL_VERSION) return this.fail(CloseCode.BAD_HELLO, `unsupported protocol version ${version}`);
     const codecs = this.options.codecs ?? builtinCodecs;
     const codec = Object.hasOwn(codecs, codecName) ? codecs[codecName] : undefined;
@@ -357,8 +357,28 @@ export class ServerPeer {
     );
   }
 
+  /**
+   * The handshake (hello, then createContext) did not finish within `helloTimeoutMs`. A
+   * createContext that never settles would otherwise hold the connection and its queued calls.
+   */
+  private onHandshakeTimeout(): void {
+    this.helloTimer = undefined;
+    if (this.state === 'creating-context') {
+      this.report(new DuplexError({ code: 'TIMEOUT', message: 'createContext did not settle within the handshake timeout' }), undefined, undefined);
+      this.fail(CloseCode.HELLO_TIMEOUT, 'createContext did not settle in time');
+    } else {
+      this.fail(CloseCode.HELLO_TIMEOUT, 'no hello received in time');
+    }
+  }
+
+  private endHandshake(): void {
+    if (this.helloTimer !== undefined) this.clock.clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
+  }
+
   private onContext(ctx: unknown): void {
     if (this.state !== 'creating-context') return;
+    this.endHandshake();
     this.ctx = ctx;
     this.state = 'ready';
     this.enqueue({ t: 'ready', cid: this.id });
@@ -372,6 +392,7 @@ export class ServerPeer {
 
   private onContextError(cause: unknown): void {
     if (this.state !== 'creating-context') return;
+    this.endHandshake();
     const error = DuplexError.from(cause);
     this.report(error, undefined, undefined);
     if (error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN') {
@@ -384,6 +405,7 @@ export class ServerPeer {
   }
 
   private start(message: CallMessage | SubscribeMessage): void {
+    this.started++;
     if (this.active.has(message.id)) {
       this.protocolError(null, `id ${message.id} is already in use`);
       return;

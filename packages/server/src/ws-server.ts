@@ -1,11 +1,23 @@
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Duplex as NodeDuplex } from 'node:stream';
-import { type AnyRouter, type Clock, CloseCode, type Codec, DEFAULT_MAX_MESSAGE_BYTES, DuplexError, type InferRouterContext, SUBPROTOCOL, systemClock } from '@duplex/core';
+import {
+  type AnyRouter,
+  type Clock,
+  CloseCode,
+  type Codec,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DuplexError,
+  type InferRouterContext,
+  SUBPROTOCOL,
+  systemClock,
+  type TimerHandle,
+} from '@duplex/core';
 import { nanoid } from 'nanoid';
 import { type RawData, WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULT_DRAIN_MS, drainCalls, whenClosed } from './drain.js';
 import { DEFAULT_SERVER_KEEP_ALIVE, HeartbeatSweeper, type KeepAliveOptions } from './heartbeat.js';
 import { ConnectionLimiter } from './connection-limiter.js';
+import { IdleSweeper } from './idle-sweeper.js';
 import {
   DEFAULT_HIGH_WATER_MARK_BYTES,
   DEFAULT_MAX_BUFFERED_BYTES,
@@ -14,7 +26,7 @@ import {
   type SocketLimitOptions,
 } from './limits.js';
 import { type AllowedOrigins, isOriginAllowed } from './origin.js';
-import { type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport } from './server-peer.js';
+import { DEFAULT_HELLO_TIMEOUT_MS, type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport } from './server-peer.js';
 import { createSocketTransport, type SocketTransport } from './socket-transport.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
@@ -41,8 +53,20 @@ export interface WsServerOptions<TRouter extends AnyRouter> extends PeerLimitOpt
   onError?: (event: ErrorEvent) => void;
   /** Largest accepted frame in bytes, enforced by `ws` while reading. @default 1_048_576 (1 MiB) */
   maxMessageBytes?: number;
-  /** Time a new connection has to send `hello`. @default 10_000 */
+  /**
+   * Time a new connection has for its handshake: `verifyUpgrade` must settle within it (else HTTP
+   * 503), and `hello` plus `createContext` must be done within it after the upgrade (else close
+   * 4408).
+   * @default 10_000
+   */
   helloTimeoutMs?: number;
+  /**
+   * Closes a connection (code 4001) that has had no call in flight, no subscription and no new
+   * request for this long; the reference client reconnects when it next has work. Checked by one
+   * shared timer every `idleTimeoutMs / 4`, so a connection closes between 1× and 1.25× this.
+   * @default undefined (off: dead peers are found by `keepAlive`)
+   */
+  idleTimeoutMs?: number;
   /** Codecs clients may choose. @default { superjson, json } */
   codecs?: Readonly<Record<string, Codec>>;
   /**
@@ -80,6 +104,18 @@ export interface WsServer {
 
 
 function ignore(): void {}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** Settles like `value`, or with {@link TIMED_OUT} after `ms` if it has not settled by then. */
+function withDeadline<TValue>(value: TValue | Promise<TValue>, ms: number, clock: Clock): Promise<TValue | typeof TIMED_OUT> {
+  if (typeof (value as PromiseLike<TValue> | undefined)?.then !== 'function') return Promise.resolve(value);
+  let timer: TimerHandle | undefined;
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = clock.setTimeout(() => resolve(TIMED_OUT), ms);
+  });
+  return Promise.race([value, deadline]).finally(() => clock.clearTimeout(timer as TimerHandle));
+}
 
 function refuse(socket: NodeDuplex, status: number, message: string): void {
   const body = `${message}\n`;
@@ -119,6 +155,15 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
       ? undefined
       : new HeartbeatSweeper<WebSocket>({ clock, ...DEFAULT_SERVER_KEEP_ALIVE, ...options.keepAlive });
   const limiter = new ConnectionLimiter(options.maxConnections, options.maxConnectionsPerIp);
+  const idle =
+    options.idleTimeoutMs === undefined
+      ? undefined
+      : new IdleSweeper<ServerPeer>({
+          clock,
+          idleTimeoutMs: options.idleTimeoutMs,
+          onIdle: (peer) => peer.close(CloseCode.IDLE_TIMEOUT, 'idle timeout'),
+        });
+  const handshakeMs = options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
 
   // Per-connection state is kept small (memory per idle connection is a benchmark target): the
   // peer options are shared, listeners are shared functions, and the upgrade request is released
@@ -184,6 +229,7 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     const peer = peers.get(this);
     peers.delete(this);
     heartbeat?.delete(this);
+    if (peer) idle?.delete(peer);
     peer?.dispose();
     (peer?.transport as SocketTransport | undefined)?.release();
   }
@@ -201,6 +247,7 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     const peer = new ServerPeer(peerDefaults, { connectionId: nanoid(), transport });
     transports.set(transport, peer);
     peers.set(socket, peer);
+    idle?.add(peer);
     socket.on('message', onMessage);
     socket.on('close', onClose);
     if (heartbeat) {
@@ -216,7 +263,9 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     if (!offersSubprotocol(request)) return refuse(socket, 400, `unsupported subprotocol: this server speaks ${SUBPROTOCOL}`);
     if (options.verifyUpgrade) {
       try {
-        if ((await options.verifyUpgrade({ request })) === false) return refuse(socket, 403, 'forbidden');
+        const verdict = await withDeadline(options.verifyUpgrade({ request }), handshakeMs, clock);
+        if (verdict === TIMED_OUT) return refuse(socket, 503, 'upgrade verification timed out');
+        if (verdict === false) return refuse(socket, 403, 'forbidden');
       } catch (cause) {
         const error = DuplexError.from(cause);
         const status = error.code === 'UNAUTHORIZED' ? 401 : error.code === 'FORBIDDEN' ? 403 : 500;
@@ -267,6 +316,7 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
         for (const peer of peers.values()) peer.goAway('server shutting down');
         await drainCalls(peers.values(), opts.drainMs ?? DEFAULT_DRAIN_MS, clock);
         heartbeat?.stop();
+        idle?.stop();
         const sockets = [...peers];
         // Each peer flushes what is queued, closes 1001 and aborts its subscriptions' handlers
         // (no `done`: clients resume them elsewhere from their last event id).
