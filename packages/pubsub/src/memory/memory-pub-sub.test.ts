@@ -20,6 +20,28 @@ describe('createMemoryPubSub', () => {
     expect(pubsub.subscriberCount()).toBe(0);
   });
 
+  it('forgets the least recently published idle topics past maxTopics, never one with subscribers', async () => {
+    const pubsub = createMemoryPubSub<ContractEvents>({ maxTopics: 2 });
+    const signal = new AbortController().signal;
+    const live = pubsub.subscribe('live', { signal });
+    const liveEvent = take(live, 1);
+    const a = await pubsub.publish('a', event(1));
+    const b = await pubsub.publish('b', event(2));
+    expect(pubsub.topicCount()).toBe(2);
+    await pubsub.publish('live', event(3));
+    expect((await liveEvent).map((e) => e.data.n)).toEqual([3]);
+    expect(pubsub.topicCount()).toBe(2);
+    // 'a' was the least recently published idle topic: gone, so resuming from its id conflicts.
+    await expect(take(pubsub.subscribe('a', { signal, lastEventId: a }), 1)).rejects.toMatchObject({ code: 'CONFLICT' });
+    const c = pubsub.subscribe('b', { signal, lastEventId: b });
+    const fromB = take(c, 1);
+    await pubsub.publish('b', event(4));
+    expect((await fromB).map((e) => e.data.n)).toEqual([4]);
+    for (let n = 0; n < 100; n++) await pubsub.publish(`t${n}`, event(n));
+    expect(pubsub.topicCount()).toBe(2);
+    expect(pubsub.subscriberCount()).toBe(0);
+  });
+
   it('replays then continues live, in order, through yield* subscribeTracked', async () => {
     const pubsub = createMemoryPubSub<ContractEvents>();
     const controller = new AbortController();
