@@ -8,9 +8,14 @@ const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}
 const client = createClient<AppRouter>({ url });
 
 const output = document.querySelector('output');
-document.querySelector('form')?.addEventListener('submit', async (event) => {
+document.querySelector('form')?.addEventListener('submit', (event) => {
   event.preventDefault();
   const name = new FormData(event.target as HTMLFormElement).get('name');
-  if (output) output.textContent = await client.greet.query({ name: String(name) });
+  client.greet.query({ name: String(name) }).then(
+    (greeting) => {
+      if (output) output.textContent = greeting;
+    },
+    (error: unknown) => console.error(error),
+  );
 });
 client.on('state', (state) => document.body.setAttribute('data-connection', state));

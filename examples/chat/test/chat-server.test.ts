@@ -25,7 +25,7 @@ async function chat(store?: ChatStore): Promise<ChatServer> {
 }
 
 function client(server: ChatServer, name?: string): DuplexClient<ChatRouter> {
-  const url = server.url.replace('http:', 'ws:') + 'rpc';
+  const url = `${server.url.replace('http:', 'ws:')}rpc`;
   const c = createClient<ChatRouter>({ url, WebSocket, ...(name ? { connectionParams: { name } } : {}) });
   cleanup.push(() => c.close());
   return c;
@@ -86,9 +86,9 @@ describe('chat server (Node client)', () => {
     cleanup.push(() => server.close());
     expect(await (await fetch(server.url)).text()).toBe('<p>public</p>');
     // %2f is not a separator to the URL parser, so the path reaches the server as '/../secret.html'.
-    const escape = await fetch(`${server.url}..%2fsecret.html`);
-    expect(escape.status).toBe(404);
-    expect(await escape.text()).not.toContain('secret');
+    const escaped = await fetch(`${server.url}..%2fsecret.html`);
+    expect(escaped.status).toBe(404);
+    expect(await escaped.text()).not.toContain('secret');
     expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);
   });
 

@@ -354,7 +354,9 @@ export class ClientPeer {
       case 'ping':
         this.push(JSON.stringify({ t: 'pong' }));
         return;
-      default:
+      case 'ready':
+      case 'pong':
+      case 'goaway':
         this.options.onServerNotice?.(message);
     }
   }

@@ -86,11 +86,6 @@ export interface OptionalInputProcedureClients<TInput, TOutput> {
   subscription: OptionalInputSubscriptionClient<TInput, TOutput>;
 }
 
-/** The clients of a procedure's kind, with the input optional when it accepts `undefined`. */
-type ClientsOf<TTypes extends ProcedureTypes> = undefined extends TTypes['input']
-  ? OptionalInputProcedureClients<TTypes['input'], TTypes['output']>
-  : ProcedureClients<TTypes['input'], TTypes['output']>;
-
 /** Maps one procedure to its client methods by kind. */
 export type DecorateProcedure<TProcedure extends AnyProcedure> = ClientOf<TProcedure['~types']>;
 

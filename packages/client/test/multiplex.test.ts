@@ -14,7 +14,11 @@ const router = d.router({
 describe('one socket, many calls', () => {
   it('routes 1,000 concurrent calls and 50 concurrent subscriptions over exactly one connection', async () => {
     let upgrades = 0;
-    await using srv = await startServer(router, { verifyUpgrade: () => (upgrades++, true) });
+    const verifyUpgrade = () => {
+      upgrades++;
+      return true;
+    };
+    await using srv = await startServer(router, { verifyUpgrade });
     const client = srv.client<typeof router>();
     const subsDone = Array.from({ length: 50 }, (_, key) => {
       const got: Array<{ key: number; i: number }> = [];
@@ -32,7 +36,7 @@ describe('one socket, many calls', () => {
     });
     const calls = Array.from({ length: 1000 }, (_, n) => client.double.query({ n }));
     const results = await Promise.all(calls);
-    results.forEach((r, n) => expect(r).toEqual({ n, twice: n * 2 }));
+    for (const [n, r] of results.entries()) expect(r).toEqual({ n, twice: n * 2 });
     for (const { key, got, ids } of await Promise.all(subsDone)) {
       expect(got).toEqual(Array.from({ length: 20 }, (_, i) => ({ key, i })));
       expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => `${key}:${i}`));

@@ -68,6 +68,7 @@ describe('jsonCodec', () => {
 describe('superjsonCodec fast path', () => {
   const date = new Date(5);
   const shared = { k: 1 };
+  // biome-ignore lint/suspicious/noSparseArray: the codec must keep the hole
   const sparse = [1, , 3];
   const nullProto = Object.assign(Object.create(null) as object, { a: 1 });
   class Point {

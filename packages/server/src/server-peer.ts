@@ -291,7 +291,9 @@ export class ServerPeer {
         return;
       case 'pong':
         return;
-      default:
+      case 'call':
+      case 'sub':
+      case 'cancel':
         break;
     }
     if (this.state === 'awaiting-hello') {
@@ -328,8 +330,10 @@ export class ServerPeer {
         this.notifySettled();
         return;
       }
-      default:
-        return;
+      case 'hello':
+      case 'ping':
+      case 'pong':
+        return; // answered in handle()
     }
   }
 

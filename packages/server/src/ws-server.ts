@@ -46,6 +46,7 @@ export interface WsServerOptions<TRouter extends AnyRouter> extends PeerLimitOpt
   /** Browser origins allowed to connect. @default same-origin and origin-less clients only */
   allowedOrigins?: AllowedOrigins;
   /** Refuses an upgrade before it happens: return false (403) or throw a DuplexError (401/403). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing allows the upgrade
   verifyUpgrade?: (opts: { request: IncomingMessage }) => MaybePromise<boolean | undefined | void>;
   /** Send messages and stacks of unexpected errors to clients. @default false */
   exposeErrors?: boolean;

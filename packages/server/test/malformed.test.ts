@@ -64,7 +64,9 @@ describe('malformed frames are answered, never fatal', () => {
     const raw = await openRaw(srv.url);
     await raw.hello();
     const paths = ['nope', '__proto__', 'constructor', 'toString', 'add.__proto__', 'hasOwnProperty'];
-    paths.forEach((path, i) => raw.send({ t: 'call', id: i + 1, kind: 'query', path }));
+    paths.forEach((path, i) => {
+      raw.send({ t: 'call', id: i + 1, kind: 'query', path });
+    });
     for (const [i, path] of paths.entries()) {
       expect(await answerFor(raw, i + 1)).toEqual({ t: 'error', id: i + 1, error: { code: 'NOT_FOUND', message: `no query at path "${path}"` } });
     }

@@ -37,7 +37,9 @@ const userName = z.string().trim().min(1).max(24);
 /** Starts the chat: serves the front end and attaches the duplex server on {@link RPC_PATH}. */
 export async function startChatServer(options: ChatServerOptions): Promise<ChatServer> {
   const store = options.store ?? new ChatStore();
-  const http = createServer(staticFiles(options.publicDir));
+  const serveFile = staticFiles(options.publicDir);
+  // Fire and forget: the handler answers its own errors (400/404/405) and never rejects.
+  const http = createServer((request, response) => void serveFile(request, response));
   const wsServer = createWsServer({
     router: chatRouter,
     // The name comes from connectionParams; it is only a display name, not authentication.

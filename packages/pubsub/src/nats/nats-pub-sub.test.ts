@@ -43,7 +43,13 @@ describe.skipIf(!servers)('nats adapter', () => {
     const pubsub = createNatsPubSub<ContractEvents>({ connection: own, prefix: `${prefix}core`, mode: 'core' });
     const close = pubsub.close;
     return {
-      pubsub: { ...pubsub, close: async () => (await close(), await own.drain()) },
+      pubsub: {
+        ...pubsub,
+        close: async () => {
+          await close();
+          await own.drain();
+        },
+      },
       durable: false,
       subscriptionCount: async () => clientSubscriptions(own) - baseline,
     };

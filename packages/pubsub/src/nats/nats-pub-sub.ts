@@ -69,7 +69,8 @@ export function createNatsPubSub<TEvents extends AnyEvents>(options: NatsPubSubO
   connection.then(
     (nc) => {
       void watch(nc);
-      nc.closed().then((error) => {
+      // closed() resolves (with the error, if any); it never rejects.
+      void nc.closed().then((error) => {
         if (!closing) core?.failAll(backendUnavailable('NATS', error ?? new Error('connection closed')));
       });
     },

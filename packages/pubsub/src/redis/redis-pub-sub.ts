@@ -69,7 +69,13 @@ export function createRedisPubSub<TEvents extends AnyEvents>(options: RedisPubSu
     connectAll([command, subscriber]);
     const driver = channelsDriver({ command, subscriber, keyOf, resume: options.resume ?? 'conflict' });
     const pubsub = createPubSub<TEvents>(
-      { ...driver, close: async () => (await driver.close(), await closeAll([command, subscriber])) },
+      {
+        ...driver,
+        close: async () => {
+          await driver.close();
+          await closeAll([command, subscriber]);
+        },
+      },
       options,
     );
     return { ...pubsub, connectionName, subscriberCount: (topic) => driver.subscriberCount(topic === undefined ? undefined : keyOf(topic)) };
