@@ -104,7 +104,7 @@ let encoder: TextEncoder | undefined;
 let decoder: TextDecoder | undefined;
 
 /** The bytes of `parts` one after the other, in a new array. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   let size = 0;
   for (const part of parts) size += part.byteLength;
   const out = new Uint8Array(size);
@@ -117,7 +117,7 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /** Builds a binary frame from a message's JSON text and its attachments, in reference order. */
-export function encodeBinaryFrame(text: string, attachments: readonly Uint8Array[]): Uint8Array {
+export function encodeBinaryFrame(text: string, attachments: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   const json = (encoder ??= new TextEncoder()).encode(text);
   const header = new Uint8Array(BINARY_HEADER_BYTES);
   new DataView(header.buffer).setUint32(0, json.byteLength);
