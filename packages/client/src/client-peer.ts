@@ -1,15 +1,21 @@
 import {
+  type AttachmentReader,
+  Attachments,
   type CallKind,
+  concatBytes,
   type CallMessage,
   type ClientMessage,
   type Clock,
   type Codec,
   DEFAULT_MAX_MESSAGE_BYTES,
   DuplexError,
+  decodeBinaryFrame,
   decodeFrame,
+  encodeBinaryFrame,
   type ErrorShape,
   isErrorCode,
   joinFrame,
+  joinFrames,
   parseServerMessage,
   type ServerMessage,
   type SubscribeMessage,
@@ -19,6 +25,8 @@ import type { CallOptions, SubscribeOptions } from './types.js';
 
 interface PendingCall {
   message: CallMessage;
+  /** The input's binary values as one attachment section; the call then travels as a binary frame. */
+  bytes: Uint8Array | undefined;
   resolve: (value: unknown) => void;
   reject: (error: DuplexError) => void;
   /** Absolute deadline on the peer's clock, if any. */
@@ -35,6 +43,7 @@ interface LiveSubscription {
   id: number;
   path: string;
   input: unknown;
+  bytes: Uint8Array | undefined;
   lastEventId: string | undefined;
   options: SubscribeOptions<unknown>;
   /** The link it runs on; 0 while waiting for one. */
@@ -62,7 +71,7 @@ export interface ClientPeerOptions {
   maxMessageBytes?: number | undefined;
 }
 
-/** Batches leave as frames of at most this many characters, so many calls never add up to a frame the server refuses. */
+/** Batches leave as frames of at most this many characters (or bytes), so many calls never add up to a frame the server refuses. */
 const BATCH_CHARS = 65_536;
 
 /** Default bound of the queue of calls made while disconnected. */
@@ -85,14 +94,17 @@ export class ClientPeer {
   private nextId = 1;
   private readonly calls = new Map<number, PendingCall>();
   private readonly subs = new Map<number, LiveSubscription>();
-  private send: ((frame: string) => void) | undefined;
+  private send: ((frame: string | Uint8Array) => void) | undefined;
   /** The current link's number (0: none); every attach gets a new one. */
   private link = 0;
   private links = 0;
   /** The link being drained after a handover: its calls in flight finish there. */
-  private previous: { link: number; send: (frame: string) => void } | undefined;
-  private outbox: string[] = [];
+  private previous: { link: number; send: (frame: string | Uint8Array) => void } | undefined;
+  private outbox: Array<string | Uint8Array> = [];
+  /** True when the outbox holds a binary frame. */
+  private outboxBinary = false;
   private outboxChars = 0;
+  private readonly attachments = new Attachments();
   private flushScheduled = false;
   private closed = false;
   /** After `goaway`: new work waits for the next connection instead of going to a draining server. */
@@ -121,7 +133,7 @@ export class ClientPeer {
    * If a link is still attached (a `goaway` handover), it becomes the previous link: its calls in
    * flight finish there, its subscriptions move here and are cancelled there.
    */
-  attach(send: (frame: string) => void, hello: ClientMessage): number {
+  attach(send: (frame: string | Uint8Array) => void, hello: ClientMessage): number {
     const old = this.send;
     if (old) {
       this.flush();
@@ -211,8 +223,9 @@ export class ClientPeer {
     }
     const id = this.nextId++;
     const message: CallMessage = { t: 'call', id, kind, path };
+    let bytes: Uint8Array | undefined;
     try {
-      if (input !== undefined) message.input = this.options.codec.encode(input);
+      if (input !== undefined) [message.input, bytes] = this.encode(input);
     } catch (cause) {
       return Promise.reject(new DuplexError({ code: 'BAD_REQUEST', message: 'input could not be serialized', cause }));
     }
@@ -220,6 +233,7 @@ export class ClientPeer {
       const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
       const call: PendingCall = {
         message,
+        bytes,
         resolve,
         reject,
         deadline: timeoutMs === undefined ? undefined : this.options.clock.now() + timeoutMs,
@@ -253,13 +267,14 @@ export class ClientPeer {
     }
     const id = this.nextId++;
     let encoded: unknown;
+    let bytes: Uint8Array | undefined;
     try {
-      encoded = input === undefined ? undefined : this.options.codec.encode(input);
+      if (input !== undefined) [encoded, bytes] = this.encode(input);
     } catch (cause) {
       queueMicrotask(() => options.onError?.(new DuplexError({ code: 'BAD_REQUEST', message: 'input could not be serialized', cause })));
       return () => {};
     }
-    const sub: LiveSubscription = { id, path, input: encoded, lastEventId: undefined, options, link: 0, cleanup: undefined };
+    const sub: LiveSubscription = { id, path, input: encoded, bytes, lastEventId: undefined, options, link: 0, cleanup: undefined };
     const stop = () => this.unsubscribe(id);
     if (options.signal) {
       if (options.signal.aborted) return () => {};
@@ -274,24 +289,39 @@ export class ClientPeer {
   }
 
   /**
-   * Handles one incoming text frame from `link` (default: the current one); messages about calls
-   * or subscriptions that live on another link are ignored. Never throws.
+   * Handles one incoming frame from `link` (default: the current one): a string is a text frame,
+   * bytes a binary frame. Messages about calls or subscriptions that live on another link are
+   * ignored. Never throws.
    */
-  receive(frame: string, link = this.link): void {
+  receive(frame: string | Uint8Array, link = this.link): void {
     if (this.closed) return;
     let items: unknown[];
+    let attachments: AttachmentReader | undefined;
     try {
+      if (typeof frame !== 'string') ({ text: frame, attachments } = decodeBinaryFrame(frame));
       items = decodeFrame(frame);
     } catch {
       return; // not ours to repair; a healthy server never sends this
     }
     for (const item of items) {
       const parsed = parseServerMessage(item);
-      if (parsed.ok) this.handle(parsed.message, link);
+      if (parsed.ok) this.handle(parsed.message, link, attachments);
     }
   }
 
-  private handle(message: ServerMessage, link: number): void {
+  /** Encodes an input; its binary values come back as one section, copied (the caller may reuse its buffers). */
+  private encode(input: unknown): [payload: unknown, bytes: Uint8Array | undefined] {
+    let parts: Uint8Array[] | undefined;
+    let payload: unknown;
+    try {
+      payload = this.options.codec.encode(input, this.attachments);
+    } finally {
+      parts = this.attachments.take();
+    }
+    return [payload, parts && concatBytes(parts)];
+  }
+
+  private handle(message: ServerMessage, link: number, attachments?: AttachmentReader): void {
     switch (message.t) {
       case 'result': {
         const call = this.calls.get(message.id);
@@ -299,7 +329,7 @@ export class ClientPeer {
         this.calls.delete(message.id);
         let value: unknown;
         try {
-          value = 'data' in message ? this.options.codec.decode(message.data) : undefined;
+          value = 'data' in message ? this.options.codec.decode(message.data, attachments) : undefined;
         } catch (cause) {
           this.settleCall(call, new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'result could not be decoded', cause }));
           return;
@@ -332,7 +362,7 @@ export class ClientPeer {
         if (!sub || sub.link !== link) return;
         let value: unknown;
         try {
-          value = 'data' in message ? this.options.codec.decode(message.data) : undefined;
+          value = 'data' in message ? this.options.codec.decode(message.data, attachments) : undefined;
         } catch (cause) {
           this.unsubscribe(message.id);
           sub.options.onError?.(new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'event could not be decoded', cause }));
@@ -422,16 +452,17 @@ export class ClientPeer {
       call.message.timeoutMs = Math.max(1, call.deadline - this.options.clock.now());
     }
     const text = JSON.stringify(call.message);
-    const error = this.tooLarge(text);
-    if (!error) return this.push(text);
+    const frame = call.bytes ? encodeBinaryFrame(text, [call.bytes]) : text;
+    const error = this.tooLarge(frame);
+    if (!error) return this.push(frame);
     this.calls.delete(call.message.id);
     this.settleCall(call, error);
   }
 
-  /** The error for a message over `maxMessageBytes` in UTF-8 (encoded only when it could be). */
-  private tooLarge(text: string): DuplexError | undefined {
+  /** The error for a frame over `maxMessageBytes` (text in UTF-8, encoded only when it could be). */
+  private tooLarge(frame: string | Uint8Array): DuplexError | undefined {
     const max = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    if (text.length * 3 > max && new TextEncoder().encode(text).length > max)
+    if (typeof frame !== 'string' ? frame.byteLength > max : frame.length * 3 > max && new TextEncoder().encode(frame).length > max)
       return new DuplexError({ code: 'PAYLOAD_TOO_LARGE', message: 'over maxMessageBytes' });
   }
 
@@ -441,20 +472,23 @@ export class ClientPeer {
     if (sub.input !== undefined) message.input = sub.input;
     if (sub.lastEventId !== undefined) message.lastEventId = sub.lastEventId;
     const text = JSON.stringify(message);
-    const error = this.tooLarge(text);
-    if (!error) return this.push(text);
+    const frame = sub.bytes ? encodeBinaryFrame(text, [sub.bytes]) : text;
+    const error = this.tooLarge(frame);
+    if (!error) return this.push(frame);
     this.subs.delete(sub.id);
     sub.cleanup?.();
     sub.options.onError?.(error);
     this.options.onSettle?.();
   }
 
-  /** What is written in the same tick leaves in one frame (a microtask, never a timer). */
-  private push(text: string): void {
+  /** What is written in the same tick leaves in one frame (a microtask, never a timer); binary frames go alone, in order. */
+  private push(item: string | Uint8Array): void {
     if (!this.send) return;
-    if (this.outboxChars + text.length > BATCH_CHARS) this.flush();
-    this.outboxChars += text.length;
-    this.outbox.push(text);
+    const size = typeof item === 'string' ? item.length : item.byteLength;
+    if (this.outboxChars + size > BATCH_CHARS) this.flush();
+    this.outboxChars += size;
+    this.outbox.push(item);
+    if (typeof item !== 'string') this.outboxBinary = true;
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     queueMicrotask(() => this.flush());
@@ -466,6 +500,8 @@ export class ClientPeer {
     this.outboxChars = 0;
     if (out.length === 0 || !this.send) return;
     this.outbox = [];
-    this.send(joinFrame(out));
+    if (!this.outboxBinary) return this.send(joinFrame(out as string[]));
+    this.outboxBinary = false;
+    for (const frame of joinFrames(out)) this.send(frame);
   }
 }

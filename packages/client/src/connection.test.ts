@@ -1,13 +1,15 @@
-import { CloseCode, DuplexError } from '@duplex/core';
+import { Attachments, CloseCode, DuplexError, encodeBinaryFrame, superjsonCodec } from '@duplex/core';
 import { initDuplex } from '@duplex/server';
 import { createFakeClock, FakeWebSocket, type FakeClock } from '@duplex/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { type ClientOptions, createClient } from './create-client.js';
 import type { ClientState } from './types.js';
 
 const d = initDuplex.create();
 const router = d.router({
   q: d.procedure.query(() => 1),
+  bytes: d.procedure.input(z.instanceof(Uint8Array)).query(({ input }) => input),
   m: d.procedure.mutation(() => 1),
   s: d.procedure.subscription(async function* () {
     yield 1;
@@ -447,5 +449,53 @@ describe('browser wake hints', () => {
     await flush();
     expect(FakeWebSocket.instances).toHaveLength(2);
     expect(clock.pending).toBe(0);
+  });
+});
+
+describe('binary frames', () => {
+  /** A `result` for `id` as a server sends it: a binary frame when `value` holds bytes. */
+  function resultFrame(id: number, value: unknown): Uint8Array<ArrayBuffer> {
+    const attachments = new Attachments();
+    const data = superjsonCodec.encode(value, attachments);
+    return encodeBinaryFrame(JSON.stringify({ t: 'result', id, data }), attachments.take() ?? []);
+  }
+
+  it('asks for ArrayBuffer and sends an input holding bytes as one binary frame', async () => {
+    const { client } = makeClient();
+    await flush();
+    const socket = FakeWebSocket.last;
+    expect(socket.binaryType).toBe('arraybuffer');
+    ready(socket);
+    const call = client.bytes.query(new Uint8Array([1, 2, 3]));
+    await flush();
+    expect(socket.frames.map((frame) => typeof frame)).toEqual(['string', 'object']);
+    const sent = socket.sent[1];
+    expect(sent).toMatchObject({ t: 'call', path: 'bytes', input: { json: [0, 3] }, binary: new Uint8Array([1, 2, 3]) });
+    socket.receiveData(resultFrame(sent?.id as number, new Uint8Array([4, 5])).buffer);
+    await expect(call).resolves.toEqual(new Uint8Array([4, 5]));
+    await client.close();
+  });
+
+  it('reads binary frames given as ArrayBuffer, Buffer views and Blobs, in order', async () => {
+    const { client } = makeClient();
+    await flush();
+    const socket = FakeWebSocket.last;
+    ready(socket);
+    const calls = [1, 2, 3, 4].map((n) => client.bytes.query(new Uint8Array([n])));
+    await flush();
+    const ids = socket.sent.filter((m) => m.t === 'call').map((m) => m.id as number);
+    const order: number[] = [];
+    calls.forEach((call, i) => void call.then(() => order.push(i)));
+    const asBuffer = resultFrame(ids[1] as number, new Uint8Array([20]));
+    const padded = Buffer.alloc(asBuffer.byteLength + 7);
+    padded.set(asBuffer, 7);
+    socket.receiveData(new Blob([resultFrame(ids[0] as number, new Uint8Array([10]))]));
+    socket.receiveData(padded.subarray(7));
+    socket.receiveData(resultFrame(ids[2] as number, new Uint8Array([30])).buffer);
+    socket.receive({ t: 'result', id: ids[3], data: { json: 'text' } });
+    expect(await Promise.all(calls)).toEqual([new Uint8Array([10]), new Uint8Array([20]), new Uint8Array([30]), 'text']);
+    // The Blob had to be read asynchronously; nothing behind it overtook it.
+    expect(order).toEqual([0, 1, 2, 3]);
+    await client.close();
   });
 });

@@ -29,6 +29,13 @@ export interface ConnectionOptions {
   random: () => number;
 }
 
+/** A received message as the peer takes it: text as a string, binary (ArrayBuffer, Buffer, view) as bytes. */
+function toFrame(data: unknown): string | Uint8Array {
+  if (typeof data === 'string') return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data as ArrayBuffer);
+}
+
 /** Close codes after which retrying with the same parameters cannot help. */
 const REFUSALS: Readonly<Record<number, DuplexError['code']>> = {
   [CloseCode.UNAUTHORIZED]: 'UNAUTHORIZED',
@@ -219,9 +226,12 @@ export class Connection {
       this.setState('closed');
       return;
     }
+    socket.binaryType = 'arraybuffer';
     this.socket = socket;
     this.link = 0;
     let link = 0;
+    /** Frames waiting behind a Blob being read, so frames reach the peer in order. */
+    let queue: Promise<void> | undefined;
     this.heartbeat?.start();
     socket.onopen = () => {
       if (this.socket !== socket) return;
@@ -230,11 +240,21 @@ export class Connection {
       if (params) hello.params = params;
       link = this.link = this.peer.attach((frame) => socket.send(frame), hello);
     };
-    socket.onmessage = (event) => {
-      if (typeof event.data !== 'string') return;
+    socket.onmessage = ({ data }) => {
       if (this.socket === socket) this.heartbeat?.received();
       else if (this.old?.socket !== socket) return;
-      this.peer.receive(event.data, link);
+      // A WebSocket that ignores binaryType hands over a Blob, which reads asynchronously.
+      if (queue || (typeof Blob === 'function' && data instanceof Blob)) {
+        const next: Promise<void> = (queue ?? Promise.resolve())
+          .then(() => (data instanceof Blob ? data.arrayBuffer() : data))
+          .then((ready) => this.peer.receive(toFrame(ready), link), () => {})
+          .then(() => {
+            if (queue === next) queue = undefined;
+          });
+        queue = next;
+      } else {
+        this.peer.receive(toFrame(data), link);
+      }
     };
     socket.onerror = () => {}; // a close event always follows
     socket.onclose = (event) => {

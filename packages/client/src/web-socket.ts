@@ -8,7 +8,9 @@ type Handler<TEvent> = { bivarianceHack(event: TEvent): void }['bivarianceHack']
 export interface WebSocketLike {
   readonly readyState: number;
   readonly protocol: string;
-  send(data: string): void;
+  /** Set to `'arraybuffer'` so binary frames arrive as ArrayBuffer (browsers default to Blob, `ws` to Buffer). */
+  binaryType?: string;
+  send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
   /** Node `ws` only: destroys the socket at once, without waiting for a closing handshake. */
   terminate?(): void;

@@ -1,4 +1,5 @@
 import superjson, { type SuperJSONResult } from 'superjson';
+import type { AttachmentReader, Attachments } from './binary-frame.js';
 
 /**
  * Turns payloads (call inputs, results, subscription data) into JSON-safe values and back. The
@@ -8,13 +9,25 @@ import superjson, { type SuperJSONResult } from 'superjson';
 export interface Codec {
   /** The name announced in `hello`, e.g. `'superjson'`. */
   readonly name: string;
-  /** Value → JSON-safe value placed in the envelope. */
-  encode(value: unknown): unknown;
-  /** JSON-safe value from the envelope → value. Throws on a malformed payload. */
-  decode(payload: unknown): unknown;
+  /**
+   * Value → JSON-safe value placed in the envelope. A codec that carries binary values adds each
+   * `Uint8Array` to `attachments` and puts the reference it returns in their place; the peer then
+   * sends a binary frame. Without `attachments` (or in a codec without binary support) binary
+   * values are encoded inline, as the codec always did.
+   */
+  encode(value: unknown, attachments?: Attachments): unknown;
+  /**
+   * JSON-safe value from the envelope → value. Throws on a malformed payload. `attachments` reads
+   * the references of a payload that came in a binary frame.
+   */
+  decode(payload: unknown, attachments?: AttachmentReader): unknown;
 }
 
-/** Plain JSON: fastest, but `Date` arrives as a string and `Map`/`Set`/`BigInt` do not survive. */
+/**
+ * Plain JSON: fastest, but `Date` arrives as a string and `Map`/`Set`/`BigInt` do not survive. It
+ * carries no binary values: a `Uint8Array` becomes what `JSON.stringify` makes of it, an object of
+ * its bytes by index (`{"0":104,"1":105}`), in a text frame.
+ */
 export const jsonCodec: Codec = {
   name: 'json',
   encode: (value) => value,
@@ -82,6 +95,37 @@ function hasLongString(value: unknown, max: number): boolean {
   return false;
 }
 
+/** The superjson custom type of a binary value in a binary frame: its JSON is an `AttachmentRef`. */
+export const BYTES_TYPE = 'duplex.bytes';
+
+let writing: Attachments | undefined;
+let reading: AttachmentReader | undefined;
+
+const bytesTransformer = {
+  name: BYTES_TYPE,
+  // Only while a peer encodes for a binary-capable link; otherwise superjson's own typed-array rule applies.
+  isApplicable: (value: unknown): value is Uint8Array => writing !== undefined && value instanceof Uint8Array,
+  serialize: (value: Uint8Array) => (writing as Attachments).add(value),
+  deserialize: (ref: unknown): Uint8Array => {
+    if (!reading) throw new TypeError('a binary value reference outside a binary frame');
+    return reading.take(ref);
+  },
+};
+
+type Registry = Pick<SuperJSON['customTransformerRegistry'], 'findApplicable' | 'findByName'>;
+type SuperJSON = InstanceType<typeof superjson>;
+
+/**
+ * superjson plus {@link BYTES_TYPE}. It inherits from the default instance, so classes, symbols
+ * and custom types an app registers with `superjson.register*` still apply.
+ */
+const wire: SuperJSON = Object.create((superjson as unknown as { defaultInstance?: SuperJSON }).defaultInstance ?? new superjson());
+const shared: Registry = Object.getPrototypeOf(wire).customTransformerRegistry;
+(wire as { customTransformerRegistry: Registry }).customTransformerRegistry = {
+  findApplicable: (value) => (bytesTransformer.isApplicable(value) ? bytesTransformer : shared.findApplicable(value)) as never,
+  findByName: (name) => (name === BYTES_TYPE ? bytesTransformer : shared.findByName(name)) as never,
+};
+
 /**
  * superjson, the default: `Date`, `Map`, `Set`, `BigInt`, `undefined`, `RegExp`, `URL` round-trip.
  * Payload shape on the wire: `{ "json"?: …, "meta"?: … }` as produced by `superjson.serialize`.
@@ -91,18 +135,34 @@ function hasLongString(value: unknown, max: number): boolean {
  * `{ json: value }` without superjson's walk, which is exactly what superjson itself produces
  * for it, only several times faster; anything else goes through superjson. Likewise a payload
  * without `meta` decodes to its `json` as is (it came fresh from `JSON.parse`, no copy needed).
+ *
+ * Binary: given `attachments`, each `Uint8Array` (a Node `Buffer` too) becomes a reference
+ * `[offset, length]` annotated `["custom", "duplex.bytes"]` in `meta`, and its bytes travel raw.
  */
 export const superjsonCodec: Codec = {
   name: 'superjson',
-  encode: (value) => (isPlainJson(value, new Set()) ? { json: value } : superjson.serialize(value)),
-  decode: (payload) => {
+  encode: (value, attachments) => {
+    if (isPlainJson(value, new Set())) return { json: value };
+    writing = attachments;
+    try {
+      return wire.serialize(value);
+    } finally {
+      writing = undefined;
+    }
+  },
+  decode: (payload, attachments) => {
     if (!isSuperJsonResult(payload)) throw new TypeError('superjson payload must be an object { json, meta? }');
     if (payload.meta === undefined) return payload.json;
     // Only a payload that announces a BigInt pays for the walk.
     if (payload.meta?.values && JSON.stringify(payload.meta.values).includes('"bigint"') && hasLongString(payload.json, MAX_BIGINT_DIGITS)) {
       throw new RangeError(`a BigInt in a superjson payload may have at most ${MAX_BIGINT_DIGITS} digits`);
     }
-    return superjson.deserialize({ json: payload.json, meta: payload.meta } as SuperJSONResult);
+    reading = attachments;
+    try {
+      return wire.deserialize({ json: payload.json, meta: payload.meta } as SuperJSONResult);
+    } finally {
+      reading = undefined;
+    }
   },
 };
 

@@ -9,3 +9,4 @@ export * from './router.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export * from './tracked.js';
 export * from './safe-json.js';
+export * from './binary-frame.js';

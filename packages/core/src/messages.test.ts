@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame, parseClientMessage, parseServerMessage } from './messages.js';
+import { decodeFrame, encodeFrame, joinFrames, parseClientMessage, parseServerMessage } from './messages.js';
 
 describe('parseClientMessage', () => {
   const good: Array<[string, unknown]> = [
@@ -76,5 +76,16 @@ describe('frames', () => {
     expect(decodeFrame('{"t":"ping"}')).toEqual([{ t: 'ping' }]);
     expect(decodeFrame('[{"t":"ping"},{"t":"pong"}]')).toHaveLength(2);
     expect(() => decodeFrame('{nope')).toThrow(SyntaxError);
+  });
+});
+
+describe('joinFrames', () => {
+  it('joins runs of texts and keeps each binary frame alone, in order', () => {
+    const a = new Uint8Array([1]);
+    const b = new Uint8Array([2]);
+    expect(joinFrames(['{"t":"ping"}'])).toEqual(['{"t":"ping"}']);
+    expect(joinFrames(['{"x":1}', '{"x":2}', a, b, '{"x":3}'])).toEqual(['[{"x":1},{"x":2}]', a, b, '{"x":3}']);
+    expect(joinFrames([a])).toEqual([a]);
+    expect(joinFrames([])).toEqual([]);
   });
 });

@@ -194,6 +194,26 @@ export function joinFrame(texts: readonly string[]): string {
   return texts.length === 1 ? (texts[0] as string) : `[${texts.join(',')}]`;
 }
 
+/**
+ * Turns an outgoing queue into frames, in order: each run of message texts joined into one text
+ * frame ({@link joinFrame}), each binary frame on its own (a binary frame carries one message).
+ */
+export function joinFrames(items: readonly (string | Uint8Array)[]): Array<string | Uint8Array> {
+  const frames: Array<string | Uint8Array> = [];
+  let texts: string[] = [];
+  for (const item of items) {
+    if (typeof item === 'string') {
+      texts.push(item);
+      continue;
+    }
+    if (texts.length > 0) frames.push(joinFrame(texts));
+    texts = [];
+    frames.push(item);
+  }
+  if (texts.length > 0) frames.push(joinFrame(texts));
+  return frames;
+}
+
 /** A frame holds one message or an array of messages sent in the same tick. */
 export function encodeFrame(messages: readonly (ClientMessage | ServerMessage)[]): string {
   return joinFrame(messages.map((message) => JSON.stringify(message)));

@@ -1,4 +1,4 @@
-import type { Codec } from '@duplex/core';
+import type { AttachmentReader, Codec } from '@duplex/core';
 
 /**
  * How many more values than its JSON holds a superjson input may expand to when its shared
@@ -38,9 +38,10 @@ function hasSharedReferences(payload: unknown): payload is { json?: unknown } {
 /**
  * Decodes a call or subscription input with the connection's codec. Throws when the payload is
  * malformed or, for superjson, expands past {@link MAX_SHARED_EXPANSION} through shared references.
+ * `attachments` reads the binary values of an input that came in a binary frame.
  */
-export function decodeInput(codec: Codec, payload: unknown): unknown {
-  const value = codec.decode(payload);
+export function decodeInput(codec: Codec, payload: unknown, attachments?: AttachmentReader): unknown {
+  const value = codec.decode(payload, attachments);
   // Only a superjson payload with shared references can expand; the walk stops at the budget.
   if (codec.name === 'superjson' && hasSharedReferences(payload)) {
     const budget = { left: countValues(payload.json) + MAX_SHARED_EXPANSION };

@@ -1,4 +1,4 @@
-import { type Codec, superjsonCodec } from '@duplex/core';
+import { type Attachments, type Codec, superjsonCodec } from '@duplex/core';
 import { describe, expect, it } from 'vitest';
 import { encodePayload } from './payload-cache.js';
 
@@ -6,9 +6,9 @@ function countingCodec(): Codec & { calls: number } {
   const codec = {
     name: 'counting',
     calls: 0,
-    encode(value: unknown) {
+    encode(value: unknown, attachments?: Attachments) {
       codec.calls++;
-      return superjsonCodec.encode(value);
+      return superjsonCodec.encode(value, attachments);
     },
     decode: superjsonCodec.decode,
   };
@@ -23,6 +23,20 @@ describe('encodePayload', () => {
     expect(codec.calls).toBe(1);
     expect(new Set(texts).size).toBe(1);
     expect(JSON.parse(texts[0] as string)).toEqual(JSON.parse(JSON.stringify(superjsonCodec.encode(event))));
+  });
+
+  it('encodes an event holding bytes once, its bytes beside the text, never inside it', () => {
+    const codec = countingCodec();
+    const event = { name: 'a', file: new Uint8Array([1, 2, 3]) };
+    const payloads = Array.from({ length: 10 }, () => encodePayload(codec, event, {}));
+    expect(codec.calls).toBe(1);
+    expect(new Set(payloads).size).toBe(1);
+    expect(payloads[0]).toEqual({
+      text: '{"json":{"name":"a","file":[0,3]},"meta":{"values":{"file":[["custom","duplex.bytes"]]},"v":1}}',
+      attachments: [event.file],
+    });
+    // The shared collector is empty again: the next payload carries nothing of this one.
+    expect(encodePayload(codec, { n: 1 }, {})).toBe('{"json":{"n":1}}');
   });
 
   it('re-encodes when the same subscription yields the same object again (it may have changed)', () => {

@@ -1,17 +1,22 @@
 import {
   type AnyProcedure,
   type AnyRouter,
+  BinaryFrameError,
   builtinCodecs,
   type CallMessage,
+  checkAttachments,
   type ClientMessage,
   type Clock,
   CloseCode,
   type Codec,
   DuplexError,
+  decodeBinaryFrame,
+  encodeBinaryFrame,
   type ErrorShape,
   findUnsafeKey,
   isTracked,
   joinFrame,
+  joinFrames,
   mayContainUnsafeKey,
   PROTOCOL_VERSION,
   type ProcedureKind,
@@ -37,7 +42,8 @@ import { encodePayload } from './payload-cache.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
 export interface ServerTransport {
-  send(frame: string): void;
+  /** Sends a frame: a string as a text frame, bytes as a binary frame (protocol.md §2). */
+  send(frame: string | Uint8Array): void;
   close(code: number, reason: string): void;
   /**
    * Backpressure: a promise that resolves once the socket can take more, or undefined when it
@@ -119,6 +125,18 @@ class ActiveEntry implements SignalSource {
   }
 }
 
+/**
+ * A call or sub input already decoded where its binary frame was read (the frame's attachments are
+ * checked there), or the error decoding it raised, reported when the call starts. JSON never
+ * parses into an instance of this class, so it cannot be confused with a wire payload.
+ */
+class DecodedInput {
+  constructor(
+    readonly value: unknown,
+    readonly failed = false,
+  ) {}
+}
+
 type PeerState = 'awaiting-hello' | 'creating-context' | 'ready' | 'closed';
 
 /** Shared by every peer until its first call: an idle connection allocates no map. Never written. */
@@ -139,7 +157,9 @@ export class ServerPeer {
   // Allocated on first use: an idle connection should cost as little memory as possible.
   private waiting: ClientMessage[] | undefined;
   private active: Map<number, ActiveEntry> = NO_ENTRIES;
-  private outbox: string[] = [];
+  private outbox: Array<string | Uint8Array> = [];
+  /** True when the outbox holds a binary frame (then it cannot be one joined text frame). */
+  private outboxBinary = false;
   private outboxChars = 0;
   private flushScheduled = false;
   private helloTimer: TimerHandle | undefined;
@@ -227,10 +247,40 @@ export class ServerPeer {
     }
   }
 
-  /** Handles a binary frame: not part of duplex.v1. */
-  receiveBinary(): void {
+  /**
+   * Handles one incoming binary frame: a `call` or `sub` whose input holds binary values
+   * (protocol.md §2). The input is decoded here, so a frame whose attachments do not match its
+   * references is refused as a protocol error like any malformed frame. Never throws.
+   */
+  receiveBinary(frame: Uint8Array): void {
     if (this.state === 'closed') return;
-    this.protocolError(null, 'binary frames are not supported by duplex.v1');
+    // The codec, which says how references are marked, is known only after hello.
+    if (this.state === 'awaiting-hello') return this.protocolError(null, 'binary frame before hello');
+    let split: ReturnType<typeof decodeBinaryFrame>;
+    let decoded: unknown;
+    try {
+      split = decodeBinaryFrame(frame);
+      decoded = parseBoundedJson(split.text, this.limits.maxJsonDepth);
+    } catch (error) {
+      this.protocolError(null, error instanceof SyntaxError ? 'frame is not valid JSON' : (error as Error).message);
+      return;
+    }
+    const parsed = parseClientMessage(decoded);
+    if (!parsed.ok) return this.protocolError(parsed.id, parsed.reason);
+    const message = parsed.message;
+    if ((message.t !== 'call' && message.t !== 'sub') || message.input === undefined) {
+      return this.protocolError(messageId(message), 'a binary frame must carry one call or sub with an input');
+    }
+    const unsafeKey = mayContainUnsafeKey(split.text) ? findUnsafeKey(decoded) : undefined;
+    if (unsafeKey !== undefined) return this.protocolError(message.id, `forbidden key "${unsafeKey}"`);
+    try {
+      message.input = new DecodedInput(decodeInput(this.codec, message.input, split.attachments));
+      checkAttachments(split.attachments);
+    } catch (error) {
+      if (error instanceof BinaryFrameError) return this.protocolError(message.id, `binary frame: ${error.message}`);
+      message.input = new DecodedInput(undefined, true);
+    }
+    this.handle(message);
   }
 
   /** Tells the client to reconnect elsewhere (server draining). */
@@ -267,6 +317,7 @@ export class ServerPeer {
     this.waiting = undefined;
     this.outbox.length = 0;
     this.outboxChars = 0;
+    this.outboxBinary = false;
     const entries = [...this.active.values()];
     this.active.clear();
     for (const entry of entries) this.release(entry, reason);
@@ -431,9 +482,14 @@ export class ServerPeer {
       this.sendError(message.id, error);
       return;
     }
-    let input: unknown;
+    let input: unknown = message.input;
     try {
-      input = message.input === undefined ? undefined : decodeInput(this.codec, message.input);
+      if (input instanceof DecodedInput) {
+        if (input.failed) throw new TypeError('input payload could not be decoded');
+        input = input.value;
+      } else if (input !== undefined) {
+        input = decodeInput(this.codec, input);
+      }
     } catch {
       this.sendError(message.id, new DuplexError({ code: 'BAD_REQUEST', message: 'input payload could not be decoded' }));
       return;
@@ -613,11 +669,13 @@ export class ServerPeer {
    * subscriptions that send the same object in this turn) and spliced into the envelope text.
    */
   private enqueueWithPayload(message: { t: 'result' | 'data'; id: number; eid?: string }, data: unknown, owner: object): void {
-    let text: string;
+    let frame: string | Uint8Array;
     try {
       const payload = encodePayload(this.codec, data, owner);
       const eid = message.eid === undefined ? '' : `,"eid":${JSON.stringify(message.eid)}`;
-      text = `{"t":"${message.t}","id":${message.id}${eid}${payload === undefined ? '' : `,"data":${payload}`}}`;
+      const head = `{"t":"${message.t}","id":${message.id}${eid}`;
+      if (typeof payload === 'object') frame = encodeBinaryFrame(`${head},"data":${payload.text}}`, payload.attachments);
+      else frame = `${head}${payload === undefined ? '' : `,"data":${payload}`}}`;
     } catch (cause) {
       const error = new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'value could not be serialized', cause });
       this.report(error, undefined, undefined);
@@ -631,20 +689,25 @@ export class ServerPeer {
       this.sendError(message.id, error, cause);
       return;
     }
-    this.push(text);
+    this.push(frame);
   }
 
   private enqueue(message: ServerMessage): void {
     this.push(JSON.stringify(message));
   }
 
-  /** Messages produced in the same tick leave together in one frame (a microtask, never a timer). */
-  private push(text: string): void {
+  /**
+   * Messages produced in the same tick leave together in one frame (a microtask, never a timer);
+   * a binary frame (bytes) goes on its own, in order.
+   */
+  private push(item: string | Uint8Array): void {
     if (this.state === 'closed') return;
+    const size = typeof item === 'string' ? item.length : item.byteLength;
     // A batch stays a modest frame: backpressure and the client's size limit see each one.
-    if (this.outboxChars + text.length > BATCH_FLUSH_CHARS && this.outbox.length > 0) this.flush();
-    this.outbox.push(text);
-    this.outboxChars += text.length;
+    if (this.outboxChars + size > BATCH_FLUSH_CHARS && this.outbox.length > 0) this.flush();
+    this.outbox.push(item);
+    this.outboxChars += size;
+    if (typeof item !== 'string') this.outboxBinary = true;
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     (this.options.schedule ?? queueMicrotask)(() => this.flush());
@@ -655,10 +718,13 @@ export class ServerPeer {
     const out = this.outbox;
     if (out.length === 0) return;
     this.outboxChars = 0;
-    const frame = joinFrame(out);
+    const frames = this.outboxBinary ? joinFrames(out) : undefined;
+    const frame = frames ? undefined : joinFrame(out as string[]);
+    this.outboxBinary = false;
     out.length = 0;
     try {
-      this.out.send(frame);
+      if (frames) for (const each of frames) this.out.send(each);
+      else this.out.send(frame as string);
     } catch {
       // The socket is closing; its close event disposes this peer.
     }

@@ -32,7 +32,7 @@ export class SocketTransport implements ServerTransport {
     private readonly options: SocketTransportOptions,
   ) {}
 
-  send(frame: string): void {
+  send(frame: string | Uint8Array): void {
     this.socket.send(frame);
     if (!this.cut && this.socket.bufferedAmount > this.options.maxBufferedBytes) {
       this.cut = true;

@@ -118,6 +118,12 @@ function withDeadline<TValue>(value: TValue | Promise<TValue>, ms: number, clock
   return Promise.race([value, deadline]).finally(() => clock.clearTimeout(timer as TimerHandle));
 }
 
+/** A binary message as one Uint8Array (`ws` gives a Buffer with the default `binaryType`). */
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
 function refuse(socket: NodeDuplex, status: number, message: string): void {
   const body = `${message}\n`;
   socket.end(
@@ -216,7 +222,7 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     if (!peer) return;
     heartbeat?.seen(this);
     try {
-      if (isBinary) peer.receiveBinary();
+      if (isBinary) peer.receiveBinary(toBytes(data));
       else peer.receive(data.toString());
     } catch {
       // ServerPeer never throws by contract; should a bug break it, it costs this connection

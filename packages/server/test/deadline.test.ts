@@ -25,7 +25,7 @@ describe('call deadlines on the server', () => {
       createContext: () => ({}),
       transport: {
         send: (frame) => {
-          const parsed = JSON.parse(frame) as unknown;
+          const parsed = JSON.parse(frame as string) as unknown;
           sent.push(...((Array.isArray(parsed) ? parsed : [parsed]) as Array<Record<string, unknown>>));
         },
         close: () => {},

@@ -1,3 +1,4 @@
+import { encodeBinaryFrame } from '@duplex/core';
 import { startServer } from '@duplex/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -74,7 +75,41 @@ const validFrames = [
 const mutated = fc
   .tuple(fc.constantFrom(...validFrames), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 4 }), fc.string({ maxLength: 3 })), { minLength: 1, maxLength: 4 }))
   .map(([text, edits]) => edits.reduce((acc, [at, remove, insert]) => acc.slice(0, at % (acc.length + 1)) + insert + acc.slice((at % (acc.length + 1)) + remove), text));
+/** Binary frames: well-formed ones around hostile JSON and references, then the same with their bytes mutated. */
+const bytesRef = fc.oneof(
+  fc.tuple(fc.nat({ max: 40 }), fc.nat({ max: 40 })).map(([offset, length]) => `[${offset},${length}]`),
+  fc.constantFrom('[0]', '[0,1,2]', '[-1,1]', '[0,1.5]', '["0","1"]', 'null', '{"0":0,"1":1}', '[0,4294967296]', '[1e400,0]'),
+);
+/** A superjson input whose fields are bytes references, e.g. `{"a":[0,2]}` annotated `duplex.bytes`. */
+const refsInput = (refs: Array<[string, string]>) =>
+  `{"json":{${refs.map(([key, ref]) => `${q(key)}:${ref}`).join(',')}},"meta":{"values":{${refs.map(([key]) => `${q(key)}:[["custom","duplex.bytes"]]`).join(',')}},"v":1}}`;
+const binaryInput = fc.array(fc.tuple(fc.constantFrom('a', 'b', '0', 'a.b', '__proto__'), bytesRef), { maxLength: 4 }).map(refsInput);
+/** A call whose references cover its attachments exactly: these reach the handlers. */
+const validBinary = fc.tuple(fc.nat({ max: 40 }), fc.array(fc.uint8Array({ maxLength: 24 }), { maxLength: 4 })).map(([n, parts]) => {
+  let offset = 0;
+  const refs = parts.map((part, i): [string, string] => {
+    const ref = `[${offset},${part.length}]`;
+    offset += part.length;
+    return [`f${i}`, ref];
+  });
+  return { bytes: encodeBinaryFrame(`{"t":"call","id":${n},"kind":"query","path":"echo","input":${refsInput(refs)}}`, parts) };
+});
+const binaryText = fc.oneof(
+  { weight: 3, arbitrary: fc.tuple(fc.nat({ max: 40 }), fc.constantFrom('echo', 'add', 'inspect', 'hang'), fc.oneof(binaryInput, input)).map(([n, path, payload]) => `{"t":"call","id":${n},"kind":"query","path":"${path}","input":${payload}}`) },
+  { weight: 1, arbitrary: fc.tuple(fc.nat({ max: 40 }), binaryInput).map(([n, payload]) => `{"t":"sub","id":${n},"path":"idle","input":${payload}}`) },
+  { weight: 1, arbitrary: message },
+);
+const binaryFrame = fc
+  .tuple(binaryText, fc.array(fc.uint8Array({ maxLength: 24 }), { maxLength: 4 }), fc.option(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { nil: undefined }))
+  .map(([text, parts, flip]) => {
+    const bytes = encodeBinaryFrame(text, parts);
+    // One mutated byte anywhere: the header, the JSON, or the attachments.
+    if (flip && bytes.length > 0) bytes[flip[0] % bytes.length] = flip[1];
+    return { bytes };
+  });
 const frame: fc.Arbitrary<Frame> = fc.oneof(
+  { weight: 3, arbitrary: binaryFrame },
+  { weight: 1, arbitrary: validBinary },
   { weight: 4, arbitrary: message.map((text) => ({ text })) },
   { weight: 4, arbitrary: call.map((text) => ({ text })) },
   { weight: 2, arbitrary: fc.array(message, { minLength: 0, maxLength: 6 }).map((m) => ({ text: `[${m.join(',')}]` })) },

@@ -1,4 +1,4 @@
-import { CloseCode, MAX_BIGINT_DIGITS } from '@duplex/core';
+import { CloseCode, encodeBinaryFrame, MAX_BIGINT_DIGITS } from '@duplex/core';
 import { startServer } from '@duplex/test-utils';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { probe, router, type TestRouter } from './fixtures.js';
@@ -83,16 +83,19 @@ describe('malformed frames are answered, never fatal', () => {
     expect(seen.map((m) => m.t).sort()).toEqual(['error', 'error', 'pong', 'result']);
   });
 
-  it('refuses binary frames with a protocol error', async () => {
+  it('refuses a malformed binary frame with a protocol error and serves a good one (more in binary.test.ts)', async () => {
     await using srv = await startServer(router, anon);
     const raw = await openRaw(srv.url);
-    await raw.hello();
+    await raw.hello(undefined, { codec: 'superjson' });
     raw.send(Buffer.from([0xde, 0xad, 0xbe, 0xef]));
     expect(await answerFor(raw, null)).toEqual({
       t: 'error',
       id: null,
-      error: { code: 'BAD_REQUEST', message: 'protocol error: binary frames are not supported by duplex.v1' },
+      error: { code: 'BAD_REQUEST', message: 'protocol error: binary frame header out of range' },
     });
+    const input = '{"json":[0,2],"meta":{"values":[["custom","duplex.bytes"]],"v":1}}';
+    raw.send(Buffer.from(encodeBinaryFrame(`{"t":"call","id":1,"kind":"query","path":"echo","input":${input}}`, [new Uint8Array([1, 2])])));
+    expect(await answerFor(raw, 1)).toEqual({ t: 'result', id: 1, data: JSON.parse(input), binary: new Uint8Array([1, 2]) });
   });
 
   it('closes with 1007 on a text frame that is not UTF-8, others unaffected', async () => {

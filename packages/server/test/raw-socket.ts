@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { SUBPROTOCOL } from '@duplex/core';
+import { decodeBinaryFrame, SUBPROTOCOL } from '@duplex/core';
 import { type ClientOptions, WebSocket } from 'ws';
 
-/** One message as the server sent it (frames holding a batch are split). */
+/** One message as the server sent it (frames holding a batch are split; a binary frame's attachments are in `binary`). */
 export type Received = { t: string; id?: number | null; error?: { code: string; message: string; stack?: string; issues?: unknown[] }; [key: string]: unknown };
 
 /** A hand-driven socket that speaks (or abuses) the wire protocol, for attack tests. */
@@ -29,8 +29,10 @@ export async function openRaw(url: string, options: ClientOptions & { protocols?
   const waiters: Array<(message: Received) => void> = [];
   ws.on('error', () => {});
   ws.on('message', (data, isBinary) => {
-    if (isBinary) return;
-    const parsed: unknown = JSON.parse(data.toString());
+    // A binary frame holds one message; its attachment section rides along as `binary`.
+    const split = isBinary ? decodeBinaryFrame(data as Buffer) : undefined;
+    const parsed: unknown = JSON.parse(split ? split.text : data.toString());
+    if (split) (parsed as Received).binary = Uint8Array.from(split.attachments.section);
     for (const message of (Array.isArray(parsed) ? parsed : [parsed]) as Received[]) {
       const waiter = waiters.shift();
       if (waiter) waiter(message);

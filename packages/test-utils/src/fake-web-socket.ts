@@ -1,5 +1,7 @@
-/** One message the client under test sent, decoded. */
-export type SentMessage = { t: string; id?: number; [key: string]: unknown };
+import { decodeBinaryFrame } from '@duplex/core';
+
+/** One message the client under test sent, decoded (a binary frame's attachment section in `binary`). */
+export type SentMessage = { t: string; id?: number; binary?: Uint8Array; [key: string]: unknown };
 
 /**
  * An in-memory WebSocket for client unit tests: the test plays the server by calling
@@ -20,9 +22,12 @@ export class FakeWebSocket {
 
   readyState = 0;
   protocol = '';
+  /** As in browsers, binary frames would arrive as Blob unless the client asks for ArrayBuffer. */
+  binaryType = 'blob';
   /** When false, `close()` starts the closing handshake and the peer never answers (dead link). */
   answersClose = true;
-  readonly frames: string[] = [];
+  /** Frames as sent: strings (text frames) and bytes (binary frames). */
+  readonly frames: Array<string | Uint8Array> = [];
   /** How the client ended it: `close(code)`, `terminate`, or undefined while it has not. */
   endedBy: { how: 'close'; code: number | undefined; reason: string | undefined } | { how: 'terminate' } | undefined;
   onopen: ((event: unknown) => void) | null = null;
@@ -40,12 +45,16 @@ export class FakeWebSocket {
   /** Every message sent so far, frames unbatched. */
   get sent(): SentMessage[] {
     return this.frames.flatMap((frame) => {
+      if (typeof frame !== 'string') {
+        const { text, attachments } = decodeBinaryFrame(frame);
+        return [{ ...(JSON.parse(text) as SentMessage), binary: attachments.section }];
+      }
       const parsed: unknown = JSON.parse(frame);
       return (Array.isArray(parsed) ? parsed : [parsed]) as SentMessage[];
     });
   }
 
-  send(data: string): void {
+  send(data: string | Uint8Array): void {
     if (this.readyState !== 1) throw new Error('FakeWebSocket is not open');
     this.frames.push(data);
   }
@@ -68,6 +77,11 @@ export class FakeWebSocket {
     this.readyState = 1;
     this.protocol = 'duplex.v1';
     this.onopen?.({});
+  }
+
+  /** Server side: delivers one frame's raw `data` (a string, ArrayBuffer, Buffer or Blob) as is. */
+  receiveData(data: unknown): void {
+    this.onmessage?.({ data });
   }
 
   /** Server side: delivers messages (one frame). */

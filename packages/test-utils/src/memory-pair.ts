@@ -2,12 +2,15 @@ import { ClientPeer } from '@duplex/client';
 import { type AnyRouter, type Clock, type Codec, PROTOCOL_VERSION, superjsonCodec, systemClock } from '@duplex/core';
 import { ServerPeer, type ServerPeerOptions } from '@duplex/server';
 
-/** A ClientPeer and a ServerPeer joined in memory: frames cross on a microtask, as over a socket. */
+/**
+ * A ClientPeer and a ServerPeer joined in memory: frames cross on a microtask, as over a socket.
+ * A frame is a string (text frame) or bytes (binary frame).
+ */
 export interface MemoryPair {
   client: ClientPeer;
   server: ServerPeer;
   /** Every frame each side sent, in order. */
-  frames: { toServer: string[]; toClient: string[] };
+  frames: { toServer: Array<string | Uint8Array>; toClient: Array<string | Uint8Array> };
   /** Closes the server side with this code (as a transport close). */
   closes: Array<{ code: number; reason: string }>;
   /** Cuts the link: both peers see the connection go away. */
@@ -26,7 +29,7 @@ export function createMemoryPair(
     onError?: ServerPeerOptions['onError'];
   } = {},
 ): MemoryPair {
-  const frames = { toServer: [] as string[], toClient: [] as string[] };
+  const frames: MemoryPair['frames'] = { toServer: [], toClient: [] };
   const closes: Array<{ code: number; reason: string }> = [];
   const codec = options.codec ?? superjsonCodec;
   const clock = options.clock ?? systemClock;
@@ -54,7 +57,11 @@ export function createMemoryPair(
   client.attach(
     (frame) => {
       frames.toServer.push(frame);
-      queueMicrotask(() => linked && server.receive(frame));
+      queueMicrotask(() => {
+        if (!linked) return;
+        if (typeof frame === 'string') server.receive(frame);
+        else server.receiveBinary(frame);
+      });
     },
     { t: 'hello', v: PROTOCOL_VERSION, codec: codec.name, ...(options.params ? { params: options.params } : {}) },
   );
