@@ -46,8 +46,17 @@ export class Recorder {
   readonly times: number[] = [];
   /** Link generation of each event: how many links had opened when it arrived. */
   readonly links: number[] = [];
+  /** When each link opened. */
+  readonly openTimes: number[] = [];
+
   /** Links opened so far. */
-  opened = 0;
+  get opened(): number {
+    return this.openTimes.length;
+  }
+
+  open(): void {
+    this.openTimes.push(performance.now());
+  }
 
   add(seq: number): void {
     this.seqs.push(seq);
@@ -143,7 +152,7 @@ class Rig {
         system.connect(
           proxy.port,
           (seq) => recorder.add(seq),
-          () => recorder.opened++,
+          () => recorder.open(),
         ),
       );
     }
@@ -324,7 +333,7 @@ export interface StormResult {
   max: number | null;
   /** Client-rounds with no event within the timeout. */
   unrecovered: number;
-  /** Largest share of one round's clients whose next event fell in the same 100 ms window. */
+  /** Largest share of one round's clients whose new link opened in the same 100 ms window. */
   maxShareIn100ms: number;
   integrity: Integrity;
 }
@@ -357,7 +366,9 @@ export async function runStorm(system: FaultSystem, config: FaultConfig): Promis
       const got = times.filter((ms): ms is number => ms !== undefined);
       unrecovered += times.length - got.length;
       all.push(...got);
-      maxShare = Math.max(maxShare, maxInWindow(got, 100) / config.stormClients);
+      // Reconnect instants: when each client's first link after the cut opened.
+      const opens = rig.recorders.map((r, c) => r.openTimes[marks[c] as number]).filter((o): o is number => o !== undefined);
+      maxShare = Math.max(maxShare, maxInWindow(opens, 100) / config.stormClients);
     }
     await rig.settle(200);
   } finally {

@@ -47,7 +47,7 @@ export function renderFaults(results: FaultResults, config: FaultConfig): string
     out.push(`### ${s?.clients} clients cut at once (${s?.rounds} round(s)): time to each client's next event`);
     out.push(
       table(
-        ['system', 'p50', 'p99', 'max', 'max share in 100 ms', 'lost', 'duplicated', 'out of order', 'notes'],
+        ['system', 'p50', 'p99', 'max', 'most reconnects in one 100 ms window', 'lost', 'duplicated', 'out of order', 'notes'],
         results.storms.map((r) => [
           r.label,
           ms(r.p50),
