@@ -25,9 +25,9 @@ export const quickFaults: FaultConfig = {
   mode: 'quick',
   cuts: 10,
   stallCapMs: 15_000,
-  restarts: 3,
+  restarts: 5,
   stormClients: 100,
-  stormRounds: 1,
+  stormRounds: 2,
   recoverTimeoutMs: 10_000,
 };
 export const fullFaults: FaultConfig = {
