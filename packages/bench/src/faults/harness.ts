@@ -234,17 +234,26 @@ function timed(system: FaultSystem, samples: number[], timeouts: number, recorde
   };
 }
 
-/** (1) Clean cuts: every link through the proxy destroyed, `cuts` times. */
-export async function runCuts(system: FaultSystem, config: FaultConfig): Promise<TimedResult> {
+/**
+ * Injects `fault` `times` times into one client's link, each after `settleMs` of steady events,
+ * and times each recovery: the fault → the first event on a link opened after it.
+ */
+async function repeatFault(
+  system: FaultSystem,
+  config: FaultConfig,
+  times: number,
+  settleMs: () => number,
+  fault: (rig: Rig) => void | Promise<void>,
+): Promise<TimedResult> {
   const rig = await Rig.start(system, 1);
   const samples: number[] = [];
   let timeouts = 0;
   try {
-    for (let i = 0; i < config.cuts; i++) {
-      await rig.settle(200 + Math.random() * 50);
+    for (let i = 0; i < times; i++) {
+      await rig.settle(settleMs());
       const marks = rig.marks();
       const t = performance.now();
-      rig.proxy.cut();
+      await fault(rig);
       const [ms] = await rig.recoveries(t, marks, config.recoverTimeoutMs);
       if (ms === undefined) timeouts++;
       else samples.push(ms);
@@ -255,6 +264,11 @@ export async function runCuts(system: FaultSystem, config: FaultConfig): Promise
     await rig.close();
   }
   return timed(system, samples, timeouts, rig.recorders);
+}
+
+/** (1) Clean cuts: every link through the proxy destroyed, `cuts` times. */
+export function runCuts(system: FaultSystem, config: FaultConfig): Promise<TimedResult> {
+  return repeatFault(system, config, config.cuts, () => 200 + Math.random() * 50, (rig) => rig.proxy.cut());
 }
 
 export interface StallResult {
@@ -300,25 +314,8 @@ export async function runStall(system: FaultSystem, config: FaultConfig): Promis
 }
 
 /** (3) Server restarts: crash (all sockets destroyed, listener closed), 100 ms down, new instance on the same port. */
-export async function runRestarts(system: FaultSystem, config: FaultConfig): Promise<TimedResult> {
-  const rig = await Rig.start(system, 1);
-  const samples: number[] = [];
-  let timeouts = 0;
-  try {
-    for (let i = 0; i < config.restarts; i++) {
-      await rig.settle(300);
-      const marks = rig.marks();
-      const t = performance.now();
-      await rig.restart(100);
-      const [ms] = await rig.recoveries(t, marks, config.recoverTimeoutMs);
-      if (ms === undefined) timeouts++;
-      else samples.push(ms);
-    }
-    await rig.settle(200);
-  } finally {
-    await rig.close();
-  }
-  return timed(system, samples, timeouts, rig.recorders);
+export function runRestarts(system: FaultSystem, config: FaultConfig): Promise<TimedResult> {
+  return repeatFault(system, config, config.restarts, () => 300, (rig) => rig.restart(100));
 }
 
 export interface StormResult {
