@@ -22,6 +22,7 @@ import {
   type TimerHandle,
 } from '@duplex/core';
 import type { CallOptions, SubscribeOptions } from './types.js';
+import { guardedCallbacks } from './user-callback.js';
 
 interface PendingCall {
   message: CallMessage;
@@ -260,7 +261,9 @@ export class ClientPeer {
   }
 
   /** Starts a subscription; returns the function that ends it. */
-  subscribe(path: string, input: unknown, options: SubscribeOptions<unknown>): () => void {
+  subscribe(path: string, input: unknown, callbacks: SubscribeOptions<unknown>): () => void {
+    // An exception in application code must not stop the rest of a frame.
+    const options = guardedCallbacks(callbacks);
     if (this.closed) {
       queueMicrotask(() => options.onError?.(new DuplexError({ code: 'CANCELLED', message: 'client is closed' })));
       return () => {};

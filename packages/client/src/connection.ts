@@ -3,6 +3,7 @@ import { backoffDelay, DEFAULT_RECONNECT, type ReconnectOptions } from './backof
 import type { ClientPeer } from './client-peer.js';
 import { Heartbeat } from './heartbeat.js';
 import { createIdleTimer, type IdleTimer } from './idle-timer.js';
+import { guarded } from './user-callback.js';
 import type { ClientEvents, ClientState } from './types.js';
 import { listenForWakeHints, type WakeReason } from './wake-hints.js';
 import type { WebSocketConstructor, WebSocketLike } from './web-socket.js';
@@ -96,8 +97,10 @@ export class Connection {
 
   on<TEvent extends keyof ClientEvents>(event: TEvent, listener: (value: ClientEvents[TEvent]) => void): () => void {
     const set = this.listeners[event] as Set<(value: ClientEvents[TEvent]) => void>;
-    set.add(listener);
-    return () => set.delete(listener);
+    // A throwing listener must not stop the state machine (a reconnect, the other listeners).
+    const safe = guarded(listener);
+    set.add(safe);
+    return () => set.delete(safe);
   }
 
   /** Opens the first socket (or the next one, on demand after a refusal or an idle close). */

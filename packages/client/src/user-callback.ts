@@ -1,0 +1,38 @@
+/**
+ * Reports an exception thrown by application code (an `onData` callback, a `state` listener) the
+ * way a browser reports one thrown by an event listener: `reportError` where it exists, else
+ * rethrown from a fresh task. Either way it stays visible, and it never unwinds through duplex,
+ * where it would stop the rest of a frame (other calls' results, other subscriptions' events).
+ */
+function report(error: unknown): void {
+  const reportError = (globalThis as { reportError?: (error: unknown) => void }).reportError;
+  if (typeof reportError === 'function') reportError(error);
+  else
+    setTimeout(() => {
+      throw error;
+    }, 0);
+}
+
+/** `fn`, with anything it throws reported instead of thrown (see {@link report}). */
+export function guarded<TArgs extends unknown[]>(fn: (...args: TArgs) => void): (...args: TArgs) => void {
+  return (...args) => {
+    try {
+      fn(...args);
+    } catch (error) {
+      report(error);
+    }
+  };
+}
+
+type Callback = ((...args: never[]) => void) | undefined;
+
+/** The callbacks of a subscription's options, each {@link guarded}. */
+export function guardedCallbacks<TOptions extends { onData?: Callback; onError?: Callback; onComplete?: Callback }>(options: TOptions): TOptions {
+  const { onData, onError, onComplete } = options;
+  return {
+    ...options,
+    onData: onData && guarded(onData),
+    onError: onError && guarded(onError),
+    onComplete: onComplete && guarded(onComplete),
+  };
+}
