@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { seeded } from '@duplex/test-utils';
 import { backoffDelay, DEFAULT_RECONNECT } from './backoff.js';
 
 const options = { minDelayMs: 200, maxDelayMs: 10_000, maxAttempts: Number.POSITIVE_INFINITY };
-
-/** A small seeded generator (mulberry32), so the spread below is reproducible. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe('backoffDelay', () => {
   it('doubles the ceiling per attempt up to maxDelayMs (full jitter: random × ceiling)', () => {

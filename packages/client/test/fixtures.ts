@@ -69,17 +69,7 @@ export function makeRouter(log: EventLog, hooks: { slow: SlowHooks } = { slow: s
 }
 export type FaultRouter = ReturnType<typeof makeRouter>;
 
-/** A seeded random generator (mulberry32). */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seeded } from '@duplex/test-utils';
 
 /** The system clock, recording every delay it is asked for. */
 export function recordingClock(): Clock & { delays: number[] } {

@@ -81,3 +81,4 @@ export { type CountingClock, createCountingClock } from './counting-clock.js';
 export { createFakeClock, type FakeClock } from './fake-clock.js';
 export { type FaultProxy, startProxy } from './proxy.js';
 export { FakeWebSocket, type SentMessage } from './fake-web-socket.js';
+export { seeded } from './seeded.js';
