@@ -186,16 +186,21 @@ describe('chat server (Node client)', () => {
     const seen = collect(ada, { room: 'general' });
     const activity = ada.rooms.activity.subscribe({ room: 'general' }, {});
     bob.rooms.activity.subscribe({ room: 'random' }, {});
+    const lists: Array<Array<{ id: string; online: number }>> = [];
+    const roomList = ada.rooms.onList.subscribe(undefined, { onData: (rooms) => lists.push(rooms) });
     const bobSeen = collect(bob, { room: 'random' });
     await bob.messages.post.mutate({ room: 'general', text: 'hi' });
     await seen.until(1);
     await ada.messages.post.mutate({ room: 'random', text: 'hey' });
     await bobSeen.until(1);
-    expect(server.store.stats()).toEqual({ messageListeners: 2, activityListeners: 2, online: 2 });
+    expect(server.store.stats()).toEqual({ messageListeners: 2, activityListeners: 2, roomsListeners: 1, online: 2 });
+    // The room list is live: it reached one person online in each room.
+    await vi.waitFor(() => expect(lists.at(-1)?.filter((r) => r.online > 0).map((r) => [r.id, r.online])).toEqual([['general', 1], ['random', 1]]));
     seen.sub.unsubscribe();
     activity.unsubscribe();
+    roomList.unsubscribe();
     await bob.close(); // a disconnect ends bob's subscriptions on the server
-    await vi.waitFor(() => expect(server.store.stats()).toEqual({ messageListeners: 0, activityListeners: 0, online: 0 }));
+    await vi.waitFor(() => expect(server.store.stats()).toEqual({ messageListeners: 0, activityListeners: 0, roomsListeners: 0, online: 0 }));
     await vi.waitFor(() => expect(server.wsServer.stats()).toMatchObject({ calls: 0, subscriptions: 0 }));
   });
 });

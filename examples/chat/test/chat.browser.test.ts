@@ -80,6 +80,8 @@ describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
     alice = await enterChat('alice');
     bob = await enterChat('bob');
     await bob.locator('#online', { hasText: 'alice, bob' }).waitFor();
+    // The room list is live: alice's shows bob's arrival in #general.
+    await alice.locator('#rooms button[data-room="general"] .online[data-online="2"]').waitFor();
     await alice.fill('#text', 'hel');
     await bob.locator('#typing', { hasText: 'alice is typing' }).waitFor();
     await post(alice, 'hello from alice');
@@ -137,6 +139,8 @@ describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
     const general = await messageList(bob);
     await click(alice, '#rooms button[data-room="random"]');
     await alice.locator('#room-title', { hasText: '# random' }).waitFor();
+    await bob.locator('#rooms button[data-room="random"] .online[data-online="1"]').waitFor();
+    await bob.locator('#rooms button[data-room="general"] .online[data-online="1"]').waitFor();
     await post(alice, 'over in random');
     await shown(alice, 'over in random');
     await click(bob, '#rooms button[data-room="random"]');

@@ -26,6 +26,20 @@ const room = z.object({ room: roomId });
 export const chatRouter = d.router({
   rooms: d.router({
     list: d.procedure.query(({ ctx }) => ctx.store.listRooms()),
+    /** The room list, then a fresh one whenever someone enters or leaves a room (online counts). */
+    onList: d.procedure.subscription(async function* ({ ctx, signal }) {
+      // Changes are coalesced: the next list is read once the previous one has been taken.
+      const changes = new EventQueue<true>({ signal, onClose: () => {} });
+      const off = ctx.store.onRoomsChanged(() => {
+        if (changes.size === 0) changes.push(true);
+      });
+      try {
+        yield ctx.store.listRooms();
+        for await (const _ of changes) yield ctx.store.listRooms();
+      } finally {
+        off();
+      }
+    }),
     /** Older messages, for "load older": the newest `limit` before message `before`. */
     history: d.procedure
       .input(room.extend({ before: z.string().optional(), limit: z.number().int().min(1).max(100).default(50) }))

@@ -60,6 +60,7 @@ export const DEFAULT_ROOMS = [
  */
 export class ChatStore {
   private readonly rooms = new Map<string, Room>();
+  private readonly roomsListeners = new Set<() => void>();
   private seq = 0;
   private readonly maxHistory: number;
   private readonly typingTtlMs: number;
@@ -128,6 +129,7 @@ export class ChatStore {
     const room = this.room(roomId);
     room.online.set(user, (room.online.get(user) ?? 0) + 1);
     this.notifyActivity(room);
+    this.notifyRooms();
     let left = false;
     return () => {
       if (left) return;
@@ -139,6 +141,7 @@ export class ChatStore {
         this.setTyping(room.id, user, false);
       }
       this.notifyActivity(room);
+      this.notifyRooms();
     };
   }
 
@@ -163,6 +166,12 @@ export class ChatStore {
     return { online: [...room.online.keys()].sort(), typing: [...room.typing.keys()].sort() };
   }
 
+  /** Calls `listener` whenever the room list changes: someone enters or leaves any room. */
+  onRoomsChanged(listener: () => void): () => void {
+    this.roomsListeners.add(listener);
+    return () => this.roomsListeners.delete(listener);
+  }
+
   /** Calls `listener` whenever presence or typing in the room changes. */
   onActivity(roomId: string, listener: () => void): () => void {
     const room = this.room(roomId);
@@ -171,7 +180,7 @@ export class ChatStore {
   }
 
   /** Live listeners and present users over all rooms: zero once every subscriber has gone. */
-  stats(): { messageListeners: number; activityListeners: number; online: number } {
+  stats(): { messageListeners: number; activityListeners: number; roomsListeners: number; online: number } {
     let messageListeners = 0;
     let activityListeners = 0;
     let online = 0;
@@ -180,7 +189,7 @@ export class ChatStore {
       activityListeners += room.activityListeners.size;
       online += room.online.size;
     }
-    return { messageListeners, activityListeners, online };
+    return { messageListeners, activityListeners, roomsListeners: this.roomsListeners.size, online };
   }
 
   /** Clears every typing timer. */
@@ -193,6 +202,11 @@ export class ChatStore {
 
   private notifyActivity(room: Room): void {
     for (const listener of [...room.activityListeners]) listener();
+  }
+
+  /** Presence changed somewhere: room lists show online counts. */
+  private notifyRooms(): void {
+    for (const listener of [...this.roomsListeners]) listener();
   }
 
   private room(id: string): Room {

@@ -1,6 +1,6 @@
 import { type DuplexClient, DuplexError } from '@duplex/client';
 import type { ChatRouter } from '../server/router.js';
-import type { ChatMessage, RoomActivity } from '../server/store.js';
+import type { ChatMessage, RoomActivity, RoomSummary } from '../server/store.js';
 import { byId, h, show } from './dom.js';
 import type { MessageCache } from './message-cache.js';
 
@@ -54,7 +54,7 @@ export class ChatApp {
     this.ui.text.addEventListener('input', () => this.onTyping());
     this.ui.older.addEventListener('click', () => void this.loadOlder());
     this.updateCount();
-    void this.refreshRooms();
+    this.watchRooms();
     this.enter(room);
   }
 
@@ -136,19 +136,27 @@ export class ChatApp {
     }
   }
 
-  private async refreshRooms(): Promise<void> {
-    try {
-      const rooms = await this.client.rooms.list.query();
-      this.ui.rooms.replaceChildren(
-        ...rooms.map((room) => {
-          const button = h('button', { type: 'button', 'data-room': room.id, 'aria-current': String(room.id === this.room) }, `# ${room.title}`);
-          button.addEventListener('click', () => this.enter(room.id));
-          return h('li', {}, button);
-        }),
-      );
-    } catch (error) {
-      show(this.ui.error, errorText(error));
-    }
+  /** The room list, live: online counts change as people enter and leave rooms. */
+  private watchRooms(): void {
+    this.client.rooms.onList.subscribe(undefined, {
+      onData: (rooms) => this.showRooms(rooms),
+      onError: (error) => show(this.ui.error, errorText(error)),
+    });
+  }
+
+  private showRooms(rooms: RoomSummary[]): void {
+    this.ui.rooms.replaceChildren(
+      ...rooms.map((room) => {
+        const button = h(
+          'button',
+          { type: 'button', 'data-room': room.id, 'aria-current': String(room.id === this.room) },
+          `# ${room.title}`,
+          h('span', { class: 'online', 'data-online': String(room.online), title: 'online now' }, ` ${room.online}`),
+        );
+        button.addEventListener('click', () => this.enter(room.id));
+        return h('li', {}, button);
+      }),
+    );
   }
 
   private renderMessage(message: ChatMessage): HTMLLIElement {
