@@ -1,4 +1,4 @@
-import type { Clock } from '@duplex/core';
+import type { Clock, TimerHandle } from '@duplex/core';
 
 /** How long `server.close()` lets calls in flight finish when no `drainMs` is given. */
 export const DEFAULT_DRAIN_MS = 10_000;
@@ -19,12 +19,23 @@ export interface Drainable {
 export async function drainCalls(connections: Iterable<Drainable>, drainMs: number, clock: Clock): Promise<void> {
   if (drainMs <= 0) return;
   const settled = Promise.all([...connections].map((connection) => connection.callsSettled()));
-  let timer: unknown;
-  const deadline = new Promise<void>((resolve) => {
-    timer = clock.setTimeout(resolve, drainMs);
+  await withDeadline(settled, drainMs, clock);
+}
+
+/** What {@link withDeadline} settles with when the time ran out first. */
+export const TIMED_OUT = Symbol('timed out');
+
+/**
+ * Settles like `value`, or with {@link TIMED_OUT} after `ms` if it has not settled by then; the
+ * timer goes through `clock` and is cleared either way. A value that is not a promise sets no timer.
+ */
+export function withDeadline<TValue>(value: TValue | PromiseLike<TValue>, ms: number, clock: Clock): Promise<TValue | typeof TIMED_OUT> {
+  if (typeof (value as PromiseLike<TValue> | undefined)?.then !== 'function') return Promise.resolve(value);
+  let timer: TimerHandle | undefined;
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = clock.setTimeout(() => resolve(TIMED_OUT), ms);
   });
-  await Promise.race([settled, deadline]);
-  clock.clearTimeout(timer);
+  return Promise.race([value, deadline]).finally(() => clock.clearTimeout(timer as TimerHandle));
 }
 
 /**

@@ -10,11 +10,10 @@ import {
   type InferRouterContext,
   SUBPROTOCOL,
   systemClock,
-  type TimerHandle,
 } from '@duplex/core';
 import { nanoid } from 'nanoid';
 import { type RawData, WebSocketServer, type WebSocket } from 'ws';
-import { DEFAULT_DRAIN_MS, drainCalls, whenClosed } from './drain.js';
+import { DEFAULT_DRAIN_MS, drainCalls, TIMED_OUT, whenClosed, withDeadline } from './drain.js';
 import { DEFAULT_SERVER_KEEP_ALIVE, HeartbeatSweeper, type KeepAliveOptions } from './heartbeat.js';
 import { ConnectionLimiter } from './connection-limiter.js';
 import { IdleSweeper } from './idle-sweeper.js';
@@ -105,18 +104,6 @@ export interface WsServer {
 
 
 function ignore(): void {}
-
-const TIMED_OUT = Symbol('timed out');
-
-/** Settles like `value`, or with {@link TIMED_OUT} after `ms` if it has not settled by then. */
-function withDeadline<TValue>(value: TValue | Promise<TValue>, ms: number, clock: Clock): Promise<TValue | typeof TIMED_OUT> {
-  if (typeof (value as PromiseLike<TValue> | undefined)?.then !== 'function') return Promise.resolve(value);
-  let timer: TimerHandle | undefined;
-  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = clock.setTimeout(() => resolve(TIMED_OUT), ms);
-  });
-  return Promise.race([value, deadline]).finally(() => clock.clearTimeout(timer as TimerHandle));
-}
 
 /** A binary message as one Uint8Array (`ws` gives a Buffer with the default `binaryType`). */
 function toBytes(data: RawData): Uint8Array {
