@@ -20,6 +20,28 @@ const named = d.procedure.use(async ({ ctx, next }) => {
   return next({ ctx: { user: ctx.user } });
 });
 
+/**
+ * A snapshot from `read()`, then a fresh one after every change `listen` reports, until `signal`
+ * aborts. Changes are coalesced: the next snapshot is read once the previous one has been taken,
+ * so a burst of changes costs one snapshot, not one each.
+ */
+async function* snapshots<TSnapshot>(
+  signal: AbortSignal,
+  listen: (changed: () => void) => () => void,
+  read: () => TSnapshot,
+): AsyncGenerator<TSnapshot> {
+  const changes = new EventQueue<true>({ signal, onClose: () => {} });
+  const off = listen(() => {
+    if (changes.size === 0) changes.push(true);
+  });
+  try {
+    yield read();
+    for await (const _ of changes) yield read();
+  } finally {
+    off();
+  }
+}
+
 const roomId = z.string().min(1).max(40);
 const room = z.object({ room: roomId });
 
@@ -27,19 +49,9 @@ export const chatRouter = d.router({
   rooms: d.router({
     list: d.procedure.query(({ ctx }) => ctx.store.listRooms()),
     /** The room list, then a fresh one whenever someone enters or leaves a room (online counts). */
-    onList: d.procedure.subscription(async function* ({ ctx, signal }) {
-      // Changes are coalesced: the next list is read once the previous one has been taken.
-      const changes = new EventQueue<true>({ signal, onClose: () => {} });
-      const off = ctx.store.onRoomsChanged(() => {
-        if (changes.size === 0) changes.push(true);
-      });
-      try {
-        yield ctx.store.listRooms();
-        for await (const _ of changes) yield ctx.store.listRooms();
-      } finally {
-        off();
-      }
-    }),
+    onList: d.procedure.subscription(({ ctx, signal }) =>
+      snapshots(signal, (changed) => ctx.store.onRoomsChanged(changed), () => ctx.store.listRooms()),
+    ),
     /** Older messages, for "load older": the newest `limit` before message `before`. */
     history: d.procedure
       .input(room.extend({ before: z.string().optional(), limit: z.number().int().min(1).max(100).default(50) }))
@@ -50,16 +62,9 @@ export const chatRouter = d.router({
      */
     activity: named.input(room).subscription(async function* ({ ctx, input, signal }) {
       const leave = ctx.store.enter(input.room, ctx.user);
-      // Changes are coalesced: the next snapshot is read once the previous one has been taken.
-      const changes = new EventQueue<true>({ signal, onClose: () => {} });
-      const off = ctx.store.onActivity(input.room, () => {
-        if (changes.size === 0) changes.push(true);
-      });
       try {
-        yield ctx.store.activity(input.room);
-        for await (const _ of changes) yield ctx.store.activity(input.room);
+        yield* snapshots(signal, (changed) => ctx.store.onActivity(input.room, changed), () => ctx.store.activity(input.room));
       } finally {
-        off();
         leave();
       }
     }),
