@@ -34,6 +34,7 @@ export default defineConfig({
       pkg('example-chat', 'examples/chat', { timeout: 60_000 }),
       pkg('example-worker-jobs', 'examples/worker-jobs', { timeout: 60_000 }),
       pkg('pubsub', 'packages/pubsub', { typecheck: true, timeout: 30_000 }),
+      pkg('tanstack-query', 'packages/tanstack-query', { typecheck: true }),
       pkg('example-todo', 'examples/todo'),
       pkg('docs', 'docs'),
       pkg('bench', 'packages/bench', { timeout: 30_000 }),

@@ -1,0 +1,4 @@
+export { createQueryUtils } from './create-query-utils.js';
+export { buildQueryKey, type DuplexMutationKey, type DuplexQueryKey, isDuplexQueryKey, type QueryType, type TaggedQueryKey } from './query-key.js';
+export type { QuerySource, SourceCallOptions, SourceProcedures } from './query-source.js';
+export type * from './types.js';
