@@ -1,1 +1,2 @@
-export {};
+export { useSubscription } from './use-subscription.js';
+export type { SubscriptionResult, SubscriptionStatus } from '../subscription-observer.js';
