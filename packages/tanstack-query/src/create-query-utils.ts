@@ -32,10 +32,11 @@ function callUtil(source: unknown, path: readonly string[], name: string, args: 
       return [path];
     case 'pathFilter':
       return { ...(first as Filters), queryKey: [path] };
+    // Without input the key is exact for an input-less query and a prefix of every input's entry.
     case 'queryKey':
-      return key(first, first === undefined ? undefined : 'query');
+      return key(first, 'query');
     case 'queryFilter':
-      return { ...(second as Filters), queryKey: key(first, first === undefined ? undefined : 'query') };
+      return { ...(second as Filters), queryKey: key(first, 'query') };
     case 'infiniteQueryKey':
       return key(first, 'infinite');
     case 'mutationKey':

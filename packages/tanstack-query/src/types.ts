@@ -94,7 +94,7 @@ export interface KeyUtils {
 export interface QueryUtils<TInput, TOutput> extends KeyUtils {
   /** Options for `useQuery`/`fetchQuery`; the call is cancelled on the server when TanStack aborts it. */
   queryOptions<TData = TOutput>(input: TInput, options?: QueryOptionsIn<TOutput, TData>): QueryOptionsOut<TOutput, TData>;
-  /** The key of this query for `input`, or of every input when left out. */
+  /** The key of this query for `input`; left out, the exact key of an input-less call and a prefix of every input. */
   queryKey(input?: TInput): TaggedQueryKey<TOutput, DuplexError>;
   /** A filter of this query (one input, or every input), merged with `filters`. */
   queryFilter(input?: TInput, filters?: Omit<QueryFilters<DuplexQueryKey>, 'queryKey'>): QueryFilters<DuplexQueryKey>;
