@@ -36,6 +36,7 @@ export default defineConfig({
       pkg('pubsub', 'packages/pubsub', { typecheck: true, timeout: 30_000 }),
       pkg('tanstack-query', 'packages/tanstack-query', { typecheck: true }),
       pkg('example-todo', 'examples/todo'),
+      pkg('example-react-todo', 'examples/react-todo', { timeout: 60_000 }),
       pkg('docs', 'docs'),
       pkg('bench', 'packages/bench', { timeout: 30_000 }),
     ],

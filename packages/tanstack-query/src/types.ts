@@ -42,6 +42,9 @@ export type MutationOptionsOut<TInput, TOutput, TOnMutateResult> = MutationOptio
   mutationFn: (input: TInput) => Promise<TOutput>;
 };
 
+// Results wrap their generics in NoInfer: inline in `useQuery(...)`, TypeScript would otherwise infer
+// them from the hook's parameter type (return-type inference) instead of the defaults.
+
 /** Options of `subscriptionOptions()`, read by `useSubscription` from `@duplex/tanstack-query/react`. */
 export interface SubscriptionOptionsIn<TData> {
   /** `false` holds the subscription (nothing is sent) until it turns `true`. @default true */
@@ -93,7 +96,7 @@ export interface KeyUtils {
 /** Query options and keys of a query procedure. */
 export interface QueryUtils<TInput, TOutput> extends KeyUtils {
   /** Options for `useQuery`/`fetchQuery`; the call is cancelled on the server when TanStack aborts it. */
-  queryOptions<TData = TOutput>(input: TInput, options?: QueryOptionsIn<TOutput, TData>): QueryOptionsOut<TOutput, TData>;
+  queryOptions<TData = TOutput>(input: TInput, options?: QueryOptionsIn<TOutput, TData>): QueryOptionsOut<TOutput, NoInfer<TData>>;
   /** The key of this query for `input`; left out, the exact key of an input-less call and a prefix of every input. */
   queryKey(input?: TInput): TaggedQueryKey<TOutput, DuplexError>;
   /** A filter of this query (one input, or every input), merged with `filters`. */
@@ -103,7 +106,7 @@ export interface QueryUtils<TInput, TOutput> extends KeyUtils {
 /** {@link QueryUtils} of a query whose input may be left out. */
 export interface OptionalInputQueryUtils<TInput, TOutput> extends Omit<QueryUtils<TInput, TOutput>, 'queryOptions'> {
   /** Options for `useQuery`/`fetchQuery`; the call is cancelled on the server when TanStack aborts it. */
-  queryOptions<TData = TOutput>(input?: TInput, options?: QueryOptionsIn<TOutput, TData>): QueryOptionsOut<TOutput, TData>;
+  queryOptions<TData = TOutput>(input?: TInput, options?: QueryOptionsIn<TOutput, TData>): QueryOptionsOut<TOutput, NoInfer<TData>>;
 }
 
 /** Infinite query options of a query whose input has a `cursor` (the page parameter). */
@@ -112,7 +115,7 @@ export interface InfiniteQueryUtils<TInput, TCursor, TOutput> {
   infiniteQueryOptions<TData = InfiniteData<TOutput, TCursor>>(
     input: Omit<TInput, 'cursor'>,
     options: InfiniteOptionsIn<TOutput, TData, TCursor>,
-  ): InfiniteOptionsOut<TOutput, TData, TCursor>;
+  ): InfiniteOptionsOut<TOutput, NoInfer<TData>, TCursor>;
   /** The key of this infinite query for `input`. */
   infiniteQueryKey(input?: Omit<TInput, 'cursor'>): TaggedQueryKey<InfiniteData<TOutput, TCursor>, DuplexError>;
 }
@@ -132,7 +135,7 @@ export interface SubscriptionUtils<TInput, TData> extends KeyUtils {
   /** Options for `useSubscription` from `@duplex/tanstack-query/react`. */
   subscriptionOptions(input: TInput, options?: SubscriptionOptionsIn<TData>): SubscriptionOptionsOut<TData>;
   /** Query options whose data is the subscription's events accumulated (an array unless `reducer` is given). */
-  streamedOptions<TQueryData = TData[]>(input: TInput, options?: StreamedOptionsIn<TData, TQueryData>): QueryOptionsOut<TQueryData, TQueryData>;
+  streamedOptions<TQueryData = TData[]>(input: TInput, options?: StreamedOptionsIn<TData, TQueryData>): QueryOptionsOut<NoInfer<TQueryData>, NoInfer<TQueryData>>;
 }
 
 /** {@link SubscriptionUtils} of a subscription whose input may be left out. */
@@ -140,7 +143,7 @@ export interface OptionalInputSubscriptionUtils<TInput, TData> extends KeyUtils 
   /** Options for `useSubscription` from `@duplex/tanstack-query/react`. */
   subscriptionOptions(input?: TInput, options?: SubscriptionOptionsIn<TData>): SubscriptionOptionsOut<TData>;
   /** Query options whose data is the subscription's events accumulated (an array unless `reducer` is given). */
-  streamedOptions<TQueryData = TData[]>(input?: TInput, options?: StreamedOptionsIn<TData, TQueryData>): QueryOptionsOut<TQueryData, TQueryData>;
+  streamedOptions<TQueryData = TData[]>(input?: TInput, options?: StreamedOptionsIn<TData, TQueryData>): QueryOptionsOut<NoInfer<TQueryData>, NoInfer<TQueryData>>;
 }
 
 type CursorOf<TInput> = TInput extends { cursor?: infer TCursor } ? TCursor : never;
