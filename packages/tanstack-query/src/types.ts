@@ -13,10 +13,10 @@ import type { DuplexMutationKey, DuplexQueryKey, TaggedQueryKey } from './query-
 export type QueryOptionsIn<TOutput, TData> = Omit<QueryObserverOptions<TOutput, DuplexError, TData, TOutput, DuplexQueryKey>, 'queryKey' | 'queryFn'>;
 
 /** What `queryOptions()` returns: pass it to `useQuery`, `fetchQuery`, `prefetchQuery`, … */
-export type QueryOptionsOut<TOutput, TData> = QueryOptionsIn<TOutput, TData> & {
+export interface QueryOptionsOut<TOutput, TData> extends QueryObserverOptions<TOutput, DuplexError, TData, TOutput, DuplexQueryKey> {
   queryKey: TaggedQueryKey<TOutput, DuplexError>;
   queryFn: QueryFunction<TOutput, DuplexQueryKey>;
-};
+}
 
 /** TanStack infinite query options a caller adds; `getNextPageParam` and `initialPageParam` are required. */
 export type InfiniteOptionsIn<TOutput, TData, TCursor> = Omit<
