@@ -15,7 +15,7 @@ describe('reserved router keys', () => {
   });
 
   it('refuses a reserved key in a nested router as well (a nested `then` makes the client proxy look like a promise)', () => {
-    expect(() => d.router({ posts: d.router({ then: proc } as never) })).toThrow(/"then" is reserved/);
+    expect(() => d.router({ posts: d.router(Object.fromEntries([['then', proc]]) as never) })).toThrow(/"then" is reserved/);
   });
 
   it('accepts names that only contain a reserved word', () => {

@@ -4,6 +4,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 const d = initDuplex.create();
 const proc = d.procedure.query(() => 1);
 
+// noThenProperty is off for this file in biome.json: a `then` key is what it tests.
 describe('reserved router keys in types', () => {
   it('are compile errors at the root and in nested routers', () => {
     // @ts-expect-error "then" is reserved by the duplex client
