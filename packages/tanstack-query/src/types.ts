@@ -1,4 +1,4 @@
-import type { AnyProcedure, AnyRouter, DuplexError, RouterRecord } from '@duplex/core';
+import type { AnyProcedure, AnyRouter, DuplexError, ProcedureTypes, RouterRecord } from '@duplex/core';
 import type {
   InfiniteData,
   InfiniteQueryObserverOptions,
@@ -93,7 +93,16 @@ export interface KeyUtils {
   pathFilter(filters?: Omit<QueryFilters<DuplexQueryKey>, 'queryKey'>): QueryFilters<DuplexQueryKey>;
 }
 
-/** Query options and keys of a query procedure. */
+/** The page parameter of a query whose input has a `cursor`, else `never`. */
+export type CursorOf<TInput> = TInput extends { cursor?: infer TCursor } ? TCursor : never;
+
+/** The input of an infinite query: the procedure's input without `cursor` (`never` when it has none). */
+export type InfiniteInput<TInput> = [CursorOf<TInput>] extends [never] ? never : Omit<TInput, 'cursor'>;
+
+/**
+ * Query options and keys of a query procedure. The infinite-query methods take `never` unless the
+ * input has a `cursor` (the page parameter); their types are only worked out when used.
+ */
 export interface QueryUtils<TInput, TOutput> extends KeyUtils {
   /** Options for `useQuery`/`fetchQuery`; the call is cancelled on the server when TanStack aborts it. */
   queryOptions<TData = TOutput>(input: TInput, options?: QueryOptionsIn<TOutput, TData>): QueryOptionsOut<TOutput, NoInfer<TData>>;
@@ -101,23 +110,19 @@ export interface QueryUtils<TInput, TOutput> extends KeyUtils {
   queryKey(input?: TInput): TaggedQueryKey<TOutput, DuplexError>;
   /** A filter of this query (one input, or every input), merged with `filters`. */
   queryFilter(input?: TInput, filters?: Omit<QueryFilters<DuplexQueryKey>, 'queryKey'>): QueryFilters<DuplexQueryKey>;
+  /** Options for `useInfiniteQuery`; each page is a call with `cursor` set to the page parameter. */
+  infiniteQueryOptions<TData = InfiniteData<TOutput, CursorOf<TInput>>>(
+    input: InfiniteInput<TInput>,
+    options: InfiniteOptionsIn<TOutput, TData, CursorOf<TInput>>,
+  ): InfiniteOptionsOut<TOutput, NoInfer<TData>, CursorOf<TInput>>;
+  /** The key of this infinite query for `input`. */
+  infiniteQueryKey(input?: InfiniteInput<TInput>): TaggedQueryKey<InfiniteData<TOutput, CursorOf<TInput>>, DuplexError>;
 }
 
 /** {@link QueryUtils} of a query whose input may be left out. */
 export interface OptionalInputQueryUtils<TInput, TOutput> extends Omit<QueryUtils<TInput, TOutput>, 'queryOptions'> {
   /** Options for `useQuery`/`fetchQuery`; the call is cancelled on the server when TanStack aborts it. */
   queryOptions<TData = TOutput>(input?: TInput, options?: QueryOptionsIn<TOutput, TData>): QueryOptionsOut<TOutput, NoInfer<TData>>;
-}
-
-/** Infinite query options of a query whose input has a `cursor` (the page parameter). */
-export interface InfiniteQueryUtils<TInput, TCursor, TOutput> {
-  /** Options for `useInfiniteQuery`; each page is a call with `cursor` set to the page parameter. */
-  infiniteQueryOptions<TData = InfiniteData<TOutput, TCursor>>(
-    input: Omit<TInput, 'cursor'>,
-    options: InfiniteOptionsIn<TOutput, TData, TCursor>,
-  ): InfiniteOptionsOut<TOutput, NoInfer<TData>, TCursor>;
-  /** The key of this infinite query for `input`. */
-  infiniteQueryKey(input?: Omit<TInput, 'cursor'>): TaggedQueryKey<InfiniteData<TOutput, TCursor>, DuplexError>;
 }
 
 /** Mutation options and key of a mutation procedure. */
@@ -146,19 +151,26 @@ export interface OptionalInputSubscriptionUtils<TInput, TData> extends KeyUtils 
   streamedOptions<TQueryData = TData[]>(input?: TInput, options?: StreamedOptionsIn<TData, TQueryData>): QueryOptionsOut<NoInfer<TQueryData>, NoInfer<TQueryData>>;
 }
 
-type CursorOf<TInput> = TInput extends { cursor?: infer TCursor } ? TCursor : never;
+/** The utils of each procedure kind, keyed by kind so picking one is an indexed access. */
+export interface ProcedureUtilsByKind<TInput, TOutput> {
+  query: QueryUtils<TInput, TOutput>;
+  mutation: MutationUtils<TInput, TOutput>;
+  subscription: SubscriptionUtils<TInput, TOutput>;
+}
 
-type QueryUtilsOf<TInput, TOutput> = (undefined extends TInput ? OptionalInputQueryUtils<TInput, TOutput> : QueryUtils<TInput, TOutput>) &
-  ([CursorOf<TInput>] extends [never] ? unknown : InfiniteQueryUtils<TInput, CursorOf<TInput>, TOutput>);
+/** {@link ProcedureUtilsByKind} for procedures whose input may be left out. */
+export interface OptionalInputProcedureUtilsByKind<TInput, TOutput> {
+  query: OptionalInputQueryUtils<TInput, TOutput>;
+  mutation: MutationUtils<TInput, TOutput>;
+  subscription: OptionalInputSubscriptionUtils<TInput, TOutput>;
+}
+
+type UtilsOf<TTypes extends ProcedureTypes> = (undefined extends TTypes['input']
+  ? OptionalInputProcedureUtilsByKind<TTypes['input'], TTypes['output']>
+  : ProcedureUtilsByKind<TTypes['input'], TTypes['output']>)[TTypes['kind']];
 
 /** The utils of one procedure, by kind. */
-export type DecorateProcedureUtils<TProcedure extends AnyProcedure> = TProcedure['~types']['kind'] extends 'query'
-  ? QueryUtilsOf<TProcedure['~types']['input'], TProcedure['~types']['output']>
-  : TProcedure['~types']['kind'] extends 'mutation'
-    ? MutationUtils<TProcedure['~types']['input'], TProcedure['~types']['output']>
-    : undefined extends TProcedure['~types']['input']
-      ? OptionalInputSubscriptionUtils<TProcedure['~types']['input'], TProcedure['~types']['output']>
-      : SubscriptionUtils<TProcedure['~types']['input'], TProcedure['~types']['output']>;
+export type DecorateProcedureUtils<TProcedure extends AnyProcedure> = UtilsOf<TProcedure['~types']>;
 
 /** Maps a router record to nested utils, like the client maps it to nested calls. */
 export type DecorateRouterUtils<TRecord extends RouterRecord> = KeyUtils & {
