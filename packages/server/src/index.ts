@@ -1,6 +1,20 @@
 export { DuplexError, type ErrorCode, ERROR_CODES, tracked, type Tracked } from '@duplex/core';
 export type { AnyRouter, InferRouterContext, InferRouterInputs, InferRouterOutputs, MiddlewareFunction } from '@duplex/core';
 export { callProcedure } from './call-procedure.js';
+export { createCaller } from './create-caller.js';
+export type {
+  CallerCallOptions,
+  CallerContext,
+  CallerIterateOptions,
+  CallerMutation,
+  CallerQuery,
+  CallerRecord,
+  CallerSubscription,
+  DuplexCaller,
+  OptionalInputCallerMutation,
+  OptionalInputCallerQuery,
+  OptionalInputCallerSubscription,
+} from './caller-types.js';
 export { type DuplexInstance, initDuplex } from './init.js';
 export type { HandlerOptions, ProcedureBuilder, SubscriptionHandlerOptions } from './procedure-builder.js';
 export { type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport, type SharedPeerOptions } from './server-peer.js';
