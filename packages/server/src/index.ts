@@ -15,7 +15,7 @@ export type {
   OptionalInputCallerQuery,
   OptionalInputCallerSubscription,
 } from './caller-types.js';
-export { type DuplexInstance, initDuplex } from './init.js';
+export { type DuplexInit, type DuplexInstance, initDuplex } from './init.js';
 export type { HandlerOptions, ProcedureBuilder, SubscriptionHandlerOptions } from './procedure-builder.js';
 export { type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport, type SharedPeerOptions } from './server-peer.js';
 export { type AllowedOrigins, isOriginAllowed } from './origin.js';
