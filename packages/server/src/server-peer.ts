@@ -30,6 +30,7 @@ import {
 } from '@duplex/core';
 import { callProcedure, type SignalSource, validate } from './call-procedure.js';
 import { decodeInput } from './decode-input.js';
+import { formatErrorShape } from './format-error.js';
 import {
   BATCH_FLUSH_CHARS,
   MAX_TIMER_DELAY_MS,
@@ -479,7 +480,7 @@ export class ServerPeer {
     if (!procedure || procedure['~def'].kind !== expected) {
       const error = new DuplexError({ code: 'NOT_FOUND', message: `no ${expected} at path "${message.path.slice(0, 200)}"` });
       this.report(error, message.path, expected);
-      this.sendError(message.id, error);
+      this.sendError(message.id, error, error, message.path, expected);
       return;
     }
     let input: unknown = message.input;
@@ -513,7 +514,7 @@ export class ServerPeer {
     entry.timer = undefined;
     const error = new DuplexError({ code: 'TIMEOUT', message: `deadline exceeded for "${path}"` });
     this.release(entry, error);
-    this.sendError(id, error);
+    this.sendError(id, error, error, path);
     this.notifySettled();
   }
 
@@ -527,7 +528,7 @@ export class ServerPeer {
       if (!this.finish(id, entry)) return;
       const error = DuplexError.from(cause);
       this.report(error, path, message.kind);
-      this.sendError(id, error, cause);
+      this.sendError(id, error, cause, path, message.kind);
     }
   }
 
@@ -563,7 +564,7 @@ export class ServerPeer {
       if (this.finish(id, entry)) {
         const error = DuplexError.from(cause);
         this.report(error, path, 'subscription');
-        this.sendError(id, error, cause);
+        this.sendError(id, error, cause, path, 'subscription');
       }
     }
     // Ended by the client, the deadline or the connection: let the generator run its finally.
@@ -647,7 +648,7 @@ export class ServerPeer {
     }
   }
 
-  private shape(error: DuplexError, cause: unknown): ErrorShape {
+  private shape(error: DuplexError, cause: unknown, path?: string, kind?: ProcedureKind): ErrorShape {
     const expose = this.options.exposeErrors === true;
     // Only errors thrown as DuplexError on purpose carry their message; anything else is masked.
     const masked = !(cause instanceof DuplexError) && !expose;
@@ -657,11 +658,14 @@ export class ServerPeer {
       const stack = cause instanceof Error ? cause.stack : error.stack;
       if (stack) shape.stack = stack;
     }
-    return shape;
+    const formatter = this.options.router['~def'].errorFormatter;
+    if (!formatter) return shape;
+    const onFailure = (failure: DuplexError) => this.report(failure, path, kind);
+    return formatErrorShape(formatter, shape, { error, path, kind, ctx: this.ctx, onFailure });
   }
 
-  private sendError(id: number | null, error: DuplexError, cause: unknown = error): void {
-    this.enqueue({ t: 'error', id, error: this.shape(error, cause) });
+  private sendError(id: number | null, error: DuplexError, cause: unknown = error, path?: string, kind?: ProcedureKind): void {
+    this.enqueue({ t: 'error', id, error: this.shape(error, cause, path, kind) });
   }
 
   /**
