@@ -6,6 +6,7 @@ import {
   flattenRouterRecord,
   type MiddlewareFunction,
   type Router,
+  type ReservedKeyGuard,
   type RouterRecord,
 } from '@duplex/core';
 import { createProcedureBuilder, type NoInput, type ProcedureBuilder } from './procedure-builder.js';
@@ -14,8 +15,11 @@ import { createProcedureBuilder, type NoInput, type ProcedureBuilder } from './p
 export interface DuplexInstance<TContext, TMeta = object, TErrorData = undefined> {
   /** The base procedure builder. */
   procedure: ProcedureBuilder<TContext, TContext, NoInput, TMeta>;
-  /** Groups procedures and nested routers. */
-  router<TRecord extends RouterRecord>(record: TRecord): Router<TContext, TRecord, TErrorData>;
+  /**
+   * Groups procedures and nested routers. Keys the client uses for itself (`then`, `state`, `on`,
+   * `close`, `reauthenticate`) are refused: a compile error and a runtime error naming the key.
+   */
+  router<TRecord extends RouterRecord & ReservedKeyGuard>(record: TRecord): Router<TContext, TRecord, TErrorData>;
   /** Declares a reusable middleware with its context (and `meta`) typed. */
   middleware<TContextOverride extends object>(
     fn: MiddlewareFunction<TContext, TContextOverride, TMeta>,
@@ -37,7 +41,7 @@ function createInstance<TContext, TMeta, TErrorData>(options: CreateOptions<TCon
   const errorFormatter = options.errorFormatter as AnyErrorFormatter | undefined;
   return {
     procedure: createProcedureBuilder<TContext, TMeta>(),
-    router: <TRecord extends RouterRecord>(record: TRecord) =>
+    router: <TRecord extends RouterRecord & ReservedKeyGuard>(record: TRecord) =>
       ({ '~def': { procedures: flattenRouterRecord(record), errorFormatter } }) as unknown as Router<TContext, TRecord, TErrorData>,
     middleware: (fn) => fn,
   };
