@@ -29,7 +29,7 @@ function makeRouter(mode: { formatter: 'fields' | 'throws' | 'bigint' | 'overrea
         seen.push({ error, path, kind, ctx });
         if (mode.formatter === 'throws') throw new Error('formatter bug');
         if (mode.formatter === 'bigint') return { ...shape, data: { fields: {}, traceId: 1n as unknown as string } };
-        if (mode.formatter === 'overreach') return { ...shape, code: 'NOT_FOUND' as const, stack: 'leaked', message: 'Something went wrong', data: { fields: {}, traceId: 'x' } };
+        if (mode.formatter === 'overreach') return { ...shape, code: 'NOT_FOUND' as const, retryable: false, stack: 'leaked', message: 'Something went wrong', data: { fields: {}, traceId: 'x' } };
         return { ...shape, data: { fields: fieldsOf(error), traceId: ctx?.traceId ?? 'none' } };
       },
     });
@@ -47,6 +47,9 @@ function makeRouter(mode: { formatter: 'fields' | 'throws' | 'bigint' | 'overrea
     open: guarded.input(z.object({ text: z.string().max(5) })).query(({ input }) => input.text),
     boom: d.procedure.query((): string => {
       throw new Error('secret at /srv/app/db.ts:42');
+    }),
+    busy: d.procedure.query((): string => {
+      throw new ServerError({ code: 'SERVICE_UNAVAILABLE', message: 'busy', retryable: true });
     }),
     feed: d.procedure.subscription(async function* () {
       yield 1;
@@ -105,12 +108,14 @@ describe('errorFormatter over a real socket', () => {
     expect(seen[0]?.error.cause).toMatchObject({ message: 'secret at /srv/app/db.ts:42' });
   });
 
-  it('cannot change the code or add a stack; exposeErrors still sends the stack', async () => {
+  it('cannot change the code or retryable or add a stack; exposeErrors still sends the stack', async () => {
     const { router } = makeRouter({ formatter: 'overreach' });
     await using srv = await startServer(router, { createContext });
     const error = await failure(srv.client<FormattedRouter>().boom.query());
     expect(error).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong', data: { traceId: 'x' } });
     expect(error.stack ?? '').not.toContain('leaked');
+    const busy = await failure(srv.client<FormattedRouter>().busy.query());
+    expect(busy).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true, message: 'Something went wrong' });
 
     await using exposed = await startServer(makeRouter().router, { createContext, exposeErrors: true });
     const verbose = await failure(exposed.client<FormattedRouter>().boom.query());

@@ -80,6 +80,8 @@ export interface ErrorShape {
   code: ErrorCode;
   message: string;
   issues?: ValidationIssue[];
+  /** `true` when sending the same call again may succeed; absent means `false`. */
+  retryable?: boolean;
   /** What the server's `errorFormatter` added (plain JSON); absent without one. */
   data?: unknown;
   /** Present only when the server runs with `exposeErrors: true`. */

@@ -12,14 +12,16 @@ export interface FormatErrorInfo {
 
 /**
  * Runs the router's `errorFormatter` on a shape about to be sent. The formatter may change
- * `message` and `issues` and add `data`; `code` and `stack` stay what duplex set, so a formatter
- * cannot change how clients handle the error or leak a stack without `exposeErrors`.
+ * `message` and `issues` and add `data`; `code`, `retryable` and `stack` stay what duplex set, so a
+ * formatter cannot change how clients handle the error or leak a stack without `exposeErrors`.
  */
 export function formatErrorShape(formatter: AnyErrorFormatter, shape: ErrorShape, info: FormatErrorInfo): ErrorShape {
   try {
     const { error, path, kind, ctx } = info;
     const formatted: Partial<ErrorShape> | undefined = formatter({ shape: { ...shape }, error, path, kind, ctx });
-    const out: ErrorShape = { code: shape.code, message: typeof formatted?.message === 'string' ? formatted.message : shape.message };
+    // Everything not listed here (code, retryable, stack) stays what duplex set.
+    const out: ErrorShape = { ...shape };
+    if (typeof formatted?.message === 'string') out.message = formatted.message;
     if (Array.isArray(formatted?.issues)) out.issues = formatted.issues;
     if (formatted?.data !== undefined) {
       // Error messages travel as plain JSON: a value it cannot hold (a BigInt, a cycle) must fail
@@ -27,7 +29,6 @@ export function formatErrorShape(formatter: AnyErrorFormatter, shape: ErrorShape
       JSON.stringify(formatted.data);
       out.data = formatted.data;
     }
-    if (shape.stack !== undefined) out.stack = shape.stack;
     return out;
   } catch (cause) {
     info.onFailure(new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'errorFormatter failed', cause }));
