@@ -1,4 +1,5 @@
 import { createMemoryPubSub } from '@duplex/pubsub';
+import { createCaller } from '@duplex/server';
 import { startServer } from '@duplex/test-utils';
 import { dehydrate, hydrate, QueryClient, QueryObserver } from '@tanstack/query-core';
 import { HydrationBoundary, QueryClientProvider, useQuery } from '@tanstack/react-query';
@@ -9,7 +10,6 @@ import { createQueryUtils, type DuplexQueryUtils } from '../src/index.js';
 import { useSubscription } from '../src/react/index.js';
 import type { LiveMessage } from '../src/server/index.js';
 import { createLiveTodoApi, type LiveTodoRouter } from './live-fixtures.js';
-import { standInCaller } from './stand-in-caller.js';
 
 function TodoList({ duplex }: { duplex: DuplexQueryUtils<LiveTodoRouter> }) {
   const todos = useQuery(duplex.todo.list.queryOptions(undefined, { staleTime: 30_000 }));
@@ -27,7 +27,7 @@ describe('server rendering', () => {
 
     // On the server: the same utils over a caller, so the keys match the browser's.
     const serverQueries = new QueryClient();
-    const onServer = createQueryUtils<LiveTodoRouter>(standInCaller(api.router, {}));
+    const onServer = createQueryUtils<LiveTodoRouter>(createCaller(api.router, {}));
     await serverQueries.prefetchQuery(onServer.todo.list.queryOptions());
     const html = renderToString(
       createElement(QueryClientProvider, { client: serverQueries }, createElement(TodoList, { duplex: onServer })),
