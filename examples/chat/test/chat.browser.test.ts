@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildWeb } from '../scripts/build.mjs';
 import { type ChatServer, RPC_PATH, startChatServer } from '../src/server/chat-server.js';
 import { staticFiles } from '../src/server/static-files.js';
-import { type Browser, launchChromium, runBrowserTests } from './browser.js';
+import { type Browser, launchChromium, withChromium } from '@duplex/test-utils/browser';
 
 const artifacts = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
 
-describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
+describe('chat in headless Chromium', withChromium, () => {
   let dir: string;
   let publicDir: string;
   let chat: ChatServer;
