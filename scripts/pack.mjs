@@ -53,6 +53,8 @@ export function packAll({ log = console.log, keepDist = false } = {}) {
   const packages = publishablePackages();
   const problems = rangeProblems(packages);
   if (problems.length > 0) throw new Error(`cannot pack:\n  ${problems.join('\n  ')}`);
+  // Start empty, so packed/ never offers a tarball of a package that is gone or was renamed.
+  rmSync(PACKED_DIR, { recursive: true, force: true });
   mkdirSync(PACKED_DIR, { recursive: true });
   const created = [];
   try {
