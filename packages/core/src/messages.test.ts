@@ -7,6 +7,9 @@ describe('parseClientMessage', () => {
     ['query call', { t: 'call', id: 1, kind: 'query', path: 'a.b', input: { json: 1 } }],
     ['mutation with deadline', { t: 'call', id: 2, kind: 'mutation', path: 'x', timeoutMs: 500 }],
     ['subscribe with resume', { t: 'sub', id: 3, path: 'feed', lastEventId: '41' }],
+    ['subscribe with a credit window', { t: 'sub', id: 3, path: 'feed', credit: 64 }],
+    ['subscribe paused (credit 0)', { t: 'sub', id: 3, path: 'feed', credit: 0 }],
+    ['credit', { t: 'credit', id: 3, n: 32 }],
     ['cancel', { t: 'cancel', id: 3 }],
     ['ping', { t: 'ping' }],
     ['pong', { t: 'pong' }],
@@ -33,6 +36,14 @@ describe('parseClientMessage', () => {
     ['a numeric lastEventId', { t: 'sub', id: 1, path: 'a', lastEventId: 5 }, 1, /lastEventId/],
     ['array params', { t: 'hello', params: [1] }, null, /params/],
     ['a cancel without id', { t: 'cancel' }, null, /cancel.id/],
+    ['a negative window', { t: 'sub', id: 1, path: 'a', credit: -1 }, 1, /sub.credit/],
+    ['a huge window', { t: 'sub', id: 1, path: 'a', credit: 2 ** 31 }, 1, /sub.credit/],
+    ['a credit without id', { t: 'credit', n: 1 }, null, /credit.id/],
+    ['a negative credit', { t: 'credit', id: 2, n: -5 }, 2, /credit.n/],
+    ['a zero credit', { t: 'credit', id: 2, n: 0 }, 2, /credit.n/],
+    ['a fractional credit', { t: 'credit', id: 2, n: 1.5 }, 2, /credit.n/],
+    ['a huge credit', { t: 'credit', id: 2, n: 1e300 }, 2, /credit.n/],
+    ['a string credit', { t: 'credit', id: 2, n: '5' }, 2, /credit.n/],
   ];
   it.each(bad)('rejects %s', (_name, raw, id, reason) => {
     const result = parseClientMessage(raw);

@@ -1,3 +1,4 @@
+import type { SubscriptionProcedureOptions } from './flow.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 
 /** The three kinds of procedure. */
@@ -51,6 +52,8 @@ export interface ProcedureDef {
   // biome-ignore lint/suspicious/noExplicitAny: middlewares of any context are chained at run time
   middlewares: ReadonlyArray<MiddlewareFunction<any, object>>;
   handler: (opts: ProcedureHandlerOptions) => unknown;
+  /** Subscriptions only: the slow-reader policy given to `.subscription(handler, options)`. */
+  subscription?: SubscriptionProcedureOptions | undefined;
 }
 
 /** What a handler receives at run time (typed per builder in the server package). */
