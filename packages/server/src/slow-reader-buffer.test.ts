@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applySlowReaderPolicy, SlowReaderBuffer } from './slow-reader-buffer.js';
+import { applySlowReaderPolicy, type SlowReaderBuffer } from './slow-reader-buffer.js';
 
 /** A source that yields `values`, then ends (or throws `error`), counting pulls. */
 function source(values: number[], error?: Error) {
