@@ -29,3 +29,16 @@ export {
 export { DEFAULT_MAX_MESSAGE_BYTES } from '@duplex/core';
 export { CLOSE_GRACE_MS, DEFAULT_DRAIN_MS, type Drainable, drainCalls } from './drain.js';
 export { DEFAULT_SERVER_KEEP_ALIVE, type HeartbeatSocket, HeartbeatSweeper, type KeepAliveOptions } from './heartbeat.js';
+export {
+  DEFAULT_DEDUPE_MAX_ENTRIES,
+  DEFAULT_DEDUPE_MAX_SESSIONS,
+  DEFAULT_DEDUPE_WINDOW_MS,
+  type DedupeClaim,
+  type DedupeOutcome,
+  type DedupeScope,
+  type DedupeStore,
+  defaultDedupeStore,
+  MemoryDedupeStore,
+  type MemoryDedupeStoreOptions,
+} from './dedupe-store.js';
+export type { MutationOptions } from '@duplex/core';
