@@ -44,6 +44,17 @@ const router = d.router({
       probe.finallyRan++;
     }
   }),
+  /** Never awaits: without credits its loop would run forever in microtasks. */
+  eager: d.procedure.subscription(async function* () {
+    try {
+      for (let i = 0; ; i++) {
+        probe.pulls++;
+        yield i;
+      }
+    } finally {
+      probe.finallyRan++;
+    }
+  }),
   /** Tracked events, so a resume continues after the last one delivered. */
   numbered: d.procedure.subscription(async function* ({ lastEventId }) {
     for (let i = lastEventId === undefined ? 0 : Number(lastEventId) + 1; ; i++) {
@@ -106,6 +117,29 @@ describe('credit flow control', () => {
     // 10 kB events: at most one window (2.5 MB) waits in the client, none is pulled beyond it.
     expect(probe.pulls).toBe(DEFAULT_SUBSCRIPTION_WINDOW);
     await iterator.return?.();
+  });
+
+  it('a generator that never awaits is paused by the default window and resumed by reads', async () => {
+    reset();
+    await using srv = await startServer(router);
+    const client = srv.client<Router>();
+    const seen: number[] = [];
+    const stalled = deferred();
+    const loop = (async () => {
+      for await (const i of client.eager.iterate()) {
+        seen.push(i);
+        if (seen.length === 3) await stalled.promise;
+        if (seen.length === 600) break;
+      }
+    })();
+    await waitFor(() => expect(seen.length).toBe(3));
+    await roundTrips(client);
+    expect(probe.pulls).toBe(DEFAULT_SUBSCRIPTION_WINDOW);
+    stalled.resolve();
+    await loop;
+    expect(seen).toEqual(Array.from({ length: 600 }, (_, i) => i));
+    expect(probe.pulls).toBeLessThanOrEqual(600 + DEFAULT_SUBSCRIPTION_WINDOW);
+    await waitFor(() => expect(probe.finallyRan).toBe(1));
   });
 
   it('an async onData holds its credit until its promise settles', async () => {
