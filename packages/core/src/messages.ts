@@ -56,6 +56,16 @@ export interface CancelMessage {
   t: 'cancel';
   id: number;
 }
+/**
+ * New `connectionParams` on the open connection (credential rotation): the server runs
+ * `createContext` again and answers `result` (new calls use the new context) or `error` (the
+ * previous context stays).
+ */
+export interface AuthMessage {
+  t: 'auth';
+  id: number;
+  params?: Record<string, unknown>;
+}
 /** Application-level heartbeat (either direction). */
 export interface PingMessage {
   t: 'ping';
@@ -72,6 +82,7 @@ export type ClientMessage =
   | SubscribeMessage
   | CreditMessage
   | CancelMessage
+  | AuthMessage
   | PingMessage
   | PongMessage;
 
@@ -224,6 +235,13 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
       if (id === null) return bad('credit.id must be a non-negative integer');
       if (!isCredit(raw.n, 1)) return bad('credit.n must be an integer from 1 to 2^31 - 1');
       return { ok: true, message: { t: 'credit', id, n: raw.n } };
+    case 'auth': {
+      if (id === null) return bad('auth.id must be a non-negative integer');
+      if (raw.params !== undefined && raw.params !== null && !isPlainObject(raw.params)) return bad('auth.params must be an object');
+      const message: AuthMessage = { t: 'auth', id };
+      if (raw.params) message.params = raw.params as Record<string, unknown>;
+      return { ok: true, message };
+    }
     case 'cancel':
       if (id === null) return bad('cancel.id must be a non-negative integer');
       return { ok: true, message: { t: 'cancel', id } };
