@@ -1,17 +1,14 @@
 import {
   type AttachmentReader,
-  Attachments,
   type CallKind,
-  concatBytes,
   type CallMessage,
   type HelloMessage,
   type Clock,
   type Codec,
   DEFAULT_MAX_MESSAGE_BYTES,
   DuplexError,
-  decodeBinaryFrame,
   decodeFrame,
-  encodeBinaryFrame,
+  type ErrorCode,
   type ErrorShape,
   isErrorCode,
   parseServerMessage,
@@ -21,7 +18,9 @@ import {
   type SubscribeMessage,
   type TimerHandle,
 } from '@duplex/core';
+import type { BinarySupport } from './binary.js';
 import { CallQueue } from './call-queue.js';
+import { noBinary } from './no-binary.js';
 import { Outbox } from './outbox.js';
 import { createSessionId } from './session-id.js';
 import type { CallOptions, SubscribeOptions } from './types.js';
@@ -77,6 +76,8 @@ export interface ClientPeerOptions {
   onSettle?: (() => void) | undefined;
   /** Largest message sent; a bigger call fails with `PAYLOAD_TOO_LARGE` before it is sent. @default 1_048_576 */
   maxMessageBytes?: number | undefined;
+  /** Carries `Uint8Array` values in binary frames (`binary` from `@duplex/client/binary`). @default undefined (they fail with `NOT_IMPLEMENTED`) */
+  binary?: BinarySupport | undefined;
 }
 
 /** Default bound of the client's queue of calls waiting for a connection or a free slot. */
@@ -95,6 +96,11 @@ export function errorFromShape(shape: ErrorShape): DuplexError {
   const error = new DuplexError({ code, message: shape.message, issues: shape.issues, retryable: shape.retryable === true });
   if (shape.stack) error.stack = shape.stack;
   return error;
+}
+
+/** A `DuplexError` a codec threw (bytes without `binary`) as is, else a new one of `code`. */
+function failure(cause: unknown, code: ErrorCode, message: string): DuplexError {
+  return cause instanceof DuplexError ? cause : new DuplexError({ code, message, cause });
 }
 
 /**
@@ -123,7 +129,7 @@ export class ClientPeer {
   /** The link being drained after a handover: its calls in flight finish there. */
   private previous: { link: number; send: (frame: string | Uint8Array) => void } | undefined;
   private readonly outbox = new Outbox();
-  private readonly attachments = new Attachments();
+  private readonly binary: BinarySupport;
   private closed = false;
   /** After `goaway`: new work waits for the next connection instead of going to a draining server. */
   private held = false;
@@ -133,7 +139,9 @@ export class ClientPeer {
   /** The highest `seq` written to any link (told in `hello`: below it, a server that lost the session never re-runs). */
   private sentSeq = 0;
 
-  constructor(private readonly options: ClientPeerOptions) {}
+  constructor(private readonly options: ClientPeerOptions) {
+    this.binary = options.binary ?? noBinary;
+  }
 
   /** Pending calls and live subscriptions (for lazy idle-close and leak checks). */
   get stats(): { calls: number; subscriptions: number } {
@@ -294,7 +302,7 @@ export class ClientPeer {
     try {
       if (input !== undefined) [message.input, bytes] = this.encode(input);
     } catch (cause) {
-      return Promise.reject(new DuplexError({ code: 'BAD_REQUEST', message: 'input could not be serialized', cause }));
+      return Promise.reject(failure(cause, 'BAD_REQUEST', 'input could not be serialized'));
     }
     if (kind === 'mutation') {
       message.seq = ++this.seq;
@@ -368,7 +376,7 @@ export class ClientPeer {
     try {
       if (input !== undefined) [encoded, bytes] = this.encode(input);
     } catch (cause) {
-      queueMicrotask(() => options.onError?.(new DuplexError({ code: 'BAD_REQUEST', message: 'input could not be serialized', cause })));
+      queueMicrotask(() => options.onError?.(failure(cause, 'BAD_REQUEST', 'input could not be serialized')));
       return () => {};
     }
     const sub: LiveSubscription = { id, path, input: encoded, bytes, lastEventId: undefined, options, link: 0, cleanup: undefined };
@@ -395,7 +403,7 @@ export class ClientPeer {
     let items: unknown[];
     let attachments: AttachmentReader | undefined;
     try {
-      if (typeof frame !== 'string') ({ text: frame, attachments } = decodeBinaryFrame(frame));
+      if (typeof frame !== 'string') ({ text: frame, attachments } = this.binary.read(frame));
       items = decodeFrame(frame);
     } catch {
       return; // not ours to repair; a healthy server never sends this
@@ -408,14 +416,7 @@ export class ClientPeer {
 
   /** Encodes an input; its binary values come back as one section, copied (the caller may reuse its buffers). */
   private encode(input: unknown): [payload: unknown, bytes: Uint8Array | undefined] {
-    let parts: Uint8Array[] | undefined;
-    let payload: unknown;
-    try {
-      payload = this.options.codec.encode(input, this.attachments);
-    } finally {
-      parts = this.attachments.take();
-    }
-    return [payload, parts && concatBytes(parts)];
+    return this.binary.encode(this.options.codec, input);
   }
 
   private handle(message: ServerMessage, link: number, attachments?: AttachmentReader): void {
@@ -428,7 +429,7 @@ export class ClientPeer {
         try {
           value = 'data' in message ? this.options.codec.decode(message.data, attachments) : undefined;
         } catch (cause) {
-          this.settleCall(call, new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'result could not be decoded', cause }));
+          this.settleCall(call, failure(cause, 'INTERNAL_SERVER_ERROR', 'result could not be decoded'));
           return;
         }
         this.settleCall(call, undefined, value);
@@ -462,7 +463,7 @@ export class ClientPeer {
           value = 'data' in message ? this.options.codec.decode(message.data, attachments) : undefined;
         } catch (cause) {
           this.unsubscribe(message.id);
-          sub.options.onError?.(new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'event could not be decoded', cause }));
+          sub.options.onError?.(failure(cause, 'INTERNAL_SERVER_ERROR', 'event could not be decoded'));
           return;
         }
         if (message.eid !== undefined) sub.lastEventId = message.eid;
@@ -549,7 +550,7 @@ export class ClientPeer {
       call.message.timeoutMs = Math.max(1, call.deadline - this.options.clock.now());
     }
     const text = JSON.stringify(call.message);
-    const frame = call.bytes ? encodeBinaryFrame(text, [call.bytes]) : text;
+    const frame = call.bytes ? this.binary.frame(text, call.bytes) : text;
     const error = this.tooLarge(frame, call.message.path);
     if (error) {
       this.calls.delete(call.message.id);
@@ -583,7 +584,7 @@ export class ClientPeer {
     if (sub.input !== undefined) message.input = sub.input;
     if (sub.lastEventId !== undefined) message.lastEventId = sub.lastEventId;
     const text = JSON.stringify(message);
-    const frame = sub.bytes ? encodeBinaryFrame(text, [sub.bytes]) : text;
+    const frame = sub.bytes ? this.binary.frame(text, sub.bytes) : text;
     const error = this.tooLarge(frame, sub.path) ?? this.overSubscriptionLimit();
     if (!error) {
       sub.link = this.link;

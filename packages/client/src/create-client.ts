@@ -1,5 +1,6 @@
 import { type AnyRouter, builtinCodecs, type Clock, type Codec, DuplexError, RESERVED_ROUTER_KEYS, systemClock } from '@duplex/core';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
+import type { BinarySupport } from './binary.js';
 import { ClientPeer, DEFAULT_MAX_QUEUED_CALLS } from './client-peer.js';
 import { type ConnectionParams, Connection } from './connection.js';
 import { DEFAULT_CLIENT_KEEP_ALIVE, type KeepAliveOptions } from './heartbeat.js';
@@ -53,6 +54,13 @@ export interface ClientOptions {
    * Match the server's `maxMessageBytes`. @default 1_048_576 (1 MiB)
    */
   maxMessageBytes?: number;
+  /**
+   * Carries `Uint8Array` values (and Node `Buffer`s) raw in binary frames: pass `binary` from
+   * `@duplex/client/binary`. Without it, an input holding bytes fails with `NOT_IMPLEMENTED` before
+   * it is sent, and so does a result or event holding bytes (docs/client.md#binary-data).
+   * @default undefined (no binary frames; about 0.6 KB gzip less in the browser bundle)
+   */
+  binary?: BinarySupport;
   /** Timers (backoff, heartbeat, deadlines, idle) go through this clock. @default the system clock */
   clock?: Clock;
   /** Random source for backoff jitter. @default Math.random */
@@ -80,6 +88,7 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
     maxQueuedCalls: options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS,
     retryQueries: options.retryQueries ?? 0,
     maxMessageBytes: options.maxMessageBytes,
+    binary: options.binary,
     onDemand: () => connection?.start(),
     onSettle: () => connection?.onSettle(),
     onServerNotice: (message) => {
