@@ -1,4 +1,4 @@
-import { type AttachmentReader, Attachments, type Codec, concatBytes, decodeBinaryFrame, encodeBinaryFrame } from '@duplex/core';
+import { type AttachmentReader, Attachments, type Codec, concatBytes, decodeBinaryFrame, encodeBinaryFrame, joinFrames } from '@duplex/core';
 
 /** How a client carries `Uint8Array` values: {@link binary}, or the default that refuses them. */
 export interface BinarySupport {
@@ -8,6 +8,8 @@ export interface BinarySupport {
   frame(text: string, bytes: Uint8Array): Uint8Array;
   /** Splits a received binary frame into its JSON text and a reader of its attachments. */
   read(frame: Uint8Array): { text: string; attachments: AttachmentReader };
+  /** Turns a batch of message texts and binary frames into frames, in order (`joinFrames`). */
+  split(items: Array<string | Uint8Array>): Array<string | Uint8Array>;
 }
 
 /**
@@ -26,4 +28,5 @@ export const binary: BinarySupport = {
   },
   frame: (text, bytes) => encodeBinaryFrame(text, [bytes]),
   read: decodeBinaryFrame,
+  split: joinFrames,
 };

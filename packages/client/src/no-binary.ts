@@ -19,6 +19,7 @@ const refuse = { add: needsBinary, take: needsBinary } as unknown as Attachments
 export const noBinary: BinarySupport = {
   encode: (codec, value) => [codec.encode(value, refuse), undefined],
   frame: needsBinary,
+  split: needsBinary,
   read: (frame) => ({
     text: new TextDecoder().decode(frame.subarray(4, 4 + new DataView(frame.buffer, frame.byteOffset).getUint32(0))),
     attachments: refuse,
