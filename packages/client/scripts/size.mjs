@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 export const BUDGET_GZIP_BYTES = 9.25 * 1024;
 
 /** Largest allowed gzip size of an app that makes calls and subscriptions (docs/bundle-size.md; the target is 6 KB). */
-export const CALLS_BUDGET_GZIP_BYTES = 8.5 * 1024;
+export const CALLS_BUDGET_GZIP_BYTES = 8.75 * 1024;
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
