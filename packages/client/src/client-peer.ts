@@ -95,6 +95,8 @@ export function errorFromShape(shape: ErrorShape): DuplexError {
   const code = isErrorCode(shape.code) ? shape.code : 'INTERNAL_SERVER_ERROR';
   const error = new DuplexError({ code, message: shape.message, issues: shape.issues, retryable: shape.retryable === true });
   if (shape.stack) error.stack = shape.stack;
+  // `data` is readonly to users; only the wire sets it (the server's errorFormatter).
+  if (shape.data !== undefined) Object.assign(error, { data: shape.data });
   return error;
 }
 

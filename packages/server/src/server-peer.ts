@@ -35,6 +35,7 @@ import { callProcedure, type SignalSource, validate } from './call-procedure.js'
 import { recheckSubscription, type SubscriptionSource } from './recheck-subscription.js';
 import { type DedupeClaim, type DedupeOutcome, type DedupeStore, defaultDedupeStore } from './dedupe-store.js';
 import { decodeInput } from './decode-input.js';
+import { formatErrorShape } from './format-error.js';
 import { inputFingerprint } from './input-fingerprint.js';
 import {
   advertisedLimits,
@@ -517,7 +518,7 @@ export class ServerPeer {
     if (!procedure || procedure['~def'].kind !== expected) {
       const error = new DuplexError({ code: 'NOT_FOUND', message: `no ${expected} at path "${message.path.slice(0, 200)}"` });
       this.report(error, message.path, expected);
-      this.sendError(message.id, error);
+      this.sendError(message.id, error, error, message.path, expected);
       return;
     }
     const rawInput = message.input;
@@ -554,7 +555,7 @@ export class ServerPeer {
     entry.timer = undefined;
     const error = new DuplexError({ code: 'TIMEOUT', message: `deadline exceeded for "${path}"` });
     this.release(entry, error);
-    this.sendError(id, error);
+    this.sendError(id, error, error, path);
     this.notifySettled();
   }
 
@@ -631,10 +632,10 @@ export class ServerPeer {
     } catch (cause) {
       const error = DuplexError.from(cause);
       // Aborted (cancel, deadline, lost connection): it may not have finished, so a re-send runs it.
-      record?.(entry.aborted ? undefined : procedure['~def'].exactlyOnce === false ? OPTED_OUT : { ok: false, error: this.shape(error, cause) });
+      record?.(entry.aborted ? undefined : procedure['~def'].exactlyOnce === false ? OPTED_OUT : { ok: false, error: this.shape(error, cause, path, message.kind) });
       if (!this.finish(id, entry)) return;
       this.report(error, path, message.kind);
-      this.sendError(id, error, cause);
+      this.sendError(id, error, cause, path, message.kind);
     }
   }
 
@@ -689,7 +690,7 @@ export class ServerPeer {
       if (this.finish(id, entry)) {
         const error = DuplexError.from(cause);
         this.report(error, path, 'subscription');
-        this.sendError(id, error, cause);
+        this.sendError(id, error, cause, path, 'subscription');
       }
     }
     // Ended by the client, the deadline or the connection: let the generator run its finally.
@@ -773,7 +774,7 @@ export class ServerPeer {
     }
   }
 
-  private shape(error: DuplexError, cause: unknown): ErrorShape {
+  private shape(error: DuplexError, cause: unknown, path?: string, kind?: ProcedureKind): ErrorShape {
     const expose = this.options.exposeErrors === true;
     // Only errors thrown as DuplexError on purpose carry their message; anything else is masked.
     const masked = !(cause instanceof DuplexError) && !expose;
@@ -784,11 +785,14 @@ export class ServerPeer {
       const stack = cause instanceof Error ? cause.stack : error.stack;
       if (stack) shape.stack = stack;
     }
-    return shape;
+    const formatter = this.options.router['~def'].errorFormatter;
+    if (!formatter) return shape;
+    const onFailure = (failure: DuplexError) => this.report(failure, path, kind);
+    return formatErrorShape(formatter, shape, { error, path, kind, ctx: this.ctx, onFailure });
   }
 
-  private sendError(id: number | null, error: DuplexError, cause: unknown = error): void {
-    this.enqueue({ t: 'error', id, error: this.shape(error, cause) });
+  private sendError(id: number | null, error: DuplexError, cause: unknown = error, path?: string, kind?: ProcedureKind): void {
+    this.enqueue({ t: 'error', id, error: this.shape(error, cause, path, kind) });
   }
 
   /**
