@@ -1,4 +1,4 @@
-import { joinFrame, joinFrames } from '@duplex/core';
+import { joinFrame } from '@duplex/core';
 
 /** Batches leave as frames of at most this many characters (or bytes), so many calls never add up to a frame the server refuses. */
 const BATCH_CHARS = 65_536;
@@ -9,50 +9,56 @@ const BATCH_CHARS = 65_536;
  * what still matters when the next one attaches.
  */
 export class Outbox {
-  private items: Array<string | Uint8Array> = [];
+  #items: Array<string | Uint8Array> = [];
   /** True when the batch holds a binary frame. */
-  private binary = false;
-  private chars = 0;
-  private scheduled = false;
-  private send: ((frame: string | Uint8Array) => void) | undefined;
+  #binary = false;
+  #chars = 0;
+  #scheduled = false;
+  #send: ((frame: string | Uint8Array) => void) | undefined;
+  /** Splits a batch holding binary frames into frames (`joinFrames`; only binary support makes them). */
+  readonly #split: (items: Array<string | Uint8Array>) => Array<string | Uint8Array>;
+
+  constructor(split: (items: Array<string | Uint8Array>) => Array<string | Uint8Array>) {
+    this.#split = split;
+  }
 
   /** Writes to `send` from now on; `undefined` detaches and drops what was not sent. */
   attach(send: ((frame: string | Uint8Array) => void) | undefined): void {
-    if (this.send && send) this.flush();
-    this.send = send;
+    if (this.#send && send) this.flush();
+    this.#send = send;
     if (!send) this.clear();
   }
 
   get attached(): boolean {
-    return this.send !== undefined;
+    return this.#send !== undefined;
   }
 
   push(item: string | Uint8Array): void {
-    if (!this.send) return;
+    if (!this.#send) return;
     const size = typeof item === 'string' ? item.length : item.byteLength;
-    if (this.chars + size > BATCH_CHARS) this.flush();
-    this.chars += size;
-    this.items.push(item);
-    if (typeof item !== 'string') this.binary = true;
-    if (this.scheduled) return;
-    this.scheduled = true;
+    if (this.#chars + size > BATCH_CHARS) this.flush();
+    this.#chars += size;
+    this.#items.push(item);
+    if (typeof item !== 'string') this.#binary = true;
+    if (this.#scheduled) return;
+    this.#scheduled = true;
     queueMicrotask(() => this.flush());
   }
 
   flush(): void {
-    this.scheduled = false;
-    const out = this.items;
-    this.chars = 0;
-    if (out.length === 0 || !this.send) return;
-    this.items = [];
-    if (!this.binary) return this.send(joinFrame(out as string[]));
-    this.binary = false;
-    for (const frame of joinFrames(out)) this.send(frame);
+    this.#scheduled = false;
+    const out = this.#items;
+    this.#chars = 0;
+    if (out.length === 0 || !this.#send) return;
+    this.#items = [];
+    if (!this.#binary) return this.#send(joinFrame(out as string[]));
+    this.#binary = false;
+    for (const frame of this.#split(out)) this.#send(frame);
   }
 
   clear(): void {
-    this.items = [];
-    this.chars = 0;
-    this.binary = false;
+    this.#items = [];
+    this.#chars = 0;
+    this.#binary = false;
   }
 }
