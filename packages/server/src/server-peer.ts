@@ -5,6 +5,7 @@ import {
   builtinCodecs,
   type CallMessage,
   checkAttachments,
+  type AuthMessage,
   type ClientMessage,
   type HelloMessage,
   type ReadyMessage,
@@ -31,6 +32,7 @@ import {
   toCloseReason,
 } from '@duplex/core';
 import { callProcedure, type SignalSource, validate } from './call-procedure.js';
+import { recheckSubscription, type SubscriptionSource } from './recheck-subscription.js';
 import { type DedupeClaim, type DedupeOutcome, type DedupeStore, defaultDedupeStore } from './dedupe-store.js';
 import { decodeInput } from './decode-input.js';
 import { formatErrorShape } from './format-error.js';
@@ -93,6 +95,13 @@ export interface ServerPeerOptions extends PeerLimitOptions {
    * @default the process-wide MemoryDedupeStore
    */
   dedupe?: DedupeStore | false | undefined;
+  /**
+   * After `client.reauthenticate()`, check each live subscription again by running its
+   * middleware chain with the new context; one that now throws ends with that error.
+   * `false` keeps every subscription as it is.
+   * @default true
+   */
+  recheckSubscriptions?: boolean | undefined;
   clock?: Clock | undefined;
   /** Called once when the peer has released everything (after close). */
   onClosed?: (() => void) | undefined;
@@ -111,6 +120,8 @@ export interface ServerPeerOptions extends PeerLimitOptions {
  */
 class ActiveEntry implements SignalSource {
   timer: TimerHandle | undefined = undefined;
+  /** Subscriptions: what started it, to check it again against a new context (`auth`). */
+  source: SubscriptionSource | undefined = undefined;
   /** Wakes a subscription loop parked on `next()` so teardown never waits on user code. */
   wake: ((value?: undefined) => void) | undefined = undefined;
   private controller: AbortController | undefined = undefined;
@@ -178,6 +189,8 @@ export class ServerPeer {
   private readonly clock: Clock;
   private readonly limits: PeerLimits;
   private protocolErrors = 0;
+  /** Counts `auth` messages, so a slower earlier one cannot overwrite a newer context. */
+  private authGeneration = 0;
   /** The client's session and the store that remembers its mutations (exactly-once). */
   private session: { store: DedupeStore; sid: string; floor: number } | undefined;
   private started = 0;
@@ -359,10 +372,15 @@ export class ServerPeer {
       case 'call':
       case 'sub':
       case 'cancel':
+      case 'auth':
         break;
     }
     if (this.state === 'awaiting-hello') {
       this.protocolError(message.t === 'cancel' ? null : message.id, 'send hello first');
+      return;
+    }
+    if (message.t === 'auth' && this.state !== 'ready') {
+      this.protocolError(message.id, 'auth before ready');
       return;
     }
     // Calls that arrive while createContext is resolving are held in order, never dropped
@@ -395,6 +413,9 @@ export class ServerPeer {
         this.notifySettled();
         return;
       }
+      case 'auth':
+        void this.reauthenticate(message);
+        return;
       case 'hello':
       case 'ping':
       case 'pong':
@@ -514,6 +535,7 @@ export class ServerPeer {
       return;
     }
     const entry = new ActiveEntry(message.t);
+    if (message.t === 'sub') entry.source = { procedure, path: message.path, input };
     if (this.active === NO_ENTRIES) this.active = new Map();
     this.active.set(message.id, entry);
     if (message.t === 'call') {
@@ -535,6 +557,42 @@ export class ServerPeer {
     this.release(entry, error);
     this.sendError(id, error, error, path);
     this.notifySettled();
+  }
+
+  /**
+   * Credential rotation: runs `createContext` with the new params; new calls get the new context.
+   * Live subscriptions are checked again by their middleware chain with it (unless
+   * `recheckSubscriptions` is false); one it now refuses ends with that error (e.g. `FORBIDDEN`).
+   * A refused `auth` keeps the previous context and answers the error.
+   */
+  private async reauthenticate(message: AuthMessage): Promise<void> {
+    const generation = ++this.authGeneration;
+    let ctx: unknown;
+    try {
+      ctx = await this.options.createContext({ connectionParams: message.params, connectionId: this.id, transport: this.out });
+    } catch (cause) {
+      if (this.state !== 'ready') return;
+      const error = DuplexError.from(cause);
+      this.report(error, undefined, undefined);
+      this.sendError(message.id, error, cause);
+      return;
+    }
+    // A later `auth` that finished first wins; this one's context is already stale.
+    if (this.state !== 'ready' || generation !== this.authGeneration) return;
+    this.ctx = ctx;
+    this.enqueue({ t: 'result', id: message.id });
+    if (this.options.recheckSubscriptions === false) return;
+    for (const [id, entry] of this.active) {
+      if (!entry.source) continue;
+      void recheckSubscription(entry.source, ctx, entry).then((refusal) => {
+        if (!refusal || this.active.get(id) !== entry || this.ctx !== ctx) return;
+        this.active.delete(id);
+        this.release(entry, refusal);
+        this.report(refusal, entry.source?.path, 'subscription');
+        this.sendError(id, refusal);
+        this.notifySettled();
+      });
+    }
   }
 
   private async runCall(

@@ -56,6 +56,13 @@ export interface WsServerOptions<TRouter extends AnyRouter> extends PeerLimitOpt
    * @default the process-wide MemoryDedupeStore (10 minutes, 256 results per session)
    */
   dedupe?: DedupeStore | false;
+  /**
+   * After a client's `reauthenticate()`, check each live subscription again by running its
+   * middleware chain with the new context; one that now throws (e.g. `FORBIDDEN`) ends with that
+   * error. `false` keeps them all.
+   * @default true
+   */
+  recheckSubscriptions?: boolean;
   /** Sees every error with its path and connection. */
   onError?: (event: ErrorEvent) => void;
   /**
@@ -181,6 +188,7 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     clock: options.clock,
     maxMessageBytes: options.maxMessageBytes,
     dedupe: options.dedupe,
+    recheckSubscriptions: options.recheckSubscriptions,
     maxJsonDepth: options.maxJsonDepth,
     maxCallsInFlight: options.maxCallsInFlight,
     maxSubscriptions: options.maxSubscriptions,
