@@ -99,7 +99,7 @@ export function errorFromShape(shape: ErrorShape): DuplexError {
   const error = new DuplexError({ code, message: shape.message, issues: shape.issues, retryable: shape.retryable === true });
   if (shape.stack) error.stack = shape.stack;
   // `data` is readonly to users; only the wire sets it (the server's errorFormatter).
-  if (shape.data !== undefined) Object.assign(error, { data: shape.data });
+  (error as { data: unknown }).data = shape.data;
   return error;
 }
 

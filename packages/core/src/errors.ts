@@ -57,7 +57,8 @@ export class DuplexError extends Error {
    * On the client: the `data` the server's `errorFormatter` added to this error (plain JSON);
    * undefined otherwise. Narrow its type with {@link isDuplexError}.
    */
-  readonly data: unknown = undefined;
+  // `declare`: no field is emitted (the browser bundle is budgeted); unset reads as undefined.
+  declare readonly data: unknown;
 
   constructor(options: DuplexErrorOptions) {
     super(options.message ?? options.code, options.cause === undefined ? undefined : { cause: options.cause });

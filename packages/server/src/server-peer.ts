@@ -629,7 +629,7 @@ export class ServerPeer {
         this.active.delete(id);
         this.release(entry, refusal);
         this.report(refusal, entry.source?.path, 'subscription');
-        this.sendError(id, refusal);
+        this.sendError(id, refusal, refusal, entry.source?.path, 'subscription');
         this.notifySettled();
       });
     }
