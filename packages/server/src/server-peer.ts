@@ -35,6 +35,8 @@ import {
 import { callProcedure, type SignalSource, validate } from './call-procedure.js';
 import { CreditWindow } from './credit-window.js';
 import { recheckSubscription, type SubscriptionSource } from './recheck-subscription.js';
+import { ActiveEntry, DecodedInput, NO_ENTRIES } from './active-entry.js';
+import { EXPIRED, KEY_MISMATCH, OPTED_OUT, storeFailure } from './dedupe-answers.js';
 import { type DedupeClaim, type DedupeOutcome, type DedupeStore, defaultDedupeStore } from './dedupe-store.js';
 import { decodeInput } from './decode-input.js';
 import { formatErrorShape } from './format-error.js';
@@ -49,6 +51,7 @@ import {
   resolvePeerLimits,
 } from './limits.js';
 import { encodePayload } from './payload-cache.js';
+import { ServerOutbox } from './server-outbox.js';
 import { applySlowReaderPolicy } from './slow-reader-buffer.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
@@ -116,59 +119,7 @@ export interface ServerPeerOptions extends PeerLimitOptions {
   schedule?: ((flush: () => void) => void) | undefined;
 }
 
-/**
- * One running call or subscription. Its AbortSignal is created only when the handler reads
- * `signal` (creating one is a measurable share of a small call's cost); the peer itself checks
- * the plain `aborted` flag.
- */
-class ActiveEntry implements SignalSource {
-  timer: TimerHandle | undefined = undefined;
-  /** Subscriptions: what started it, to check it again against a new context (`auth`). */
-  source: SubscriptionSource | undefined = undefined;
-  /** Wakes a subscription loop parked on `next()` so teardown never waits on user code. */
-  wake: ((value?: undefined) => void) | undefined = undefined;
-  /** A subscription's credits, when its `sub` carried a window (protocol.md §7.1). */
-  credit: CreditWindow | undefined = undefined;
-  private controller: AbortController | undefined = undefined;
-  private reason: DuplexError | undefined = undefined;
-
-  constructor(readonly kind: 'call' | 'sub') {}
-
-  get aborted(): boolean {
-    return this.reason !== undefined;
-  }
-
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.reason) this.controller.abort(this.reason);
-    }
-    return this.controller.signal;
-  }
-
-  abort(reason: DuplexError): void {
-    if (this.reason) return;
-    this.reason = reason;
-    this.controller?.abort(reason);
-  }
-}
-
-/**
- * A call or sub input already decoded where its binary frame was read (the frame's attachments are
- * checked there), or the error decoding it raised, reported when the call starts. JSON never
- * parses into an instance of this class, so it cannot be confused with a wire payload.
- */
-class DecodedInput {
-  constructor(
-    readonly value: unknown,
-    readonly failed = false,
-  ) {}
-}
-
 type PeerState = 'awaiting-hello' | 'creating-context' | 'ready' | 'closed';
-
-/** Shared by every peer until its first call: an idle connection allocates no map. Never written. */
-const NO_ENTRIES: Map<number, ActiveEntry> = new Map();
 
 /** Default time a connection may take to send `hello`. */
 export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
@@ -185,11 +136,7 @@ export class ServerPeer {
   // Allocated on first use: an idle connection should cost as little memory as possible.
   private waiting: ClientMessage[] | undefined;
   private active: Map<number, ActiveEntry> = NO_ENTRIES;
-  private outbox: Array<string | Uint8Array> = [];
-  /** True when the outbox holds a binary frame (then it cannot be one joined text frame). */
-  private outboxBinary = false;
-  private outboxChars = 0;
-  private flushScheduled = false;
+  private readonly outbox: ServerOutbox;
   private helloTimer: TimerHandle | undefined;
   private readonly clock: Clock;
   private readonly limits: PeerLimits;
@@ -222,6 +169,7 @@ export class ServerPeer {
     const own = connection ?? (options as ServerPeerOptions);
     this.id = own.connectionId;
     this.out = own.transport;
+    this.outbox = new ServerOutbox((frame) => this.out.send(frame), options.schedule ?? queueMicrotask);
     this.clock = options.clock ?? systemClock;
     this.limits = options.limits ?? resolvePeerLimits(options);
     if (this.limits.maxRequestsPerSecond !== undefined) {
@@ -350,9 +298,7 @@ export class ServerPeer {
     this.state = 'closed';
     this.endHandshake();
     this.waiting = undefined;
-    this.outbox.length = 0;
-    this.outboxChars = 0;
-    this.outboxBinary = false;
+    this.outbox.clear();
     const entries = [...this.active.values()];
     this.active.clear();
     for (const entry of entries) this.release(entry, reason);
@@ -362,7 +308,7 @@ export class ServerPeer {
 
   private fail(code: number, reason: string): void {
     if (this.state === 'closed') return;
-    this.flush();
+    this.outbox.flush();
     this.out.close(code, toCloseReason(reason));
     this.dispose();
   }
@@ -890,60 +836,11 @@ export class ServerPeer {
     this.push(JSON.stringify(message));
   }
 
-  /**
-   * Messages produced in the same tick leave together in one frame (a microtask, never a timer);
-   * a binary frame (bytes) goes on its own, in order.
-   */
+  /** Queues a frame unless the connection is closed (see {@link ServerOutbox}). */
   private push(item: string | Uint8Array): void {
     if (this.state === 'closed') return;
-    const size = typeof item === 'string' ? item.length : item.byteLength;
-    // A batch stays a modest frame: backpressure and the client's size limit see each one.
-    if (this.outboxChars + size > BATCH_FLUSH_CHARS && this.outbox.length > 0) this.flush();
     this.outbox.push(item);
-    this.outboxChars += size;
-    if (typeof item !== 'string') this.outboxBinary = true;
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    (this.options.schedule ?? queueMicrotask)(() => this.flush());
   }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const out = this.outbox;
-    if (out.length === 0) return;
-    this.outboxChars = 0;
-    const frames = this.outboxBinary ? joinFrames(out) : undefined;
-    const frame = frames ? undefined : joinFrame(out as string[]);
-    this.outboxBinary = false;
-    out.length = 0;
-    try {
-      if (frames) for (const each of frames) this.out.send(each);
-      else this.out.send(frame as string);
-    } catch {
-      // The socket is closing; its close event disposes this peer.
-    }
-  }
-}
-
-/** A re-sent mutation the dedupe window no longer knows: it may have run, so it is not run again. */
-const EXPIRED: ErrorShape = {
-  code: 'CONFLICT',
-  message: "this mutation may already have run, and the server's dedupe window no longer holds its result; it was not run again",
-};
-const KEY_MISMATCH: ErrorShape = { code: 'CONFLICT', message: 'this idempotency key was already used with a different input' };
-/** What a re-send of a mutation with `exactlyOnce: false` gets: it ran, and its result was not kept. */
-const OPTED_OUT: DedupeOutcome = {
-  ok: false,
-  error: {
-    code: 'SERVICE_UNAVAILABLE',
-    message: 'this mutation ran before the connection was lost; it keeps no result (exactlyOnce: false) and was not run again',
-    retryable: true,
-  },
-};
-
-/** A store that failed (e.g. Redis unreachable): refuse rather than risk running a mutation twice. */
-function storeFailure(): DedupeClaim {
-  return { status: 'expired' };
 }
 
 function messageId(message: ClientMessage): number | null {
