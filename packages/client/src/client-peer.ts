@@ -21,6 +21,7 @@ import {
   type SubscribeMessage,
   type TimerHandle,
 } from '@duplex/core';
+import { BatchTimer } from './batch-timer.js';
 import type { CallOptions, SubscribeOptions } from './types.js';
 import { guardedCallbacks } from './user-callback.js';
 
@@ -70,6 +71,8 @@ export interface ClientPeerOptions {
   onSettle?: (() => void) | undefined;
   /** Largest message sent; a bigger call fails with `PAYLOAD_TOO_LARGE` before it is sent. @default 1_048_576 */
   maxMessageBytes?: number | undefined;
+  /** High-resolution time in ms for the outgoing batch's budget (tests pass a fake one). @default performance.now */
+  now?: (() => number) | undefined;
 }
 
 /** Batches leave as frames of at most this many characters (or bytes), so many calls never add up to a frame the server refuses. */
@@ -107,11 +110,14 @@ export class ClientPeer {
   private outboxChars = 0;
   private readonly attachments = new Attachments();
   private flushScheduled = false;
+  private readonly batch: BatchTimer;
   private closed = false;
   /** After `goaway`: new work waits for the next connection instead of going to a draining server. */
   private held = false;
 
-  constructor(private readonly options: ClientPeerOptions) {}
+  constructor(private readonly options: ClientPeerOptions) {
+    this.batch = new BatchTimer(options.now);
+  }
 
   /** Pending calls and live subscriptions (for lazy idle-close and leak checks). */
   get stats(): { calls: number; subscriptions: number } {
@@ -484,11 +490,15 @@ export class ClientPeer {
     this.options.onSettle?.();
   }
 
-  /** What is written in the same tick leaves in one frame (a microtask, never a timer); binary frames go alone, in order. */
+  /**
+   * What is written in the same tick leaves in one frame (a microtask, never a timer), unless it
+   * gathers for longer than the batch budget (see batch-timer.ts); binary frames go alone, in order.
+   */
   private push(item: string | Uint8Array): void {
     if (!this.send) return;
     const size = typeof item === 'string' ? item.length : item.byteLength;
-    if (this.outboxChars + size > BATCH_CHARS) this.flush();
+    if (this.outboxChars + size > BATCH_CHARS || this.batch.expired(this.outbox.length)) this.flush();
+    if (this.outbox.length === 0) this.batch.begin();
     this.outboxChars += size;
     this.outbox.push(item);
     if (typeof item !== 'string') this.outboxBinary = true;
