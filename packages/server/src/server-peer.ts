@@ -5,7 +5,10 @@ import {
   builtinCodecs,
   type CallMessage,
   checkAttachments,
+  type AuthMessage,
   type ClientMessage,
+  type HelloMessage,
+  type ReadyMessage,
   type Clock,
   CloseCode,
   type Codec,
@@ -29,8 +32,13 @@ import {
   toCloseReason,
 } from '@duplex/core';
 import { callProcedure, type SignalSource, validate } from './call-procedure.js';
+import { recheckSubscription, type SubscriptionSource } from './recheck-subscription.js';
+import { type DedupeClaim, type DedupeOutcome, type DedupeStore, defaultDedupeStore } from './dedupe-store.js';
 import { decodeInput } from './decode-input.js';
+import { formatErrorShape } from './format-error.js';
+import { inputFingerprint } from './input-fingerprint.js';
 import {
+  advertisedLimits,
   BATCH_FLUSH_CHARS,
   MAX_TIMER_DELAY_MS,
   type PeerLimitOptions,
@@ -81,6 +89,19 @@ export interface ServerPeerOptions extends PeerLimitOptions {
   codecs?: Readonly<Record<string, Codec>> | undefined;
   /** @default 10_000 */
   helloTimeoutMs?: number | undefined;
+  /**
+   * Where completed mutations are remembered so a re-sent one runs once (docs/reliability.md);
+   * `false` turns exactly-once off (clients then never re-send a mutation).
+   * @default the process-wide MemoryDedupeStore
+   */
+  dedupe?: DedupeStore | false | undefined;
+  /**
+   * After `client.reauthenticate()`, check each live subscription again by running its
+   * middleware chain with the new context; one that now throws ends with that error.
+   * `false` keeps every subscription as it is.
+   * @default true
+   */
+  recheckSubscriptions?: boolean | undefined;
   clock?: Clock | undefined;
   /** Called once when the peer has released everything (after close). */
   onClosed?: (() => void) | undefined;
@@ -99,6 +120,8 @@ export interface ServerPeerOptions extends PeerLimitOptions {
  */
 class ActiveEntry implements SignalSource {
   timer: TimerHandle | undefined = undefined;
+  /** Subscriptions: what started it, to check it again against a new context (`auth`). */
+  source: SubscriptionSource | undefined = undefined;
   /** Wakes a subscription loop parked on `next()` so teardown never waits on user code. */
   wake: ((value?: undefined) => void) | undefined = undefined;
   private controller: AbortController | undefined = undefined;
@@ -166,6 +189,10 @@ export class ServerPeer {
   private readonly clock: Clock;
   private readonly limits: PeerLimits;
   private protocolErrors = 0;
+  /** Counts `auth` messages, so a slower earlier one cannot overwrite a newer context. */
+  private authGeneration = 0;
+  /** The client's session and the store that remembers its mutations (exactly-once). */
+  private session: { store: DedupeStore; sid: string; floor: number } | undefined;
   private started = 0;
   /** Calls and subscriptions held in `waiting`, each against its own limit. */
   private heldCalls = 0;
@@ -335,7 +362,7 @@ export class ServerPeer {
   private handle(message: ClientMessage): void {
     switch (message.t) {
       case 'hello':
-        this.onHello(message.v, message.codec, message.params);
+        this.onHello(message);
         return;
       case 'ping':
         this.enqueue({ t: 'pong' });
@@ -345,10 +372,15 @@ export class ServerPeer {
       case 'call':
       case 'sub':
       case 'cancel':
+      case 'auth':
         break;
     }
     if (this.state === 'awaiting-hello') {
       this.protocolError(message.t === 'cancel' ? null : message.id, 'send hello first');
+      return;
+    }
+    if (message.t === 'auth' && this.state !== 'ready') {
+      this.protocolError(message.id, 'auth before ready');
       return;
     }
     // Calls that arrive while createContext is resolving are held in order, never dropped
@@ -381,6 +413,9 @@ export class ServerPeer {
         this.notifySettled();
         return;
       }
+      case 'auth':
+        void this.reauthenticate(message);
+        return;
       case 'hello':
       case 'ping':
       case 'pong':
@@ -388,7 +423,7 @@ export class ServerPeer {
     }
   }
 
-  private onHello(version: number, codecName: string, params: Record<string, unknown> | undefined): void {
+  private onHello({ v: version, codec: codecName, params, sid, seq }: HelloMessage): void {
     if (this.state !== 'awaiting-hello') {
       this.protocolError(null, 'hello was already received');
       return;
@@ -399,6 +434,8 @@ export class ServerPeer {
     if (!codec) return this.fail(CloseCode.BAD_HELLO, `unsupported codec "${String(codecName).slice(0, 40)}"`);
     this.codec = codec;
     this.state = 'creating-context';
+    const store = this.options.dedupe ?? defaultDedupeStore();
+    if (store && sid !== undefined) this.session = { store, sid, floor: (seq ?? 0) + 1 };
     let pending: unknown;
     try {
       pending = this.options.createContext({ connectionParams: params, connectionId: this.id, transport: this.out });
@@ -436,7 +473,9 @@ export class ServerPeer {
     this.endHandshake();
     this.ctx = ctx;
     this.state = 'ready';
-    this.enqueue({ t: 'ready', cid: this.id });
+    const ready: ReadyMessage = { t: 'ready', cid: this.id, limits: advertisedLimits(this.limits) };
+    if (this.session) ready.dedupe = { windowMs: this.session.store.windowMs, maxEntries: this.session.store.maxEntries };
+    this.enqueue(ready);
     const held = this.waiting ?? [];
     this.waiting = undefined;
     for (const message of held) {
@@ -479,10 +518,11 @@ export class ServerPeer {
     if (!procedure || procedure['~def'].kind !== expected) {
       const error = new DuplexError({ code: 'NOT_FOUND', message: `no ${expected} at path "${message.path.slice(0, 200)}"` });
       this.report(error, message.path, expected);
-      this.sendError(message.id, error);
+      this.sendError(message.id, error, error, message.path, expected);
       return;
     }
-    let input: unknown = message.input;
+    const rawInput = message.input;
+    let input: unknown = rawInput;
     try {
       if (input instanceof DecodedInput) {
         if (input.failed) throw new TypeError('input payload could not be decoded');
@@ -495,13 +535,15 @@ export class ServerPeer {
       return;
     }
     const entry = new ActiveEntry(message.t);
+    if (message.t === 'sub') entry.source = { procedure, path: message.path, input };
     if (this.active === NO_ENTRIES) this.active = new Map();
     this.active.set(message.id, entry);
     if (message.t === 'call') {
       if (message.timeoutMs !== undefined && message.timeoutMs <= MAX_TIMER_DELAY_MS) {
         entry.timer = this.clock.setTimeout(() => this.onDeadline(message.id, entry, message.path), message.timeoutMs);
       }
-      void this.runCall(message, procedure, input, entry);
+      const claim = message.kind === 'mutation' ? this.claim(message, rawInput) : undefined;
+      void this.runCall(message, procedure, input, entry, claim);
     } else {
       void this.runSubscription(message, procedure, input, entry);
     }
@@ -513,22 +555,107 @@ export class ServerPeer {
     entry.timer = undefined;
     const error = new DuplexError({ code: 'TIMEOUT', message: `deadline exceeded for "${path}"` });
     this.release(entry, error);
-    this.sendError(id, error);
+    this.sendError(id, error, error, path);
     this.notifySettled();
   }
 
-  private async runCall(message: CallMessage, procedure: AnyProcedure, input: unknown, entry: ActiveEntry): Promise<void> {
+  /**
+   * Credential rotation: runs `createContext` with the new params; new calls get the new context.
+   * Live subscriptions are checked again by their middleware chain with it (unless
+   * `recheckSubscriptions` is false); one it now refuses ends with that error (e.g. `FORBIDDEN`).
+   * A refused `auth` keeps the previous context and answers the error.
+   */
+  private async reauthenticate(message: AuthMessage): Promise<void> {
+    const generation = ++this.authGeneration;
+    let ctx: unknown;
+    try {
+      ctx = await this.options.createContext({ connectionParams: message.params, connectionId: this.id, transport: this.out });
+    } catch (cause) {
+      if (this.state !== 'ready') return;
+      const error = DuplexError.from(cause);
+      this.report(error, undefined, undefined);
+      this.sendError(message.id, error, cause);
+      return;
+    }
+    // A later `auth` that finished first wins; this one's context is already stale.
+    if (this.state !== 'ready' || generation !== this.authGeneration) return;
+    this.ctx = ctx;
+    this.enqueue({ t: 'result', id: message.id });
+    if (this.options.recheckSubscriptions === false) return;
+    for (const [id, entry] of this.active) {
+      if (!entry.source) continue;
+      void recheckSubscription(entry.source, ctx, entry).then((refusal) => {
+        if (!refusal || this.active.get(id) !== entry || this.ctx !== ctx) return;
+        this.active.delete(id);
+        this.release(entry, refusal);
+        this.report(refusal, entry.source?.path, 'subscription');
+        this.sendError(id, refusal);
+        this.notifySettled();
+      });
+    }
+  }
+
+  private async runCall(
+    message: CallMessage,
+    procedure: AnyProcedure,
+    input: unknown,
+    entry: ActiveEntry,
+    pending?: DedupeClaim | Promise<DedupeClaim>,
+  ): Promise<void> {
     const { id, path } = message;
+    let record: ((outcome: DedupeOutcome | undefined) => void) | undefined;
+    if (pending) {
+      const claim = pending instanceof Promise ? await pending.catch(storeFailure) : pending;
+      switch (claim.status) {
+        case 'run':
+          record = claim.complete;
+          break;
+        case 'done':
+          return this.answer(id, entry, claim.outcome);
+        case 'running': {
+          // A re-send raced the first attempt (an old connection still running it): share its outcome.
+          const outcome = await claim.outcome;
+          if (outcome) return this.answer(id, entry, outcome);
+          return this.runCall(message, procedure, input, entry, this.claim(message, message.input));
+        }
+        case 'expired':
+          return this.answer(id, entry, { ok: false, error: EXPIRED });
+        case 'mismatch':
+          return this.answer(id, entry, { ok: false, error: KEY_MISMATCH });
+      }
+    }
     try {
       const data = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry });
+      record?.(procedure['~def'].exactlyOnce === false ? OPTED_OUT : { ok: true, data });
       if (!this.finish(id, entry)) return; // cancelled or timed out: the late result is dropped
       this.enqueueWithPayload({ t: 'result', id }, data, entry);
     } catch (cause) {
-      if (!this.finish(id, entry)) return;
       const error = DuplexError.from(cause);
+      // Aborted (cancel, deadline, lost connection): it may not have finished, so a re-send runs it.
+      record?.(entry.aborted ? undefined : procedure['~def'].exactlyOnce === false ? OPTED_OUT : { ok: false, error: this.shape(error, cause, path, message.kind) });
+      if (!this.finish(id, entry)) return;
       this.report(error, path, message.kind);
-      this.sendError(id, error, cause);
+      this.sendError(id, error, cause, path, message.kind);
     }
+  }
+
+  /** Answers a mutation from the dedupe window (or with the window's refusal). */
+  private answer(id: number, entry: ActiveEntry, outcome: DedupeOutcome): void {
+    if (!this.finish(id, entry)) return;
+    if (outcome.ok) this.enqueueWithPayload({ t: 'result', id }, outcome.data, entry);
+    else this.enqueue({ t: 'error', id, error: outcome.error });
+  }
+
+  /** Asks the dedupe window about a mutation that carries a session `seq` or an idempotency `key`. */
+  private claim(message: CallMessage, rawInput: unknown): DedupeClaim | Promise<DedupeClaim> | undefined {
+    const store = this.session?.store ?? (message.key === undefined ? undefined : (this.options.dedupe ?? defaultDedupeStore()));
+    if (!store) return undefined;
+    if (message.key !== undefined) {
+      return store.claim({ kind: 'key', path: message.path, key: message.key, fingerprint: inputFingerprint(rawInput) });
+    }
+    const session = this.session;
+    if (!session || message.seq === undefined) return undefined;
+    return store.claim({ kind: 'session', sid: session.sid, seq: message.seq, floor: session.floor });
   }
 
   private async runSubscription(message: SubscribeMessage, procedure: AnyProcedure, input: unknown, entry: ActiveEntry) {
@@ -563,7 +690,7 @@ export class ServerPeer {
       if (this.finish(id, entry)) {
         const error = DuplexError.from(cause);
         this.report(error, path, 'subscription');
-        this.sendError(id, error, cause);
+        this.sendError(id, error, cause, path, 'subscription');
       }
     }
     // Ended by the client, the deadline or the connection: let the generator run its finally.
@@ -647,21 +774,25 @@ export class ServerPeer {
     }
   }
 
-  private shape(error: DuplexError, cause: unknown): ErrorShape {
+  private shape(error: DuplexError, cause: unknown, path?: string, kind?: ProcedureKind): ErrorShape {
     const expose = this.options.exposeErrors === true;
     // Only errors thrown as DuplexError on purpose carry their message; anything else is masked.
     const masked = !(cause instanceof DuplexError) && !expose;
     const shape: ErrorShape = { code: error.code, message: masked ? 'Internal server error' : error.message };
     if (error.code === 'BAD_REQUEST' && error.issues) shape.issues = [...error.issues];
+    if (error.retryable && !masked) shape.retryable = true;
     if (expose) {
       const stack = cause instanceof Error ? cause.stack : error.stack;
       if (stack) shape.stack = stack;
     }
-    return shape;
+    const formatter = this.options.router['~def'].errorFormatter;
+    if (!formatter) return shape;
+    const onFailure = (failure: DuplexError) => this.report(failure, path, kind);
+    return formatErrorShape(formatter, shape, { error, path, kind, ctx: this.ctx, onFailure });
   }
 
-  private sendError(id: number | null, error: DuplexError, cause: unknown = error): void {
-    this.enqueue({ t: 'error', id, error: this.shape(error, cause) });
+  private sendError(id: number | null, error: DuplexError, cause: unknown = error, path?: string, kind?: ProcedureKind): void {
+    this.enqueue({ t: 'error', id, error: this.shape(error, cause, path, kind) });
   }
 
   /**
@@ -729,6 +860,27 @@ export class ServerPeer {
       // The socket is closing; its close event disposes this peer.
     }
   }
+}
+
+/** A re-sent mutation the dedupe window no longer knows: it may have run, so it is not run again. */
+const EXPIRED: ErrorShape = {
+  code: 'CONFLICT',
+  message: "this mutation may already have run, and the server's dedupe window no longer holds its result; it was not run again",
+};
+const KEY_MISMATCH: ErrorShape = { code: 'CONFLICT', message: 'this idempotency key was already used with a different input' };
+/** What a re-send of a mutation with `exactlyOnce: false` gets: it ran, and its result was not kept. */
+const OPTED_OUT: DedupeOutcome = {
+  ok: false,
+  error: {
+    code: 'SERVICE_UNAVAILABLE',
+    message: 'this mutation ran before the connection was lost; it keeps no result (exactlyOnce: false) and was not run again',
+    retryable: true,
+  },
+};
+
+/** A store that failed (e.g. Redis unreachable): refuse rather than risk running a mutation twice. */
+function storeFailure(): DedupeClaim {
+  return { status: 'expired' };
 }
 
 function messageId(message: ClientMessage): number | null {

@@ -12,6 +12,7 @@ import {
   systemClock,
 } from '@duplex/core';
 import { nanoid } from 'nanoid';
+import type { DedupeStore } from './dedupe-store.js';
 import { type RawData, WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULT_DRAIN_MS, drainCalls, TIMED_OUT, whenClosed, withDeadline } from './drain.js';
 import { DEFAULT_SERVER_KEEP_ALIVE, HeartbeatSweeper, type KeepAliveOptions } from './heartbeat.js';
@@ -49,10 +50,21 @@ export interface WsServerOptions<TRouter extends AnyRouter> extends PeerLimitOpt
   verifyUpgrade?: (opts: { request: IncomingMessage }) => MaybePromise<boolean | undefined | void>;
   /** Send messages and stacks of unexpected errors to clients. @default false */
   exposeErrors?: boolean;
+  /**
+   * Where completed mutations are remembered, so one re-sent after a lost link runs once
+   * (docs/reliability.md). `false` turns exactly-once off.
+   * @default the process-wide MemoryDedupeStore (10 minutes, 256 results per session)
+   */
+  dedupe?: DedupeStore | false;
+  /**
+   * After a client's `reauthenticate()`, check each live subscription again by running its
+   * middleware chain with the new context; one that now throws (e.g. `FORBIDDEN`) ends with that
+   * error. `false` keeps them all.
+   * @default true
+   */
+  recheckSubscriptions?: boolean;
   /** Sees every error with its path and connection. */
   onError?: (event: ErrorEvent) => void;
-  /** Largest accepted frame in bytes, enforced by `ws` while reading. @default 1_048_576 (1 MiB) */
-  maxMessageBytes?: number;
   /**
    * Time a new connection has for its handshake: `verifyUpgrade` must settle within it (else HTTP
    * 503), and `hello` plus `createContext` must be done within it after the upgrade (else close
@@ -174,6 +186,9 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     codecs: options.codecs,
     helloTimeoutMs: options.helloTimeoutMs,
     clock: options.clock,
+    maxMessageBytes: options.maxMessageBytes,
+    dedupe: options.dedupe,
+    recheckSubscriptions: options.recheckSubscriptions,
     maxJsonDepth: options.maxJsonDepth,
     maxCallsInFlight: options.maxCallsInFlight,
     maxSubscriptions: options.maxSubscriptions,
