@@ -21,10 +21,10 @@ function makeRouter(hub: EventHub<BenchEvent>, datedHub: EventHub<DatedEvent>) {
 }
 export type DuplexBenchRouter = ReturnType<typeof makeRouter>;
 
-function duplexSystem(codec: 'superjson' | 'json'): BenchSystem {
+function duplexSystem(codec: 'superjson' | 'json', nowindow = false): BenchSystem {
   return {
-    id: codec === 'superjson' ? 'duplex' : 'duplex-json',
-    label: codec === 'superjson' ? 'duplex (superjson)' : 'duplex (json codec)',
+    id: nowindow ? 'duplex-nowindow' : codec === 'superjson' ? 'duplex' : 'duplex-json',
+    label: nowindow ? 'duplex (no credit window)' : codec === 'superjson' ? 'duplex (superjson)' : 'duplex (json codec)',
     richTypes: codec === 'superjson',
     async startServer({ host }) {
       const hub = new EventHub<BenchEvent>();
@@ -42,7 +42,12 @@ function duplexSystem(codec: 'superjson' | 'json'): BenchSystem {
       };
     },
     async connect({ host, port }): Promise<SystemClient> {
-      const client = createClient<DuplexBenchRouter>({ url: `ws://${host}:${port}`, WebSocket, codec });
+      const client = createClient<DuplexBenchRouter>({
+        url: `ws://${host}:${port}`,
+        WebSocket,
+        codec,
+        ...(nowindow ? { subscriptionWindow: Number.POSITIVE_INFINITY } : {}),
+      });
       return {
         echo: (input) => client.echo.query(input),
         echoLarge: (input) => client.echoLarge.query(input),
@@ -61,3 +66,5 @@ function duplexSystem(codec: 'superjson' | 'json'): BenchSystem {
 export const duplexSuperjson: BenchSystem = duplexSystem('superjson');
 /** duplex with the plain JSON codec. */
 export const duplexJson: BenchSystem = duplexSystem('json');
+/** duplex with subscription flow control off (`subscriptionWindow: Infinity`), to measure what credits cost. */
+export const duplexNoWindow: BenchSystem = duplexSystem('superjson', true);
