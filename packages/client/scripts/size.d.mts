@@ -1,9 +1,17 @@
-/** Largest allowed gzip size of the whole `@duplex/client` entry, superjson excluded. */
+/** Largest allowed gzip size of everything `@duplex/client` exports, `binary` included, superjson excluded. */
 export declare const BUDGET_GZIP_BYTES: number;
+
+/** Largest allowed gzip size of an app that makes calls and subscriptions. */
+export declare const CALLS_BUDGET_GZIP_BYTES: number;
+
+/** The measured entries: an app's source, by name. */
+export declare const ENTRIES: Record<string, string>;
 
 /** One measured bundle. */
 export interface BundleSize {
   name: string;
+  /** Its gzip budget in bytes, if it has one. */
+  budget: number | undefined;
   minified: number;
   gzip: number;
 }

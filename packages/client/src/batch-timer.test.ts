@@ -6,7 +6,7 @@ import { Outbox } from './outbox.js';
 function recordedOutbox() {
   let time = 1_000;
   const frames: string[] = [];
-  const outbox = new Outbox(() => time);
+  const outbox = new Outbox((items) => items, () => time);
   outbox.attach((frame) => frames.push(frame as string));
   /** The numbers in each frame sent so far. */
   const sent = () => frames.map((frame) => [JSON.parse(frame) as number | number[]].flat());

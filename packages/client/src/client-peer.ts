@@ -1,17 +1,14 @@
 import {
   type AttachmentReader,
-  Attachments,
   type CallKind,
-  concatBytes,
   type CallMessage,
   type HelloMessage,
   type Clock,
   type Codec,
   DEFAULT_MAX_MESSAGE_BYTES,
   DuplexError,
-  decodeBinaryFrame,
   decodeFrame,
-  encodeBinaryFrame,
+  type ErrorCode,
   type ErrorShape,
   isErrorCode,
   parseServerMessage,
@@ -21,8 +18,10 @@ import {
   type SubscribeMessage,
   type TimerHandle,
 } from '@duplex/core';
+import type { BinarySupport } from './binary.js';
 import { CallQueue } from './call-queue.js';
 import { type CreditFlow, consumeAfter } from './credit-flow.js';
+import { noBinary } from './no-binary.js';
 import { Outbox } from './outbox.js';
 import { createSessionId } from './session-id.js';
 import type { CallOptions, SubscribeOptions } from './types.js';
@@ -80,6 +79,8 @@ export interface ClientPeerOptions {
   onSettle?: (() => void) | undefined;
   /** Largest message sent; a bigger call fails with `PAYLOAD_TOO_LARGE` before it is sent. @default 1_048_576 */
   maxMessageBytes?: number | undefined;
+  /** Carries `Uint8Array` values in binary frames (`binary` from `@duplex/client/binary`). @default undefined (they fail with `NOT_IMPLEMENTED`) */
+  binary?: BinarySupport | undefined;
 }
 
 /** Default bound of the client's queue of calls waiting for a connection or a free slot. */
@@ -102,6 +103,11 @@ export function errorFromShape(shape: ErrorShape): DuplexError {
   return error;
 }
 
+/** A `DuplexError` a codec threw (bytes without `binary`) as is, else a new one of `code`. */
+function failure(cause: unknown, code: ErrorCode, message: string): DuplexError {
+  return cause instanceof DuplexError ? cause : new DuplexError({ code, message, cause });
+}
+
 /**
  * The client side of the protocol, independent of any socket: owns request ids, the outgoing
  * queue, pending calls and live subscriptions. A connection attaches a `send` function with
@@ -110,57 +116,63 @@ export function errorFromShape(shape: ErrorShape): DuplexError {
  * once than its `maxCallsInFlight`: the rest wait in a bounded queue.
  */
 export class ClientPeer {
-  private nextId = 1;
-  private readonly calls = new Map<number, PendingCall>();
-  private readonly subs = new Map<number, LiveSubscription>();
+  #nextId = 1;
+  readonly #calls = new Map<number, PendingCall>();
+  readonly #subs = new Map<number, LiveSubscription>();
   /** Calls waiting for a connection, for `ready`, or for a free slot. */
-  private readonly queue = new CallQueue<PendingCall>();
+  readonly #queue = new CallQueue<PendingCall>();
   /** Calls written to the current link and not yet answered. */
-  private inFlight = 0;
+  #inFlight = 0;
   /** The current link's number (0: none); every attach gets a new one. */
-  private link = 0;
-  private links = 0;
+  #link = 0;
+  #links = 0;
   /** The current link's server said `ready`: its limits are known. */
-  private ready = false;
-  private limits: ServerLimits = UNSTATED_LIMITS;
+  #ready = false;
+  #limits: ServerLimits = UNSTATED_LIMITS;
   /** The current link's server keeps a dedupe window (mutations may be sent again). */
-  private dedupe = false;
+  #dedupe = false;
   /** The link being drained after a handover: its calls in flight finish there. */
-  private previous: { link: number; send: (frame: string | Uint8Array) => void } | undefined;
-  private readonly outbox = new Outbox();
-  private readonly attachments = new Attachments();
-  private closed = false;
+  #previous: { link: number; send: (frame: string | Uint8Array) => void } | undefined;
+  readonly #outbox: Outbox;
+  readonly #binary: BinarySupport;
+  #closed = false;
   /** After `goaway`: new work waits for the next connection instead of going to a draining server. */
-  private held = false;
+  #held = false;
   /** Names this client's mutations in the servers' dedupe windows, across reconnects. */
   readonly sessionId = createSessionId();
-  private seq = 0;
+  #seq = 0;
   /** `auth` messages waiting for their answer, by id. */
-  private readonly auths = new Map<number, { resolve: () => void; reject: (error: DuplexError) => void }>();
+  readonly #auths = new Map<number, { resolve: () => void; reject: (error: DuplexError) => void }>();
   /** The newest params to send as `auth` once the link is ready, and who waits for the answer. */
-  private pendingAuth: { params: Record<string, unknown> | undefined; waiters: Array<{ resolve: () => void; reject: (error: DuplexError) => void }> } | undefined;
+  #pendingAuth: { params: Record<string, unknown> | undefined; waiters: Array<{ resolve: () => void; reject: (error: DuplexError) => void }> } | undefined;
   /** The highest `seq` written to any link (told in `hello`: below it, a server that lost the session never re-runs). */
-  private sentSeq = 0;
+  #sentSeq = 0;
 
-  constructor(private readonly options: ClientPeerOptions) {}
+  readonly #options: ClientPeerOptions;
+
+  constructor(options: ClientPeerOptions) {
+    this.#options = options;
+    this.#binary = options.binary ?? noBinary;
+    this.#outbox = new Outbox(this.#binary.split);
+  }
 
   /** Pending calls and live subscriptions (for lazy idle-close and leak checks). */
   get stats(): { calls: number; subscriptions: number } {
-    return { calls: this.calls.size, subscriptions: this.subs.size };
+    return { calls: this.#calls.size, subscriptions: this.#subs.size };
   }
 
   /** Calls written to `link` and not yet answered. */
   inFlightOn(link: number): number {
     if (link === 0) return 0;
-    if (link === this.link) return this.inFlight;
+    if (link === this.#link) return this.#inFlight;
     let count = 0;
-    for (const call of this.calls.values()) if (call.link === link) count++;
+    for (const call of this.#calls.values()) if (call.link === link) count++;
     return count;
   }
 
   /** The server is going away: keep new calls and subscriptions for the next connection. */
   hold(): void {
-    this.held = true;
+    this.#held = true;
   }
 
   /**
@@ -170,40 +182,40 @@ export class ClientPeer {
    * link: its calls in flight finish there, its subscriptions move here.
    */
   attach(send: (frame: string | Uint8Array) => void, hello: HelloMessage): number {
-    if (this.outbox.attached) {
-      this.outbox.flush();
+    if (this.#outbox.attached) {
+      this.#outbox.flush();
       // Calls in flight on the old link finish there; new ones count against the new server.
-      this.previous = { link: this.link, send: this.currentSend as (frame: string | Uint8Array) => void };
+      this.#previous = { link: this.#link, send: this.#currentSend as (frame: string | Uint8Array) => void };
     }
-    this.currentSend = send;
-    this.outbox.attach(send);
-    this.link = ++this.links;
-    this.inFlight = 0;
-    this.ready = false;
-    this.held = false;
-    this.outbox.push(JSON.stringify({ ...hello, sid: this.sessionId, seq: this.sentSeq }));
-    return this.link;
+    this.#currentSend = send;
+    this.#outbox.attach(send);
+    this.#link = ++this.#links;
+    this.#inFlight = 0;
+    this.#ready = false;
+    this.#held = false;
+    this.#outbox.push(JSON.stringify({ ...hello, sid: this.sessionId, seq: this.#sentSeq }));
+    return this.#link;
   }
 
-  private currentSend: ((frame: string | Uint8Array) => void) | undefined;
+  #currentSend: ((frame: string | Uint8Array) => void) | undefined;
 
   /** The server accepted the hello: send every live subscription and as many queued calls as it takes. */
-  private onReady(message: ReadyMessage, link: number): void {
-    if (link !== this.link || this.ready) return;
-    this.ready = true;
-    this.limits = message.limits ?? UNSTATED_LIMITS;
-    this.dedupe = message.dedupe !== undefined;
+  #onReady(message: ReadyMessage, link: number): void {
+    if (link !== this.#link || this.#ready) return;
+    this.#ready = true;
+    this.#limits = message.limits ?? UNSTATED_LIMITS;
+    this.#dedupe = message.dedupe !== undefined;
     const cancels: string[] = [];
-    for (const sub of [...this.subs.values()]) {
-      if (sub.link === this.link) continue;
-      if (this.previous && sub.link === this.previous.link) cancels.push(JSON.stringify({ t: 'cancel', id: sub.id }));
-      this.sendSubscribe(sub);
+    for (const sub of [...this.#subs.values()]) {
+      if (sub.link === this.#link) continue;
+      if (this.#previous && sub.link === this.#previous.link) cancels.push(JSON.stringify({ t: 'cancel', id: sub.id }));
+      this.#sendSubscribe(sub);
     }
-    if (cancels.length > 0) this.sendPrevious(cancels.length === 1 ? (cancels[0] as string) : `[${cancels.join(',')}]`);
-    this.pump();
-    const auth = this.pendingAuth;
-    this.pendingAuth = undefined;
-    if (auth) this.sendAuth(auth.params, auth.waiters);
+    if (cancels.length > 0) this.#sendPrevious(cancels.length === 1 ? (cancels[0] as string) : `[${cancels.join(',')}]`);
+    this.#pump();
+    const auth = this.#pendingAuth;
+    this.#pendingAuth = undefined;
+    if (auth) this.#sendAuth(auth.params, auth.waiters);
   }
 
   /**
@@ -212,18 +224,18 @@ export class ClientPeer {
    * context stays). Without a ready link it waits for the next one.
    */
   authenticate(params: Record<string, unknown> | undefined): Promise<void> {
-    if (this.closed) return Promise.reject(new DuplexError({ code: 'CANCELLED', message: 'client is closed' }));
+    if (this.#closed) return Promise.reject(new DuplexError({ code: 'CANCELLED', message: 'client is closed' }));
     return new Promise((resolve, reject) => {
-      if (this.canSend()) return this.sendAuth(params, [{ resolve, reject }]);
+      if (this.#canSend()) return this.#sendAuth(params, [{ resolve, reject }]);
       // The newest params win; everyone waiting gets the answer to them.
-      this.pendingAuth = { params, waiters: [...(this.pendingAuth?.waiters ?? []), { resolve, reject }] };
-      if (!this.outbox.attached) this.options.onDemand?.();
+      this.#pendingAuth = { params, waiters: [...(this.#pendingAuth?.waiters ?? []), { resolve, reject }] };
+      if (!this.#outbox.attached) this.#options.onDemand?.();
     });
   }
 
-  private sendAuth(params: Record<string, unknown> | undefined, waiters: Array<{ resolve: () => void; reject: (error: DuplexError) => void }>): void {
-    const id = this.nextId++;
-    this.auths.set(id, {
+  #sendAuth(params: Record<string, unknown> | undefined, waiters: Array<{ resolve: () => void; reject: (error: DuplexError) => void }>): void {
+    const id = this.#nextId++;
+    this.#auths.set(id, {
       resolve: () => {
         for (const waiter of waiters) waiter.resolve();
       },
@@ -231,7 +243,7 @@ export class ClientPeer {
         for (const waiter of waiters) waiter.reject(error);
       },
     });
-    this.outbox.push(JSON.stringify(params === undefined ? { t: 'auth', id } : { t: 'auth', id, params }));
+    this.#outbox.push(JSON.stringify(params === undefined ? { t: 'auth', id } : { t: 'auth', id, params }));
   }
 
   /**
@@ -242,27 +254,27 @@ export class ClientPeer {
    * sending the same frames again cannot help). Queued calls and subscriptions wait for the next
    * connection, unless `fatal` is given, which fails them all with that error.
    */
-  detach(fatal?: DuplexError, link = this.link, lostWith?: DuplexError): void {
-    if (link !== 0 && link === this.link) {
-      this.currentSend = undefined;
-      this.outbox.attach(undefined);
-      this.link = 0;
-      this.inFlight = 0;
-      this.ready = false;
-      this.held = false;
+  detach(fatal?: DuplexError, link = this.#link, lostWith?: DuplexError): void {
+    if (link !== 0 && link === this.#link) {
+      this.#currentSend = undefined;
+      this.#outbox.attach(undefined);
+      this.#link = 0;
+      this.#inFlight = 0;
+      this.#ready = false;
+      this.#held = false;
     }
-    if (link !== 0 && link === this.previous?.link) this.previous = undefined;
+    if (link !== 0 && link === this.#previous?.link) this.#previous = undefined;
     const again: PendingCall[] = [];
-    for (const [id, call] of this.calls) {
+    for (const [id, call] of this.#calls) {
       if (!fatal && (link === 0 || call.link !== link || call.waiting)) continue;
-      if (!fatal && !lostWith && this.sendAgain(call)) {
+      if (!fatal && !lostWith && this.#sendAgain(call)) {
         call.link = 0;
         again.push(call);
         continue;
       }
-      this.calls.delete(id);
-      this.queue.remove(call);
-      this.settleCall(
+      this.#calls.delete(id);
+      this.#queue.remove(call);
+      this.#settleCall(
         call,
         fatal ??
           lostWith ??
@@ -273,32 +285,32 @@ export class ClientPeer {
           }),
       );
     }
-    this.queue.unshift(again);
-    if (link !== 0 && this.auths.size > 0) this.retryAuths(fatal);
-    for (const [id, sub] of this.subs) {
+    this.#queue.unshift(again);
+    if (link !== 0 && this.#auths.size > 0) this.#retryAuths(fatal);
+    for (const [id, sub] of this.#subs) {
       if (link !== 0 && sub.link === link) sub.link = 0;
       if (fatal) {
-        this.subs.delete(id);
+        this.#subs.delete(id);
         sub.cleanup?.();
         sub.options.onError?.(fatal);
       }
     }
-    if (fatal) this.options.onSettle?.();
-    else this.pump();
+    if (fatal) this.#options.onSettle?.();
+    else this.#pump();
   }
 
   /** `auth` messages lost with their link: sent again on the next one (or failed with `fatal`). */
-  private retryAuths(fatal: DuplexError | undefined): void {
-    const lost = [...this.auths.values()];
-    this.auths.clear();
+  #retryAuths(fatal: DuplexError | undefined): void {
+    const lost = [...this.#auths.values()];
+    this.#auths.clear();
     for (const auth of lost) {
       if (fatal) auth.reject(fatal);
-      else this.pendingAuth = { params: this.pendingAuth?.params, waiters: [...(this.pendingAuth?.waiters ?? []), auth] };
+      else this.#pendingAuth = { params: this.#pendingAuth?.params, waiters: [...(this.#pendingAuth?.waiters ?? []), auth] };
     }
   }
 
   /** Whether a call lost with its link goes out again on the next one. */
-  private sendAgain(call: PendingCall): boolean {
+  #sendAgain(call: PendingCall): boolean {
     if (call.message.kind === 'mutation') return call.deduped;
     if (call.retriesLeft <= 0) return false;
     // Queries are safe to repeat (opt-in).
@@ -308,20 +320,20 @@ export class ClientPeer {
 
   /** Ends everything for good: calls reject with `CANCELLED`, subscriptions complete. */
   close(): void {
-    this.closed = true;
-    this.currentSend = undefined;
-    this.outbox.attach(undefined);
-    this.previous = undefined;
-    this.queue.drain();
+    this.#closed = true;
+    this.#currentSend = undefined;
+    this.#outbox.attach(undefined);
+    this.#previous = undefined;
+    this.#queue.drain();
     const closed = new DuplexError({ code: 'CANCELLED', message: 'client is closed' });
-    for (const auth of [...this.auths.values(), ...(this.pendingAuth?.waiters ?? [])]) auth.reject(closed);
-    this.auths.clear();
-    this.pendingAuth = undefined;
-    const calls = [...this.calls.values()];
-    this.calls.clear();
-    for (const call of calls) this.settleCall(call, new DuplexError({ code: 'CANCELLED', message: 'client is closed' }));
-    const subs = [...this.subs.values()];
-    this.subs.clear();
+    for (const auth of [...this.#auths.values(), ...(this.#pendingAuth?.waiters ?? [])]) auth.reject(closed);
+    this.#auths.clear();
+    this.#pendingAuth = undefined;
+    const calls = [...this.#calls.values()];
+    this.#calls.clear();
+    for (const call of calls) this.#settleCall(call, new DuplexError({ code: 'CANCELLED', message: 'client is closed' }));
+    const subs = [...this.#subs.values()];
+    this.#subs.clear();
     for (const sub of subs) {
       sub.cleanup?.();
       sub.options.onComplete?.();
@@ -330,82 +342,82 @@ export class ClientPeer {
 
   /** Starts a query or mutation. */
   call(kind: CallKind, path: string, input: unknown, opts: CallOptions = {}): Promise<unknown> {
-    if (this.closed) return Promise.reject(new DuplexError({ code: 'CANCELLED', message: 'client is closed' }));
+    if (this.#closed) return Promise.reject(new DuplexError({ code: 'CANCELLED', message: 'client is closed' }));
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(new DuplexError({ code: 'CANCELLED', message: 'call aborted', cause: signal.reason }));
-    const maxQueued = this.options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS;
-    if (this.queue.size >= maxQueued && !this.sendsNow()) {
+    const maxQueued = this.#options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS;
+    if (this.#queue.size >= maxQueued && !this.#sendsNow()) {
       return Promise.reject(
         new DuplexError({
           code: 'TOO_MANY_REQUESTS',
-          message: `${this.queue.size} calls are already waiting in this client (maxQueuedCalls ${maxQueued})`,
+          message: `${this.#queue.size} calls are already waiting in this client (maxQueuedCalls ${maxQueued})`,
           retryable: true,
         }),
       );
     }
-    const id = this.nextId++;
+    const id = this.#nextId++;
     const message: CallMessage = { t: 'call', id, kind, path };
     let bytes: Uint8Array | undefined;
     try {
-      if (input !== undefined) [message.input, bytes] = this.encode(input);
+      if (input !== undefined) [message.input, bytes] = this.#encode(input);
     } catch (cause) {
-      return Promise.reject(new DuplexError({ code: 'BAD_REQUEST', message: 'input could not be serialized', cause }));
+      return Promise.reject(failure(cause, 'BAD_REQUEST', 'input could not be serialized'));
     }
     if (kind === 'mutation') {
-      message.seq = ++this.seq;
+      message.seq = ++this.#seq;
       if (opts.idempotencyKey !== undefined) message.key = opts.idempotencyKey;
     }
     return new Promise((resolve, reject) => {
-      const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
+      const timeoutMs = opts.timeoutMs ?? this.#options.timeoutMs;
       const call: PendingCall = {
         message,
         bytes,
         resolve,
         reject,
-        deadline: timeoutMs === undefined ? undefined : this.options.clock.now() + timeoutMs,
+        deadline: timeoutMs === undefined ? undefined : this.#options.clock.now() + timeoutMs,
         timer: undefined,
         link: 0,
         waiting: false,
         deduped: false,
         cleanup: undefined,
-        retriesLeft: kind === 'query' ? (this.options.retryQueries ?? 0) : 0,
+        retriesLeft: kind === 'query' ? (this.#options.retryQueries ?? 0) : 0,
       };
       if (timeoutMs !== undefined) {
-        call.timer = this.options.clock.setTimeout(
-          () => this.abandon(id, new DuplexError({ code: 'TIMEOUT', message: `"${path}" timed out after ${timeoutMs} ms` })),
+        call.timer = this.#options.clock.setTimeout(
+          () => this.#abandon(id, new DuplexError({ code: 'TIMEOUT', message: `"${path}" timed out after ${timeoutMs} ms` })),
           timeoutMs,
         );
       }
       if (signal) {
-        const onAbort = () => this.abandon(id, new DuplexError({ code: 'CANCELLED', message: 'call aborted', cause: signal.reason }));
+        const onAbort = () => this.#abandon(id, new DuplexError({ code: 'CANCELLED', message: 'call aborted', cause: signal.reason }));
         signal.addEventListener('abort', onAbort, { once: true });
         call.cleanup = () => signal.removeEventListener('abort', onAbort);
       }
-      this.calls.set(id, call);
-      if (this.sendsNow()) return this.sendCall(call);
-      this.queue.push(call);
-      if (this.outbox.attached) this.pump();
-      else this.options.onDemand?.();
+      this.#calls.set(id, call);
+      if (this.#sendsNow()) return this.#sendCall(call);
+      this.#queue.push(call);
+      if (this.#outbox.attached) this.#pump();
+      else this.#options.onDemand?.();
     });
   }
 
   /** A new call would leave at once: nothing waits before it and the server has a free slot. */
-  private sendsNow(): boolean {
-    return this.canSend() && this.queue.size === 0 && this.inFlight < this.limits.maxCallsInFlight;
+  #sendsNow(): boolean {
+    return this.#canSend() && this.#queue.size === 0 && this.#inFlight < this.#limits.maxCallsInFlight;
   }
 
   /** A link is attached, its server is ready and not draining. */
-  private canSend(): boolean {
-    return this.ready && !this.held && this.outbox.attached;
+  #canSend(): boolean {
+    return this.#ready && !this.#held && this.#outbox.attached;
   }
 
   /** Sends queued calls while the server's `maxCallsInFlight` leaves room. */
-  private pump(): void {
-    if (!this.canSend()) return;
-    while (this.inFlight < this.limits.maxCallsInFlight) {
-      const call = this.queue.shift();
+  #pump(): void {
+    if (!this.#canSend()) return;
+    while (this.#inFlight < this.#limits.maxCallsInFlight) {
+      const call = this.#queue.shift();
       if (!call) return;
-      this.sendCall(call);
+      this.#sendCall(call);
     }
   }
 
@@ -417,30 +429,30 @@ export class ClientPeer {
   subscribe(path: string, input: unknown, callbacks: SubscribeOptions<unknown>, flow?: CreditFlow): () => void {
     // An exception in application code must not stop the rest of a frame.
     const options = guardedCallbacks(callbacks);
-    if (this.closed) {
+    if (this.#closed) {
       queueMicrotask(() => options.onError?.(new DuplexError({ code: 'CANCELLED', message: 'client is closed' })));
       return () => {};
     }
-    const id = this.nextId++;
+    const id = this.#nextId++;
     let encoded: unknown;
     let bytes: Uint8Array | undefined;
     try {
-      if (input !== undefined) [encoded, bytes] = this.encode(input);
+      if (input !== undefined) [encoded, bytes] = this.#encode(input);
     } catch (cause) {
-      queueMicrotask(() => options.onError?.(new DuplexError({ code: 'BAD_REQUEST', message: 'input could not be serialized', cause })));
+      queueMicrotask(() => options.onError?.(failure(cause, 'BAD_REQUEST', 'input could not be serialized')));
       return () => {};
     }
     const sub: LiveSubscription = { id, path, input: encoded, bytes, lastEventId: undefined, options, link: 0, cleanup: undefined, flow };
-    const stop = () => this.unsubscribe(id);
+    const stop = () => this.#unsubscribe(id);
     if (options.signal) {
       if (options.signal.aborted) return () => {};
       const signal = options.signal;
       signal.addEventListener('abort', stop, { once: true });
       sub.cleanup = () => signal.removeEventListener('abort', stop);
     }
-    this.subs.set(id, sub);
-    if (this.canSend()) this.sendSubscribe(sub);
-    else if (!this.outbox.attached) this.options.onDemand?.();
+    this.#subs.set(id, sub);
+    if (this.#canSend()) this.#sendSubscribe(sub);
+    else if (!this.#outbox.attached) this.#options.onDemand?.();
     return stop;
   }
 
@@ -449,91 +461,84 @@ export class ClientPeer {
    * bytes a binary frame. Messages about calls or subscriptions that live on another link are
    * ignored. Never throws.
    */
-  receive(frame: string | Uint8Array, link = this.link): void {
-    if (this.closed) return;
+  receive(frame: string | Uint8Array, link = this.#link): void {
+    if (this.#closed) return;
     let items: unknown[];
     let attachments: AttachmentReader | undefined;
     try {
-      if (typeof frame !== 'string') ({ text: frame, attachments } = decodeBinaryFrame(frame));
+      if (typeof frame !== 'string') ({ text: frame, attachments } = this.#binary.read(frame));
       items = decodeFrame(frame);
     } catch {
       return; // not ours to repair; a healthy server never sends this
     }
     for (const item of items) {
       const parsed = parseServerMessage(item);
-      if (parsed.ok) this.handle(parsed.message, link, attachments);
+      if (parsed.ok) this.#handle(parsed.message, link, attachments);
     }
   }
 
   /** Encodes an input; its binary values come back as one section, copied (the caller may reuse its buffers). */
-  private encode(input: unknown): [payload: unknown, bytes: Uint8Array | undefined] {
-    let parts: Uint8Array[] | undefined;
-    let payload: unknown;
-    try {
-      payload = this.options.codec.encode(input, this.attachments);
-    } finally {
-      parts = this.attachments.take();
-    }
-    return [payload, parts && concatBytes(parts)];
+  #encode(input: unknown): [payload: unknown, bytes: Uint8Array | undefined] {
+    return this.#binary.encode(this.#options.codec, input);
   }
 
-  private handle(message: ServerMessage, link: number, attachments?: AttachmentReader): void {
+  #handle(message: ServerMessage, link: number, attachments?: AttachmentReader): void {
     switch (message.t) {
       case 'result': {
-        const auth = this.auths.get(message.id);
+        const auth = this.#auths.get(message.id);
         if (auth) {
-          this.auths.delete(message.id);
+          this.#auths.delete(message.id);
           auth.resolve();
           return;
         }
-        const call = this.calls.get(message.id);
+        const call = this.#calls.get(message.id);
         if (!call || call.link !== link) return; // cancelled or timed out already
-        this.calls.delete(message.id);
+        this.#calls.delete(message.id);
         let value: unknown;
         try {
-          value = 'data' in message ? this.options.codec.decode(message.data, attachments) : undefined;
+          value = 'data' in message ? this.#options.codec.decode(message.data, attachments) : undefined;
         } catch (cause) {
-          this.settleCall(call, new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'result could not be decoded', cause }));
+          this.#settleCall(call, failure(cause, 'INTERNAL_SERVER_ERROR', 'result could not be decoded'));
           return;
         }
-        this.settleCall(call, undefined, value);
+        this.#settleCall(call, undefined, value);
         return;
       }
       case 'error': {
         if (message.id === null) return; // a protocol complaint about a frame that named no id
         const error = errorFromShape(message.error);
-        const auth = this.auths.get(message.id);
+        const auth = this.#auths.get(message.id);
         if (auth) {
-          this.auths.delete(message.id);
+          this.#auths.delete(message.id);
           auth.reject(error);
           return;
         }
-        const call = this.calls.get(message.id);
+        const call = this.#calls.get(message.id);
         if (call?.link === link) {
-          this.calls.delete(message.id);
-          this.settleCall(call, error);
+          this.#calls.delete(message.id);
+          this.#settleCall(call, error);
           return;
         }
-        const sub = this.subs.get(message.id);
+        const sub = this.#subs.get(message.id);
         if (sub?.link === link) {
-          this.subs.delete(message.id);
+          this.#subs.delete(message.id);
           sub.cleanup?.();
           sub.options.onError?.(error);
-          this.options.onSettle?.();
+          this.#options.onSettle?.();
         }
         return;
       }
       case 'data': {
-        const sub = this.subs.get(message.id);
+        const sub = this.#subs.get(message.id);
         // After a handover, events still arriving on the old link are dropped: the new link
         // resumes from the last event id delivered before the move.
         if (!sub || sub.link !== link) return;
         let value: unknown;
         try {
-          value = 'data' in message ? this.options.codec.decode(message.data, attachments) : undefined;
+          value = 'data' in message ? this.#options.codec.decode(message.data, attachments) : undefined;
         } catch (cause) {
-          this.unsubscribe(message.id);
-          sub.options.onError?.(new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'event could not be decoded', cause }));
+          this.#unsubscribe(message.id);
+          sub.options.onError?.(failure(cause, 'INTERNAL_SERVER_ERROR', 'event could not be decoded'));
           return;
         }
         if (message.eid !== undefined) sub.lastEventId = message.eid;
@@ -543,106 +548,106 @@ export class ClientPeer {
         return;
       }
       case 'done': {
-        const sub = this.subs.get(message.id);
+        const sub = this.#subs.get(message.id);
         if (!sub || sub.link !== link) return;
-        this.subs.delete(message.id);
+        this.#subs.delete(message.id);
         sub.cleanup?.();
         sub.options.onComplete?.();
-        this.options.onSettle?.();
+        this.#options.onSettle?.();
         return;
       }
       case 'ping':
-        this.outbox.push(JSON.stringify({ t: 'pong' }));
+        this.#outbox.push(JSON.stringify({ t: 'pong' }));
         return;
       case 'ready':
-        this.onReady(message, link);
-        this.options.onServerNotice?.(message);
+        this.#onReady(message, link);
+        this.#options.onServerNotice?.(message);
         return;
       case 'pong':
       case 'goaway':
-        this.options.onServerNotice?.(message);
+        this.#options.onServerNotice?.(message);
     }
   }
 
   /** Sends an application-level ping (the server answers `pong`). */
   ping(): void {
-    this.outbox.push(JSON.stringify({ t: 'ping' }));
+    this.#outbox.push(JSON.stringify({ t: 'ping' }));
   }
 
-  private unsubscribe(id: number): void {
-    const sub = this.subs.get(id);
+  #unsubscribe(id: number): void {
+    const sub = this.#subs.get(id);
     if (!sub) return;
-    this.subs.delete(id);
+    this.#subs.delete(id);
     sub.cleanup?.();
-    this.cancelOn(sub.link, id);
-    this.options.onSettle?.();
+    this.#cancelOn(sub.link, id);
+    this.#options.onSettle?.();
   }
 
   /** Gives up on a call locally (abort / timeout) and tells the server to stop its handler. */
-  private abandon(id: number, error: DuplexError): void {
-    const call = this.calls.get(id);
+  #abandon(id: number, error: DuplexError): void {
+    const call = this.#calls.get(id);
     if (!call) return;
-    this.calls.delete(id);
-    this.cancelOn(call.link, id);
-    this.settleCall(call, error);
+    this.#calls.delete(id);
+    this.#cancelOn(call.link, id);
+    this.#settleCall(call, error);
   }
 
-  private settleCall(call: PendingCall, error: DuplexError | undefined, value?: unknown): void {
-    if (call.timer !== undefined) this.options.clock.clearTimeout(call.timer);
+  #settleCall(call: PendingCall, error: DuplexError | undefined, value?: unknown): void {
+    if (call.timer !== undefined) this.#options.clock.clearTimeout(call.timer);
     call.timer = undefined;
     call.cleanup?.();
-    this.queue.remove(call);
-    const freed = call.link !== 0 && call.link === this.link;
+    this.#queue.remove(call);
+    const freed = call.link !== 0 && call.link === this.#link;
     call.link = -1;
-    if (freed) this.inFlight--;
+    if (freed) this.#inFlight--;
     if (error) call.reject(error);
     else call.resolve(value);
-    if (freed) this.pump();
-    this.options.onSettle?.();
+    if (freed) this.#pump();
+    this.#options.onSettle?.();
   }
 
   /** Tells the server holding `id` to stop it, on whichever link it runs. */
-  private cancelOn(link: number, id: number): void {
+  #cancelOn(link: number, id: number): void {
     const text = JSON.stringify({ t: 'cancel', id });
-    if (link > 0 && link === this.link) this.outbox.push(text);
-    else if (link > 0 && link === this.previous?.link) this.sendPrevious(text);
+    if (link > 0 && link === this.#link) this.#outbox.push(text);
+    else if (link > 0 && link === this.#previous?.link) this.#sendPrevious(text);
   }
 
-  private sendPrevious(frame: string): void {
+  #sendPrevious(frame: string): void {
     try {
-      this.previous?.send(frame);
+      this.#previous?.send(frame);
     } catch {
       // The old link is closing; its server ends what ran there.
     }
   }
 
-  private sendCall(call: PendingCall): void {
+  #sendCall(call: PendingCall): void {
     if (call.deadline !== undefined) {
       // The server gets the time left, so its handler's signal aborts when ours does.
-      call.message.timeoutMs = Math.max(1, call.deadline - this.options.clock.now());
+      call.message.timeoutMs = Math.max(1, call.deadline - this.#options.clock.now());
     }
     const text = JSON.stringify(call.message);
-    const frame = call.bytes ? encodeBinaryFrame(text, [call.bytes]) : text;
-    const error = this.tooLarge(frame, call.message.path);
+    const frame = call.bytes ? this.#binary.frame(text, call.bytes) : text;
+    const error = this.#tooLarge(frame, call.message.path);
     if (error) {
-      this.calls.delete(call.message.id);
-      this.settleCall(call, error);
+      this.#calls.delete(call.message.id);
+      this.#settleCall(call, error);
       return;
     }
-    call.link = this.link;
-    call.deduped = this.dedupe;
-    if (call.message.seq !== undefined && call.message.seq > this.sentSeq) this.sentSeq = call.message.seq;
-    this.inFlight++;
-    this.outbox.push(frame);
+    call.link = this.#link;
+    call.deduped = this.#dedupe;
+    if (call.message.seq !== undefined && call.message.seq > this.#sentSeq) this.#sentSeq = call.message.seq;
+    this.#inFlight++;
+    this.#outbox.push(frame);
   }
 
   /**
    * The error for a frame over the limit: the smaller of this client's `maxMessageBytes` and the
    * server's stated one. Text is measured in UTF-8, encoded only when it could be over.
    */
-  private tooLarge(frame: string | Uint8Array, path: string): DuplexError | undefined {
-    const own = this.options.maxMessageBytes;
-    const server = this.limits.maxMessageBytes;
+  #tooLarge(frame: string | Uint8Array, path: string): DuplexError | undefined {
+    const own = this.#options.maxMessageBytes;
+    const server = this.#limits.maxMessageBytes;
     const max = own === undefined ? server : Math.min(own, server);
     if (typeof frame === 'string' && frame.length * 3 <= max) return undefined;
     const size = typeof frame === 'string' ? new TextEncoder().encode(frame).length : frame.byteLength;
@@ -651,36 +656,36 @@ export class ClientPeer {
     return new DuplexError({ code: 'PAYLOAD_TOO_LARGE', message: `"${path}" is ${size} bytes, over ${whose}`, retryable: false });
   }
 
-  private sendSubscribe(sub: LiveSubscription): void {
+  #sendSubscribe(sub: LiveSubscription): void {
     const message: SubscribeMessage = { t: 'sub', id: sub.id, path: sub.path };
     if (sub.input !== undefined) message.input = sub.input;
     if (sub.lastEventId !== undefined) message.lastEventId = sub.lastEventId;
-    if (sub.flow) message.credit = sub.flow.start((n) => this.sendCredit(sub, n));
+    if (sub.flow) message.credit = sub.flow.start((n) => this.#sendCredit(sub, n));
     const text = JSON.stringify(message);
-    const frame = sub.bytes ? encodeBinaryFrame(text, [sub.bytes]) : text;
-    const error = this.tooLarge(frame, sub.path) ?? this.overSubscriptionLimit();
+    const frame = sub.bytes ? this.#binary.frame(text, sub.bytes) : text;
+    const error = this.#tooLarge(frame, sub.path) ?? this.#overSubscriptionLimit();
     if (!error) {
-      sub.link = this.link;
-      this.outbox.push(frame);
+      sub.link = this.#link;
+      this.#outbox.push(frame);
       return;
     }
-    this.subs.delete(sub.id);
+    this.#subs.delete(sub.id);
     sub.cleanup?.();
     sub.options.onError?.(error);
-    this.options.onSettle?.();
+    this.#options.onSettle?.();
   }
 
   /** Returns `n` credits to the server running `sub`, if it still runs there. */
-  private sendCredit(sub: LiveSubscription, n: number): void {
-    if (sub.link === 0 || sub.link !== this.link || this.subs.get(sub.id) !== sub) return;
-    this.outbox.push(`{"t":"credit","id":${sub.id},"n":${n}}`);
+  #sendCredit(sub: LiveSubscription, n: number): void {
+    if (sub.link === 0 || sub.link !== this.#link || this.#subs.get(sub.id) !== sub) return;
+    this.#outbox.push(`{"t":"credit","id":${sub.id},"n":${n}}`);
   }
 
-  private overSubscriptionLimit(): DuplexError | undefined {
-    const max = this.limits.maxSubscriptions;
-    if (this.subs.size <= max) return undefined;
+  #overSubscriptionLimit(): DuplexError | undefined {
+    const max = this.#limits.maxSubscriptions;
+    if (this.#subs.size <= max) return undefined;
     let live = 0;
-    for (const sub of this.subs.values()) if (sub.link === this.link) live++;
+    for (const sub of this.#subs.values()) if (sub.link === this.#link) live++;
     if (live < max) return undefined;
     return new DuplexError({ code: 'TOO_MANY_REQUESTS', message: `the server allows ${max} subscriptions per connection (maxSubscriptions)` });
   }

@@ -1,8 +1,9 @@
 import { Attachments, CloseCode, DuplexError, encodeBinaryFrame, superjsonCodec } from '@duplex/core';
 import { initDuplex } from '@duplex/server';
 import { createFakeClock, FakeWebSocket, type FakeClock } from '@duplex/test-utils';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { binary } from './binary.js';
 import { type ClientOptions, createClient } from './create-client.js';
 import type { ClientState } from './types.js';
 
@@ -13,6 +14,9 @@ const router = d.router({
   m: d.procedure.mutation(() => 1),
   s: d.procedure.subscription(async function* () {
     yield 1;
+  }),
+  files: d.procedure.subscription(async function* () {
+    yield new Uint8Array(1);
   }),
 });
 
@@ -506,7 +510,7 @@ describe('binary frames', () => {
   }
 
   it('asks for ArrayBuffer and sends an input holding bytes as one binary frame', async () => {
-    const { client } = makeClient();
+    const { client } = makeClient({ binary });
     await flush();
     const socket = FakeWebSocket.last;
     expect(socket.binaryType).toBe('arraybuffer');
@@ -522,7 +526,7 @@ describe('binary frames', () => {
   });
 
   it('reads binary frames given as ArrayBuffer, Buffer views and Blobs, in order', async () => {
-    const { client } = makeClient();
+    const { client } = makeClient({ binary });
     await flush();
     const socket = FakeWebSocket.last;
     ready(socket);
@@ -541,6 +545,40 @@ describe('binary frames', () => {
     expect(await Promise.all(calls)).toEqual([new Uint8Array([10]), new Uint8Array([20]), new Uint8Array([30]), 'text']);
     // The Blob had to be read asynchronously; nothing behind it overtook it.
     expect(order).toEqual([0, 1, 2, 3]);
+    await client.close();
+  });
+
+  it('without `binary`: bytes fail with NOT_IMPLEMENTED naming the import, sent or received, and the client stays usable', async () => {
+    const { client } = makeClient();
+    await flush();
+    const socket = FakeWebSocket.last;
+    ready(socket);
+    const refused = await errorOf(client.bytes.query(new Uint8Array([1, 2])));
+    expect(refused).toBeInstanceOf(DuplexError);
+    expect(refused).toMatchObject({ code: 'NOT_IMPLEMENTED', retryable: false });
+    expect(refused?.message).toContain("import { binary } from '@duplex/client/binary'");
+    const received = client.q.query();
+    const events: unknown[] = [];
+    let subError: DuplexError | undefined;
+    client.files.subscribe(undefined, { onData: (value) => events.push(value), onError: (error) => (subError = error) });
+    await flush();
+    // Only text frames left the client: the refused call was never sent.
+    expect(socket.frames.every((frame) => typeof frame === 'string')).toBe(true);
+    expect(socket.sent.filter((m) => m.t === 'call').map((m) => m.path)).toEqual(['q']);
+    const callId = socket.sent.find((m) => m.t === 'call')?.id as number;
+    const subId = socket.sent.find((m) => m.t === 'sub')?.id as number;
+    socket.receiveData(resultFrame(callId, { file: new Uint8Array([4]) }).buffer);
+    const data = superjsonCodec.encode(new Uint8Array([5]), new Attachments());
+    socket.receiveData(encodeBinaryFrame(JSON.stringify({ t: 'data', id: subId, data }), [new Uint8Array([5])]).buffer);
+    expect(await errorOf(received)).toMatchObject({ code: 'NOT_IMPLEMENTED' });
+    await vi.waitFor(() => expect(subError?.code).toBe('NOT_IMPLEMENTED'));
+    expect(events).toEqual([]);
+    // The subscription was ended on the server too, and text keeps working.
+    expect(socket.sent.at(-1)).toEqual({ t: 'cancel', id: subId });
+    const next = client.q.query();
+    await flush();
+    socket.receive({ t: 'result', id: socket.sent.at(-1)?.id, data: { json: 1 } });
+    await expect(next).resolves.toBe(1);
     await client.close();
   });
 });

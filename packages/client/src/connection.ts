@@ -53,50 +53,52 @@ const CLOSE_GRACE_MS = 1_000;
  */
 export class Connection {
   state: ClientState;
-  private socket: WebSocketLike | undefined;
-  private attempt = 0;
-  private timer: TimerHandle | undefined;
-  private closing = false;
+  #socket: WebSocketLike | undefined;
+  #attempt = 0;
+  #timer: TimerHandle | undefined;
+  #closing = false;
   /** The current socket's link number in the peer (0 until it opened). */
-  private link = 0;
+  #link = 0;
   /**
    * After `goaway`: the draining socket, kept until its calls in flight have settled while a new
    * socket opens beside it (make-before-break).
    */
-  private old: { socket: WebSocketLike; link: number } | undefined;
-  private readonly heartbeat: Heartbeat | undefined;
-  private readonly idle: IdleTimer | undefined;
-  private readonly removeWakeHints: () => void;
-  private readonly listeners: { [TEvent in keyof ClientEvents]: Set<(value: ClientEvents[TEvent]) => void> } = {
+  #old: { socket: WebSocketLike; link: number } | undefined;
+  readonly #heartbeat: Heartbeat | undefined;
+  readonly #idle: IdleTimer | undefined;
+  readonly #removeWakeHints: () => void;
+  readonly #listeners: { [TEvent in keyof ClientEvents]: Set<(value: ClientEvents[TEvent]) => void> } = {
     state: new Set(),
     close: new Set(),
   };
-  private closeWaiters: Array<() => void> = [];
+  #closeWaiters: Array<() => void> = [];
 
-  constructor(
-    private readonly options: ConnectionOptions,
-    private readonly peer: ClientPeer,
-  ) {
+  readonly #options: ConnectionOptions;
+  readonly #peer: ClientPeer;
+
+  constructor(options: ConnectionOptions, peer: ClientPeer) {
+    this.#options = options;
+    this.#peer = peer;
     this.state = options.lazy ? 'closed' : 'connecting';
     const { keepAlive, lazy, clock } = options;
     if (keepAlive) {
-      this.heartbeat = new Heartbeat({
+      this.#heartbeat = new Heartbeat({
         clock,
         ...keepAlive,
         ping: () => {
-          if (this.socket?.readyState === 1) peer.ping();
+          if (this.#socket?.readyState === 1) peer.ping();
         },
         onTimeout: () => {
-          if (this.socket) this.lose(this.socket, CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
+          if (this.#socket) this.#lose(this.#socket, CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
         },
       });
     }
-    if (lazy) this.idle = createIdleTimer(clock, lazy.idleMs, () => this.onIdle());
-    this.removeWakeHints = listenForWakeHints((reason) => this.onWake(reason));
+    if (lazy) this.#idle = createIdleTimer(clock, lazy.idleMs, () => this.#onIdle());
+    this.#removeWakeHints = listenForWakeHints((reason) => this.#onWake(reason));
   }
 
   on<TEvent extends keyof ClientEvents>(event: TEvent, listener: (value: ClientEvents[TEvent]) => void): () => void {
-    const set = this.listeners[event] as Set<(value: ClientEvents[TEvent]) => void>;
+    const set = this.#listeners[event] as Set<(value: ClientEvents[TEvent]) => void>;
     // A throwing listener must not stop the state machine (a reconnect, the other listeners).
     const safe = guarded(listener);
     set.add(safe);
@@ -105,9 +107,9 @@ export class Connection {
 
   /** Opens the first socket (or the next one, on demand after a refusal or an idle close). */
   start(): void {
-    this.idle?.cancel();
-    if (this.socket || this.timer !== undefined || this.closing || this.connecting) return;
-    void this.connect();
+    this.#idle?.cancel();
+    if (this.#socket || this.#timer !== undefined || this.#closing || this.#connecting) return;
+    void this.#connect();
   }
 
   /**
@@ -115,16 +117,16 @@ export class Connection {
    * server's context is swapped (see {@link ClientPeer.authenticate}).
    */
   async reauthenticate(): Promise<void> {
-    const source = this.options.connectionParams;
+    const source = this.#options.connectionParams;
     const params = (typeof source === 'function' ? await source() : source) ?? undefined;
-    return this.peer.authenticate(params);
+    return this.#peer.authenticate(params);
   }
 
   /** The server accepted the hello. */
   onReady(): void {
-    if (this.closing) return;
-    this.attempt = 0;
-    this.setState('open');
+    if (this.#closing) return;
+    this.#attempt = 0;
+    this.#setState('open');
     this.onSettle();
   }
 
@@ -134,43 +136,43 @@ export class Connection {
    * to it; the old one closes once its calls in flight have settled.
    */
   onGoAway(): void {
-    if (this.closing || !this.socket || this.old || this.link === 0 || this.options.reconnect === false) return;
-    const { calls, subscriptions } = this.peer.stats;
+    if (this.#closing || !this.#socket || this.#old || this.#link === 0 || this.#options.reconnect === false) return;
+    const { calls, subscriptions } = this.#peer.stats;
     // Lazy and idle: no need for a new socket, just leave.
-    if (this.idle && calls + subscriptions === 0) return this.lose(this.socket, CloseCode.GOING_AWAY, 'goaway', true);
-    this.peer.hold();
-    this.old = { socket: this.socket, link: this.link };
-    this.socket = undefined;
-    this.link = 0;
-    this.heartbeat?.stop();
-    this.attempt = 0;
-    this.retry();
+    if (this.#idle && calls + subscriptions === 0) return this.#lose(this.#socket, CloseCode.GOING_AWAY, 'goaway', true);
+    this.#peer.hold();
+    this.#old = { socket: this.#socket, link: this.#link };
+    this.#socket = undefined;
+    this.#link = 0;
+    this.#heartbeat?.stop();
+    this.#attempt = 0;
+    this.#retry();
   }
 
   /** A call settled or a subscription ended. */
   onSettle(): void {
-    if (this.closing) return;
-    const old = this.old;
-    if (old && this.link !== 0 && this.peer.inFlightOn(old.link) === 0) {
-      this.old = undefined;
-      this.dropOld(old, CloseCode.GOING_AWAY, 'goaway');
+    if (this.#closing) return;
+    const old = this.#old;
+    if (old && this.#link !== 0 && this.#peer.inFlightOn(old.link) === 0) {
+      this.#old = undefined;
+      this.#dropOld(old, CloseCode.GOING_AWAY, 'goaway');
     }
-    if (!this.idle || this.old || !this.socket || this.state !== 'open') return;
-    const { calls, subscriptions } = this.peer.stats;
-    if (calls + subscriptions === 0) this.idle.idle();
+    if (!this.#idle || this.#old || !this.#socket || this.state !== 'open') return;
+    const { calls, subscriptions } = this.#peer.stats;
+    if (calls + subscriptions === 0) this.#idle.idle();
   }
 
   /** Closes for good, in any state. Resolves once the socket has closed (bounded wait). */
   close(): Promise<void> {
-    this.closing = true;
-    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-    this.heartbeat?.stop();
-    this.idle?.cancel();
-    this.removeWakeHints();
-    if (this.old) {
-      const old = this.old.socket;
-      this.old = undefined;
+    this.#closing = true;
+    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#heartbeat?.stop();
+    this.#idle?.cancel();
+    this.#removeWakeHints();
+    if (this.#old) {
+      const old = this.#old.socket;
+      this.#old = undefined;
       old.onopen = old.onmessage = old.onclose = null;
       try {
         old.close(CloseCode.NORMAL, 'client closed');
@@ -178,25 +180,25 @@ export class Connection {
         // Already closing.
       }
     }
-    const socket = this.socket;
-    this.peer.close();
-    this.setState('closed');
+    const socket = this.#socket;
+    this.#peer.close();
+    this.#setState('closed');
     if (!socket || socket.readyState === 3) {
-      this.socket = undefined;
+      this.#socket = undefined;
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
-      const guard = this.options.clock.setTimeout(() => {
+      const guard = this.#options.clock.setTimeout(() => {
         // The closing handshake did not finish (dead link): cut the socket instead of waiting.
         socket.terminate?.();
-        this.socket = undefined;
+        this.#socket = undefined;
         finish();
       }, CLOSE_GRACE_MS);
       const finish = () => {
-        this.options.clock.clearTimeout(guard);
+        this.#options.clock.clearTimeout(guard);
         resolve();
       };
-      this.closeWaiters.push(finish);
+      this.#closeWaiters.push(finish);
       try {
         socket.close(CloseCode.NORMAL, 'client closed');
       } catch {
@@ -205,86 +207,86 @@ export class Connection {
     });
   }
 
-  private setState(state: ClientState): void {
+  #setState(state: ClientState): void {
     if (this.state === state) return;
     this.state = state;
-    for (const listener of [...this.listeners.state]) listener(state);
+    for (const listener of [...this.#listeners.state]) listener(state);
   }
 
   /** True while connectionParams are being evaluated for the next socket. */
-  private connecting = false;
+  #connecting = false;
 
-  private async connect(): Promise<void> {
-    this.timer = undefined;
+  async #connect(): Promise<void> {
+    this.#timer = undefined;
     // During a goaway handover the old socket still serves: the state stays 'open'.
-    if (!this.old) this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    if (!this.#old) this.#setState(this.#attempt === 0 ? 'connecting' : 'reconnecting');
     let params: Record<string, unknown> | undefined;
-    this.connecting = true;
+    this.#connecting = true;
     try {
-      const source = this.options.connectionParams;
+      const source = this.#options.connectionParams;
       params = (typeof source === 'function' ? await source() : source) ?? undefined;
     } catch {
       // connectionParams() failed (token endpoint down?): count it as a failed attempt.
-      this.connecting = false;
-      if (!this.closing) this.retry();
+      this.#connecting = false;
+      if (!this.#closing) this.#retry();
       return;
     }
-    this.connecting = false;
-    if (this.closing) return;
+    this.#connecting = false;
+    if (this.#closing) return;
     let socket: WebSocketLike;
     try {
-      socket = new this.options.WebSocket(this.options.url, SUBPROTOCOL);
+      socket = new this.#options.WebSocket(this.#options.url, SUBPROTOCOL);
     } catch (cause) {
-      this.peer.detach(new DuplexError({ code: 'BAD_REQUEST', message: `cannot open ${this.options.url}`, cause }));
-      this.setState('closed');
+      this.#peer.detach(new DuplexError({ code: 'BAD_REQUEST', message: `cannot open ${this.#options.url}`, cause }));
+      this.#setState('closed');
       return;
     }
     socket.binaryType = 'arraybuffer';
-    this.socket = socket;
-    this.link = 0;
+    this.#socket = socket;
+    this.#link = 0;
     let link = 0;
     /** Frames waiting behind a Blob being read, so frames reach the peer in order. */
     let queue: Promise<void> | undefined;
-    this.heartbeat?.start();
+    this.#heartbeat?.start();
     socket.onopen = () => {
-      if (this.socket !== socket) return;
-      this.heartbeat?.received();
-      const hello: HelloMessage = { t: 'hello', v: PROTOCOL_VERSION, codec: this.options.codecName };
+      if (this.#socket !== socket) return;
+      this.#heartbeat?.received();
+      const hello: HelloMessage = { t: 'hello', v: PROTOCOL_VERSION, codec: this.#options.codecName };
       if (params) hello.params = params;
-      link = this.link = this.peer.attach((frame) => socket.send(frame), hello);
+      link = this.#link = this.#peer.attach((frame) => socket.send(frame), hello);
     };
     socket.onmessage = ({ data }) => {
-      if (this.socket === socket) this.heartbeat?.received();
-      else if (this.old?.socket !== socket) return;
+      if (this.#socket === socket) this.#heartbeat?.received();
+      else if (this.#old?.socket !== socket) return;
       // A WebSocket that ignores binaryType hands over a Blob, which reads asynchronously.
       if (queue || (typeof Blob === 'function' && data instanceof Blob)) {
         const next: Promise<void> = (queue ?? Promise.resolve())
           .then(() => (data instanceof Blob ? data.arrayBuffer() : data))
-          .then((ready) => this.peer.receive(toFrame(ready), link), () => {})
+          .then((ready) => this.#peer.receive(toFrame(ready), link), () => {})
           .then(() => {
             if (queue === next) queue = undefined;
           });
         queue = next;
       } else {
-        this.peer.receive(toFrame(data), link);
+        this.#peer.receive(toFrame(data), link);
       }
     };
     socket.onerror = () => {}; // a close event always follows
     socket.onclose = (event) => {
       socket.onopen = socket.onmessage = socket.onclose = null;
-      if (this.socket === socket) this.onLost(event.code, event.reason);
-      else if (this.old?.socket === socket) {
+      if (this.#socket === socket) this.#onLost(event.code, event.reason);
+      else if (this.#old?.socket === socket) {
         // The draining server closed before our calls there settled: they fail (retryable).
-        this.old = undefined;
-        this.dropOld({ socket, link }, event.code, event.reason);
+        this.#old = undefined;
+        this.#dropOld({ socket, link }, event.code, event.reason);
       }
-      const waiters = this.closeWaiters.splice(0);
+      const waiters = this.#closeWaiters.splice(0);
       for (const resolve of waiters) resolve();
     };
   }
 
   /** Lets go of the draining socket of a handover. */
-  private dropOld(old: { socket: WebSocketLike; link: number }, code: number, reason: string): void {
+  #dropOld(old: { socket: WebSocketLike; link: number }, code: number, reason: string): void {
     const { socket } = old;
     socket.onopen = socket.onmessage = socket.onclose = null;
     try {
@@ -292,17 +294,17 @@ export class Connection {
     } catch {
       // Already closing.
     }
-    this.peer.detach(undefined, old.link);
-    for (const listener of [...this.listeners.close]) listener({ code, reason });
+    this.#peer.detach(undefined, old.link);
+    for (const listener of [...this.#listeners.close]) listener({ code, reason });
     // The new socket is not ready yet: nothing serves this client until it is.
-    if (this.link === 0 && !this.closing) this.setState('reconnecting');
+    if (this.#link === 0 && !this.#closing) this.#setState('reconnecting');
   }
 
   /**
    * Gives up on a socket without waiting for its close event: on a dead link that event comes
    * only after the closing handshake times out (30 s in `ws`), so `terminate()` where possible.
    */
-  private lose(socket: WebSocketLike, code: number, reason: string, healthy = false): void {
+  #lose(socket: WebSocketLike, code: number, reason: string, healthy = false): void {
     socket.onopen = socket.onmessage = socket.onclose = null;
     try {
       // A healthy link (idle, goaway) is closed politely; a dead one is cut.
@@ -313,25 +315,25 @@ export class Connection {
       // Already closing: nothing more to do with this socket.
     }
     // Leaving a healthy link on purpose is no failure: the backoff starts over.
-    if (healthy) this.attempt = 0;
-    this.onLost(code, reason);
+    if (healthy) this.#attempt = 0;
+    this.#onLost(code, reason);
   }
 
-  private onLost(code: number, reason: string): void {
-    this.socket = undefined;
-    const link = this.link;
-    this.link = 0;
-    this.heartbeat?.stop();
-    this.idle?.cancel();
-    for (const listener of [...this.listeners.close]) listener({ code, reason });
-    if (this.closing) return;
+  #onLost(code: number, reason: string): void {
+    this.#socket = undefined;
+    const link = this.#link;
+    this.#link = 0;
+    this.#heartbeat?.stop();
+    this.#idle?.cancel();
+    for (const listener of [...this.#listeners.close]) listener({ code, reason });
+    if (this.#closing) return;
     const refusal = REFUSALS[code];
     if (refusal) {
       // Retrying with the same credentials would loop: fail what is pending and wait for the
       // next call or subscribe, which reconnects with freshly evaluated connectionParams.
-      this.peer.detach(new DuplexError({ code: refusal, message: reason || `connection refused (${code})` }), link);
-      this.attempt = 0;
-      this.setState('closed');
+      this.#peer.detach(new DuplexError({ code: refusal, message: reason || `connection refused (${code})` }), link);
+      this.#attempt = 0;
+      this.#setState('closed');
       return;
     }
     // 1009: a frame was over the server's size limit. Sending the calls in flight again would
@@ -344,50 +346,50 @@ export class Connection {
             retryable: false,
           })
         : undefined;
-    this.peer.detach(undefined, link, tooBig);
+    this.#peer.detach(undefined, link, tooBig);
     // A server that said goodbye (1001) is being replaced: start the backoff over.
-    if (code === CloseCode.GOING_AWAY) this.attempt = 0;
-    const { calls, subscriptions } = this.peer.stats;
+    if (code === CloseCode.GOING_AWAY) this.#attempt = 0;
+    const { calls, subscriptions } = this.#peer.stats;
     // Lazy mode, or the server closed an idle connection: reconnect when there is work again.
-    if ((this.options.lazy || code === CloseCode.IDLE_TIMEOUT) && calls + subscriptions === 0) {
-      this.attempt = 0;
-      this.setState('closed');
+    if ((this.#options.lazy || code === CloseCode.IDLE_TIMEOUT) && calls + subscriptions === 0) {
+      this.#attempt = 0;
+      this.#setState('closed');
       return;
     }
-    this.retry();
+    this.#retry();
   }
 
-  private retry(): void {
-    const reconnect = this.options.reconnect;
-    if (reconnect === false || this.attempt >= reconnect.maxAttempts) {
-      this.peer.detach(new DuplexError({ code: 'SERVICE_UNAVAILABLE', message: 'connection lost and not reconnecting', retryable: true }));
-      this.attempt = 0;
-      this.setState('closed');
+  #retry(): void {
+    const reconnect = this.#options.reconnect;
+    if (reconnect === false || this.#attempt >= reconnect.maxAttempts) {
+      this.#peer.detach(new DuplexError({ code: 'SERVICE_UNAVAILABLE', message: 'connection lost and not reconnecting', retryable: true }));
+      this.#attempt = 0;
+      this.#setState('closed');
       return;
     }
-    const delay = backoffDelay(this.attempt, reconnect, this.options.random);
-    this.attempt++;
-    if (!this.old) this.setState('reconnecting');
-    this.timer = this.options.clock.setTimeout(() => void this.connect(), delay);
+    const delay = backoffDelay(this.#attempt, reconnect, this.#options.random);
+    this.#attempt++;
+    if (!this.#old) this.#setState('reconnecting');
+    this.#timer = this.#options.clock.setTimeout(() => void this.#connect(), delay);
   }
 
   /** Lazy mode: nothing has been live for `idleMs`. */
-  private onIdle(): void {
-    const { calls, subscriptions } = this.peer.stats;
+  #onIdle(): void {
+    const { calls, subscriptions } = this.#peer.stats;
     // With nothing live, onLost goes to 'closed' instead of reconnecting.
-    if (!this.closing && this.socket && calls + subscriptions === 0) this.lose(this.socket, CloseCode.NORMAL, 'idle', true);
+    if (!this.#closing && this.#socket && calls + subscriptions === 0) this.#lose(this.#socket, CloseCode.NORMAL, 'idle', true);
   }
 
   /** Browser hints: reconnect now instead of waiting out the backoff, or check a quiet link. */
-  private onWake(_reason: WakeReason): void {
-    if (this.closing) return;
-    if (this.timer !== undefined) {
-      this.options.clock.clearTimeout(this.timer);
-      this.timer = undefined;
-      void this.connect();
+  #onWake(_reason: WakeReason): void {
+    if (this.#closing) return;
+    if (this.#timer !== undefined) {
+      this.#options.clock.clearTimeout(this.#timer);
+      this.#timer = undefined;
+      void this.#connect();
       return;
     }
-    if (this.state === 'open') this.heartbeat?.checkNow();
+    if (this.state === 'open') this.#heartbeat?.checkNow();
   }
 }
 

@@ -10,6 +10,7 @@ import {
   systemClock,
 } from '@duplex/core';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
+import type { BinarySupport } from './binary.js';
 import { ClientPeer, DEFAULT_MAX_QUEUED_CALLS } from './client-peer.js';
 import { CreditFlow } from './credit-flow.js';
 import { type ConnectionParams, Connection } from './connection.js';
@@ -72,6 +73,13 @@ export interface ClientOptions {
    * @default 256
    */
   subscriptionWindow?: number;
+  /**
+   * Carries `Uint8Array` values (and Node `Buffer`s) raw in binary frames: pass `binary` from
+   * `@duplex/client/binary`. Without it, an input holding bytes fails with `NOT_IMPLEMENTED` before
+   * it is sent, and so does a result or event holding bytes (docs/client.md#binary-data).
+   * @default undefined (no binary frames; about 0.47 KB gzip less in the browser bundle)
+   */
+  binary?: BinarySupport;
   /** Timers (backoff, heartbeat, deadlines, idle) go through this clock. @default the system clock */
   clock?: Clock;
   /** Random source for backoff jitter. @default Math.random */
@@ -100,6 +108,7 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
     maxQueuedCalls: options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS,
     retryQueries: options.retryQueries ?? 0,
     maxMessageBytes: options.maxMessageBytes,
+    binary: options.binary,
     onDemand: () => connection?.start(),
     onSettle: () => connection?.onSettle(),
     onServerNotice: (message) => {

@@ -30,62 +30,66 @@ export interface HeartbeatOptions {
  * time (no timer churn on the hot path); the timer re-reads it when it fires.
  */
 export class Heartbeat {
-  private lastSeen = 0;
-  private pinged = false;
+  #lastSeen = 0;
+  #pinged = false;
   /** Something arrived since the last ping (a flag, not a time: both may share a millisecond). */
-  private answered = false;
-  private timer: TimerHandle | undefined;
+  #answered = false;
+  #timer: TimerHandle | undefined;
 
-  constructor(private readonly options: HeartbeatOptions) {}
+  readonly #options: HeartbeatOptions;
+
+  constructor(options: HeartbeatOptions) {
+    this.#options = options;
+  }
 
   /** Starts watching a new socket; the opening handshake counts as silence. */
   start(): void {
     this.stop();
-    this.lastSeen = this.options.clock.now();
-    this.arm(this.options.intervalMs);
+    this.#lastSeen = this.#options.clock.now();
+    this.#arm(this.#options.intervalMs);
   }
 
   /** Any message from the server proves the link is alive. */
   received(): void {
-    this.lastSeen = this.options.clock.now();
-    this.answered = true;
+    this.#lastSeen = this.#options.clock.now();
+    this.#answered = true;
   }
 
   /** Pings now instead of waiting out the interval (page visible again, network back). */
   checkNow(): void {
-    if (this.timer === undefined || this.pinged) return;
-    this.sendPing();
+    if (this.#timer === undefined || this.#pinged) return;
+    this.#sendPing();
   }
 
   stop(): void {
-    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-    this.pinged = false;
+    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pinged = false;
   }
 
-  private arm(ms: number): void {
-    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
-    this.timer = this.options.clock.setTimeout(() => this.tick(), ms);
+  #arm(ms: number): void {
+    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
+    this.#timer = this.#options.clock.setTimeout(() => this.#tick(), ms);
   }
 
-  private sendPing(): void {
-    this.pinged = true;
-    this.answered = false;
-    this.arm(this.options.pongTimeoutMs);
-    this.options.ping();
+  #sendPing(): void {
+    this.#pinged = true;
+    this.#answered = false;
+    this.#arm(this.#options.pongTimeoutMs);
+    this.#options.ping();
   }
 
-  private tick(): void {
-    this.timer = undefined;
-    if (this.pinged) {
-      this.pinged = false;
-      if (!this.answered) {
-        this.options.onTimeout();
+  #tick(): void {
+    this.#timer = undefined;
+    if (this.#pinged) {
+      this.#pinged = false;
+      if (!this.#answered) {
+        this.#options.onTimeout();
         return;
       }
     }
-    const silent = this.options.clock.now() - this.lastSeen;
-    if (silent >= this.options.intervalMs) this.sendPing();
-    else this.arm(this.options.intervalMs - silent);
+    const silent = this.#options.clock.now() - this.#lastSeen;
+    if (silent >= this.#options.intervalMs) this.#sendPing();
+    else this.#arm(this.#options.intervalMs - silent);
   }
 }

@@ -65,6 +65,8 @@ describe('cancellation over a real socket', () => {
     const probe = probeRouter();
     await using srv = await startServer(probe.router);
     const client = srv.client<typeof probe.router>();
+    // Calls leave once `ready` is in; the deadline is about the handler, not the handshake.
+    await waitForState(client, 'open');
     const error = (await client.slow.query(undefined, { timeoutMs: 30 }).catch((e: unknown) => e)) as DuplexError;
     expect(error.code).toBe('TIMEOUT');
     expect(await probe.aborted.promise).toBeInstanceOf(DuplexError);

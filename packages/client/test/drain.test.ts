@@ -173,6 +173,8 @@ describe('deadlines end to end', () => {
     const hooks = { slow: slowHooks() };
     await using srv = await startServer(makeRouter(new EventLog(), hooks));
     const client = srv.client<FaultRouter>();
+    // Calls leave once `ready` is in; the deadline is about the handler, not the handshake.
+    await waitForState(client, 'open');
     const call = client.slow.query(undefined, { timeoutMs: 50 }).then(() => undefined, (error: unknown) => error as DuplexError);
     const signal = await hooks.slow.started.promise;
     const aborted = new Promise<unknown>((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), { once: true }));

@@ -1,4 +1,5 @@
 import { CloseCode, concatBytes, DEFAULT_MAX_MESSAGE_BYTES, encodeBinaryFrame } from '@duplex/core';
+import { binary } from '@duplex/client/binary';
 import { initDuplex } from '@duplex/server';
 import { startServer } from '@duplex/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,7 +49,7 @@ function answerFor(raw: RawSocket, id: number | null) {
 describe('Uint8Array payloads over real sockets', () => {
   it('uploads bytes and downloads them, in binary frames', async () => {
     await using srv = await startServer(files, anon);
-    const client = srv.client<Files>();
+    const client = srv.client<Files>({ binary });
     const file = new Uint8Array(1000).fill(7);
     await expect(client.upload.mutate({ name: 'a.bin', file })).resolves.toEqual({ name: 'a.bin', size: 1000, last: 7 });
     const down = await client.download.query({ size: 70_000 });
@@ -61,7 +62,7 @@ describe('Uint8Array payloads over real sockets', () => {
 
   it('streams subscription events holding bytes', async () => {
     await using srv = await startServer(files, anon);
-    const client = srv.client<Files>();
+    const client = srv.client<Files>({ binary });
     const events: Array<{ i: number; chunk: Uint8Array }> = [];
     for await (const event of client.chunks.iterate({ count: 5 })) events.push(event);
     expect(events.map(({ chunk }) => [...chunk])).toEqual([[], [1], [2, 2], [3, 3, 3], [4, 4, 4, 4]]);
@@ -70,7 +71,7 @@ describe('Uint8Array payloads over real sockets', () => {
 
   it('carries an upload just under maxMessageBytes and refuses one just over it before sending', async () => {
     await using srv = await startServer(files, anon);
-    const client = srv.client<Files>();
+    const client = srv.client<Files>({ binary });
     const near = new Uint8Array(DEFAULT_MAX_MESSAGE_BYTES - 400).fill(3);
     await expect(client.upload.mutate({ name: 'near', file: near })).resolves.toMatchObject({ size: near.byteLength, last: 3 });
     const over = new Uint8Array(DEFAULT_MAX_MESSAGE_BYTES).fill(4);
@@ -82,7 +83,7 @@ describe('Uint8Array payloads over real sockets', () => {
 
   it('downloads a result of about 1 MiB', async () => {
     await using srv = await startServer(files, anon);
-    const client = srv.client<Files>();
+    const client = srv.client<Files>({ binary });
     const { file } = await client.download.query({ size: DEFAULT_MAX_MESSAGE_BYTES - 1000 });
     expect(file.byteLength).toBe(DEFAULT_MAX_MESSAGE_BYTES - 1000);
   });
@@ -181,7 +182,7 @@ describe('malformed binary frames are answered, never fatal', () => {
 
   it('counts bad binary frames in the protocol-error budget and closes with 1008, others unaffected', async () => {
     await using srv = await startServer(files, { ...anon, maxProtocolErrors: 20 });
-    const client = srv.client<Files>();
+    const client = srv.client<Files>({ binary });
     const raw = await openRaw(srv.url);
     await raw.hello(undefined, { codec: 'superjson' });
     for (let i = 0; i < 25; i++) raw.send(Buffer.from([1, 2, 3]));
@@ -191,7 +192,7 @@ describe('malformed binary frames are answered, never fatal', () => {
 
   it('closes with 1009 on a binary frame over maxMessageBytes, others unaffected', async () => {
     await using srv = await startServer(files, { ...anon, maxMessageBytes: 64 * 1024 });
-    const client = srv.client<Files>();
+    const client = srv.client<Files>({ binary });
     const raw = await openRaw(srv.url);
     await raw.hello(undefined, { codec: 'superjson' });
     raw.send(Buffer.from(encodeBinaryFrame(call(1, refInput(`[0,${65 * 1024}]`)), [new Uint8Array(65 * 1024)])));

@@ -1,4 +1,5 @@
 import { ClientPeer } from '@duplex/client';
+import { binary } from '@duplex/client/binary';
 import { type AnyRouter, type Clock, type Codec, PROTOCOL_VERSION, superjsonCodec, systemClock } from '@duplex/core';
 import { ServerPeer, type ServerPeerOptions } from '@duplex/server';
 
@@ -34,7 +35,7 @@ export function createMemoryPair(
   const codec = options.codec ?? superjsonCodec;
   const clock = options.clock ?? systemClock;
   let linked = true;
-  const client = new ClientPeer({ codec, clock });
+  const client = new ClientPeer({ codec, clock, binary });
   const server = new ServerPeer({
     router,
     connectionId: 'memory',

@@ -1,10 +1,12 @@
 // Bundled for the browser by the test: exposes a typed duplex client call on `window`.
 import { createClient } from '@duplex/client';
+import { binary } from '@duplex/client/binary';
 import type { BytesRouter } from './router.js';
 
 const url = new URL('/rpc', location.href);
 url.protocol = 'ws:';
-const client = createClient<BytesRouter>({ url: url.href });
+// Bytes travel in binary frames only with the opt-in `binary` (docs/client.md#binary-data).
+const client = createClient<BytesRouter>({ url: url.href, binary });
 
 /** Sends `size` bytes (0, 1, 2, … mod 256), reads the reversed copy and `count` streamed chunks. */
 async function roundTrip(size: number, count: number): Promise<{ sentOk: boolean; length: number; chunks: Array<{ i: number; length: number; allI: boolean; isBytes: boolean }> }> {
