@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { largePayload, smallPayload } from './payloads.js';
+import { largePayload, makeDatedEvent, richPayload, smallPayload } from './payloads.js';
 import { runClosedLoop } from './scenarios/closed-loop.js';
 import { DeliveryCounter, fanOutRound } from './scenarios/fan-out.js';
 import { systems } from './systems/index.js';
@@ -25,6 +25,23 @@ describe.each(systems)('$label', (system) => {
       expect(round.deliveries).toBe(5);
       stop();
       await vi.waitFor(() => expect(server.subscribers()).toBe(0));
+
+      if (system.richTypes) {
+        // Scenarios (i) and (j): Date and Map survive the echo, Dates the fan-out.
+        expect(await client.echoRich?.(richPayload)).toEqual(richPayload);
+        const values: unknown[] = [];
+        const dated = new DeliveryCounter();
+        const stopDated = client.subscribe((value) => {
+          values.push(value);
+          dated.onData();
+        }, 'dated');
+        await vi.waitFor(() => expect(server.subscribers()).toBe(1));
+        const publishDated = async (count: number) => server.publish(count, 'dated');
+        expect((await fanOutRound({ counter: dated, subscribers: 1, events: 3, publish: publishDated, timeoutMs: 10_000 })).deliveries).toBe(3);
+        expect(values).toEqual([makeDatedEvent(0), makeDatedEvent(1), makeDatedEvent(2)]);
+        stopDated();
+        await vi.waitFor(() => expect(server.subscribers()).toBe(0));
+      }
     } finally {
       await client.close();
       await server.close();

@@ -38,7 +38,7 @@ function roundAll(metrics: Record<string, number>): Record<string, number> {
 
 async function main(): Promise<void> {
   if (args.includes('--list')) {
-    process.stdout.write(`systems: ${[...systems, ...optionalSystems].map((s) => `${s.id} (${s.label})`).join(', ')}\nscenarios: ${[...SCENARIOS, 'h'].join(', ')}\n`);
+    process.stdout.write(`systems: ${[...systems, ...optionalSystems].map((s) => `${s.id} (${s.label})`).join(', ')}\nscenarios: ${[...SCENARIOS, 'h'].sort().join(', ')}\n`);
     return;
   }
   const env = environment(config);
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   log(`duplex bench, ${config.mode} mode: ${chosen.map((s) => s.id).join(', ')}; scenarios ${scenarioIds.join(', ')}`);
   if (config.mode === 'quick') {
     log(
-      `quick mode: ${config.warmupMs} ms warmup, ${config.repeats} × ${config.durationMs} ms repeats, (d) ${config.fanOut.events} events per round, (f) at ${config.idleConnections.join(', ')} connections only; --full for longer runs, 200 events and 10,000 connections`,
+      `quick mode: ${config.warmupMs} ms warmup, ${config.repeats} × ${config.durationMs} ms repeats, (d) and (j) ${config.fanOut.events} events per round, (f) at ${config.idleConnections.join(', ')} connections only; --full for longer runs, 200 events and 10,000 connections`,
     );
   }
   if (env.loadAverageAtStart[0] !== undefined && env.loadAverageAtStart[0] > 0.5) {

@@ -6,7 +6,7 @@
  */
 import type { BenchConfig } from './config.js';
 import { Ipc } from './ipc.js';
-import { largePayload, smallPayload } from './payloads.js';
+import { type EventShape, largePayload, richPayload, smallPayload } from './payloads.js';
 import { runClosedLoop } from './scenarios/closed-loop.js';
 import { closeAll, connectMany } from './scenarios/connect-many.js';
 import { DeliveryCounter, fanOutRound, subscribeAll } from './scenarios/fan-out.js';
@@ -15,7 +15,7 @@ import type { BenchSystem, SystemClient } from './system.js';
 import { systemById } from './systems/index.js';
 
 /** Scenarios measured in repeats (all but the idle-memory one). */
-export type RepeatedScenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'g';
+export type RepeatedScenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'g' | 'i' | 'j';
 
 /** Requests the orchestrator sends to a load generator. */
 export type ClientRequest =
@@ -48,19 +48,27 @@ let session: Session | undefined;
 let idle: SystemClient[] = [];
 
 const shapes = {
-  a: { sockets: 1, inFlight: 1, large: false },
-  b: { sockets: 1, inFlight: 64, large: false },
-  c: { sockets: 100, inFlight: 8, large: false },
-  e: { sockets: 1, inFlight: 8, large: true },
+  a: { sockets: 1, inFlight: 1, payload: 'small' },
+  b: { sockets: 1, inFlight: 64, payload: 'small' },
+  c: { sockets: 100, inFlight: 8, payload: 'small' },
+  e: { sockets: 1, inFlight: 8, payload: 'large' },
+  i: { sockets: 1, inFlight: 64, payload: 'rich' },
 } as const;
+
+const calls = {
+  small: (client: SystemClient) => client.echo(smallPayload),
+  large: (client: SystemClient) => client.echoLarge(largePayload),
+  rich: (client: SystemClient) => {
+    if (!client.echoRich) throw new Error('this system does not carry Date and Map');
+    return client.echoRich(richPayload);
+  },
+};
 
 async function prepareThroughput(req: Extract<ClientRequest, { op: 'prepare' }>, scenario: keyof typeof shapes): Promise<Session> {
   const shape = shapes[scenario];
   const system = systemById(req.system);
   const clients = await connectMany({ system, host: req.host, port: req.port, count: shape.sockets });
-  const call = shape.large
-    ? (client: SystemClient) => client.echoLarge(largePayload)
-    : (client: SystemClient) => client.echo(smallPayload);
+  const call = calls[shape.payload];
   const recordLatency = scenario === 'a';
   await runClosedLoop({ clients, inFlight: shape.inFlight, durationMs: req.config.warmupMs, call });
   return {
@@ -77,13 +85,13 @@ async function prepareThroughput(req: Extract<ClientRequest, { op: 'prepare' }>,
   };
 }
 
-async function prepareFanOut(req: Extract<ClientRequest, { op: 'prepare' }>): Promise<Session> {
+async function prepareFanOut(req: Extract<ClientRequest, { op: 'prepare' }>, shape: EventShape): Promise<Session> {
   const { subscribers, events, warmupEvents, timeoutMs } = req.config.fanOut;
   const system = systemById(req.system);
   const clients = await connectMany({ system, host: req.host, port: req.port, count: subscribers });
   const counter = new DeliveryCounter();
-  const stops = subscribeAll(clients, counter);
-  const publish = (count: number) => ipc.request<void>({ op: 'publish', count });
+  const stops = subscribeAll(clients, counter, shape);
+  const publish = (count: number) => ipc.request<void>({ op: 'publish', count, shape });
   await ipc.request({ op: 'await-subscribers', count: subscribers });
   await fanOutRound({ counter, subscribers, events: warmupEvents, publish, timeoutMs });
   return {
@@ -127,7 +135,11 @@ ipc.handle(async (body) => {
       await session?.release();
       session = undefined;
       session =
-        req.scenario === 'd' ? await prepareFanOut(req) : req.scenario === 'g' ? await prepareConnect(req) : await prepareThroughput(req, req.scenario);
+        req.scenario === 'd' || req.scenario === 'j'
+          ? await prepareFanOut(req, req.scenario === 'j' ? 'dated' : 'plain')
+          : req.scenario === 'g'
+            ? await prepareConnect(req)
+            : await prepareThroughput(req, req.scenario);
       return null;
     case 'measure': {
       if (!session) throw new Error('measure before prepare');

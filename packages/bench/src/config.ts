@@ -3,7 +3,7 @@ export interface BenchConfig {
   mode: 'quick' | 'full';
   /** Closed-loop warmup before the first measured repeat. */
   warmupMs: number;
-  /** Each measured repeat of scenarios (a), (b), (c), (e). */
+  /** Each measured repeat of scenarios (a), (b), (c), (e), (i). */
   durationMs: number;
   /** Repeats per scenario; the median is reported. */
   repeats: number;
@@ -36,9 +36,20 @@ export const fullConfig: BenchConfig = {
   connectSamples: 300,
 };
 
-/** Scenario ids in run order; (f) runs on a fresh server of its own. */
-export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g'] as const;
+/** Scenario ids in run order; (f) runs on a fresh server of its own, (h) is the pub/sub bench. */
+export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'i', 'j'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
+
+/**
+ * Scenarios with `Date` and `Map` values: only systems whose wire carries them take part, and
+ * ratios are to the typed floor (raw ws + zod + superjson), since the plain floor cannot carry them.
+ */
+export const RICH_SCENARIOS: ReadonlySet<ScenarioId> = new Set(['i', 'j']);
+
+/** The system each scenario's ratios are taken against. */
+export function floorOf(scenario: ScenarioId): string {
+  return RICH_SCENARIOS.has(scenario) ? 'raw-ws-typed' : 'raw-ws';
+}
 
 export const SCENARIO_TITLES: Record<ScenarioId, string> = {
   a: '(a) one call in flight',
@@ -48,4 +59,6 @@ export const SCENARIO_TITLES: Record<ScenarioId, string> = {
   e: '(e) 10 KB object round trip, 8 in flight on one socket',
   f: '(f) idle memory per connection (server, after gc)',
   g: '(g) connect + first call',
+  i: '(i) Date+Map echo (mutation, zod input), 64 calls in flight on one socket; ratios to raw ws + zod + superjson',
+  j: '(j) fan-out of events carrying a Date to 1,000 subscribers; ratios to raw ws + zod + superjson',
 };

@@ -33,6 +33,19 @@ function makeLarge(): LargePayload {
 }
 export const largePayload: LargePayload = makeLarge();
 
+/**
+ * The rich call of scenario (i): a `Date`, a 10-entry `Map`, a number and a string, echoed by a
+ * mutation. Only systems that carry `Date` and `Map` take part (superjson on both sides).
+ */
+export const richSchema = z.object({ at: z.date(), counts: z.map(z.string(), z.number()), total: z.number(), label: z.string() });
+export type RichPayload = z.infer<typeof richSchema>;
+export const richPayload: RichPayload = {
+  at: new Date(Date.UTC(2026, 11, 3, 12, 0, 0)),
+  counts: new Map(Array.from({ length: 10 }, (_, i) => [`key${i}`, i * 10])),
+  total: 450,
+  label: 'bench',
+};
+
 /** One fan-out event. */
 export interface BenchEvent {
   seq: number;
@@ -42,3 +55,15 @@ export interface BenchEvent {
 export function makeEvent(seq: number): BenchEvent {
   return { seq, topic: 'bench', value: seq * 2 };
 }
+
+/** One fan-out event of scenario (j): the plain event plus the `Date` it happened at. */
+export interface DatedEvent extends BenchEvent {
+  at: Date;
+}
+const EPOCH = Date.UTC(2026, 11, 3);
+export function makeDatedEvent(seq: number): DatedEvent {
+  return { seq, topic: 'bench', value: seq * 2, at: new Date(EPOCH + seq) };
+}
+
+/** Which events a fan-out publishes: plain (d) or dated (j). */
+export type EventShape = 'plain' | 'dated';

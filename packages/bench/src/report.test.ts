@@ -22,6 +22,17 @@ describe('renderTable', () => {
     expect(line).toContain('connect ECONNREFUSED / boom');
   });
 
+  it('takes the ratios of the rich scenarios to the typed floor (raw ws cannot carry a Date or a Map)', () => {
+    const rich: ScenarioRow[] = [
+      { scenario: 'i', system: 'raw-ws-typed', label: 'raw ws + zod + superjson', metrics: { callsPerSec: 20_000 } },
+      { scenario: 'i', system: 'duplex', label: 'duplex', metrics: { callsPerSec: 30_000 } },
+    ];
+    const lines = renderTable('i', rich, [2_000]).split('\n');
+    expect(lines[0]).toContain('(i) Date+Map echo');
+    expect(lines[4]).toContain('| 20,000 | 1.00× |');
+    expect(lines[5]).toContain('| 30,000 | 1.50× |');
+  });
+
   it('has one heap and one RSS column per idle-connection count', () => {
     const header = renderTable('f', [], [2_000, 10_000]).split('\n')[2];
     expect(header).toBe('| system | heap KB/conn @2000 | × floor | RSS KB/conn @2000 | × floor | heap KB/conn @10000 | × floor | RSS KB/conn @10000 | × floor |');

@@ -1,4 +1,4 @@
-import { SCENARIO_TITLES, type ScenarioId } from './config.js';
+import { floorOf, SCENARIO_TITLES, type ScenarioId } from './config.js';
 
 /** One system's figures in one scenario (medians over repeats), or why it has none. */
 export interface ScenarioRow {
@@ -19,7 +19,7 @@ interface Column {
 
 /** The columns of each scenario's table; each gets a ratio-to-floor column beside it. */
 export function columnsFor(scenario: ScenarioId, idleConnections: readonly number[]): Column[] {
-  const per = scenario === 'd' ? 'delivery' : scenario === 'g' ? 'connect' : 'call';
+  const per = scenario === 'd' || scenario === 'j' ? 'delivery' : scenario === 'g' ? 'connect' : 'call';
   const cpu: Column[] = [
     { key: 'serverCpuUs', label: `server CPU µs/${per}`, digits: 1 },
     { key: 'clientCpuUs', label: `client CPU µs/${per}`, digits: 1 },
@@ -38,8 +38,10 @@ function rateColumns(scenario: ScenarioId, idleConnections: readonly number[]): 
     case 'b':
     case 'c':
     case 'e':
+    case 'i':
       return [{ key: 'callsPerSec', label: 'calls/s', digits: 0 }];
     case 'd':
+    case 'j':
       return [{ key: 'deliveriesPerSec', label: 'deliveries/s', digits: 0 }];
     case 'f':
       return idleConnections.flatMap((n) => [
@@ -59,10 +61,10 @@ function format(value: number | undefined, digits: number): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-/** A markdown table per scenario, with each figure's ratio to the raw-ws floor (`× floor`). */
+/** A markdown table per scenario, with each figure's ratio to the scenario's floor (`× floor`, see {@link floorOf}). */
 export function renderTable(scenario: ScenarioId, rows: readonly ScenarioRow[], idleConnections: readonly number[]): string {
   const columns = columnsFor(scenario, idleConnections);
-  const floor = rows.find((row) => row.system === 'raw-ws' && !row.error);
+  const floor = rows.find((row) => row.system === floorOf(scenario) && !row.error);
   const header = ['system', ...columns.flatMap((c) => [c.label, '× floor'])];
   const lines = [`### ${SCENARIO_TITLES[scenario]}`, '', `| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const row of rows) {

@@ -1,5 +1,6 @@
 import type { ClientRequest, RepeatedScenario, RunSample } from './client-process.js';
-import type { BenchConfig } from './config.js';
+import { type BenchConfig, RICH_SCENARIOS } from './config.js';
+import type { EventShape } from './payloads.js';
 import type { ScenarioRow } from './report.js';
 import type { MemorySample, ServerRequest } from './server-process.js';
 import { median } from './stats.js';
@@ -32,8 +33,8 @@ export async function startPair(system: BenchSystem, serverArgs: string[]): Prom
   const { server, port } = await startServer(system, serverArgs);
   const client = spawnWorker('./client-process.ts', CLIENT_CORE, serverArgs);
   client.ipc.handle(async (body) => {
-    const req = body as { op: 'await-subscribers'; count: number } | { op: 'publish'; count: number };
-    if (req.op === 'publish') return server.ipc.request({ op: 'publish', count: req.count } satisfies ServerRequest);
+    const req = body as { op: 'await-subscribers'; count: number } | { op: 'publish'; count: number; shape: EventShape };
+    if (req.op === 'publish') return server.ipc.request({ op: 'publish', count: req.count, shape: req.shape } satisfies ServerRequest);
     // Bounded wait (~30 s) for the server to register every subscription.
     for (let i = 0; i < 1_500; i++) {
       const live = await server.ipc.request<number>({ op: 'subscribers' } satisfies ServerRequest);
@@ -54,7 +55,7 @@ function summarize(scenario: RepeatedScenario, samples: RunSample[]): Record<str
   const metrics: Record<string, number> = {};
   const pick = (key: keyof RunSample) => samples.flatMap((s) => (s[key] === undefined ? [] : [s[key]]));
   const rates = pick('rate');
-  if (rates.length) metrics[scenario === 'd' ? 'deliveriesPerSec' : 'callsPerSec'] = median(rates);
+  if (rates.length) metrics[scenario === 'd' || scenario === 'j' ? 'deliveriesPerSec' : 'callsPerSec'] = median(rates);
   for (const key of ['p50Us', 'p99Us', 'serverCpuUs', 'clientCpuUs'] as const) {
     const values = pick(key);
     if (values.length) metrics[key] = median(values);
@@ -63,7 +64,7 @@ function summarize(scenario: RepeatedScenario, samples: RunSample[]): Record<str
 }
 
 /**
- * Runs one scenario on every pair: prepare all (connect, warm up), then each repeat visits
+ * Runs one scenario on every pair (every pair whose system carries rich types, for those scenarios): prepare all (connect, warm up), then each repeat visits
  * every system in turn, then release all. Reports the median of the repeats.
  */
 export async function runRepeated(opts: {
@@ -72,7 +73,8 @@ export async function runRepeated(opts: {
   config: BenchConfig;
   log: (line: string) => void;
 }): Promise<ScenarioRow[]> {
-  const { scenario, pairs, config } = opts;
+  const { scenario, config } = opts;
+  const pairs = RICH_SCENARIOS.has(scenario) ? opts.pairs.filter((pair) => pair.system.richTypes) : opts.pairs;
   const rows = pairs.map(
     (pair): ScenarioRow => ({ scenario, system: pair.system.id, label: pair.system.label, metrics: {} }),
   );

@@ -3,13 +3,14 @@
  * requests (publish events, count subscribers, measure memory after gc).
  */
 import { Ipc } from './ipc.js';
+import type { EventShape } from './payloads.js';
 import type { SystemServer } from './system.js';
 import { systemById } from './systems/index.js';
 
 /** Requests the orchestrator sends to a server process. */
 export type ServerRequest =
   | { op: 'start'; system: string; host: string }
-  | { op: 'publish'; count: number }
+  | { op: 'publish'; count: number; shape: EventShape }
   | { op: 'subscribers' }
   | { op: 'memory' }
   | { op: 'cpu' }
@@ -39,7 +40,7 @@ ipc.handle(async (body) => {
       server = await systemById(req.system).startServer({ host: req.host });
       return { port: server.port };
     case 'publish':
-      server?.publish(req.count);
+      server?.publish(req.count, req.shape);
       return null;
     case 'subscribers':
       return server?.subscribers() ?? 0;

@@ -1,11 +1,11 @@
-import type { LargePayload, SmallPayload } from './payloads.js';
+import type { EventShape, LargePayload, RichPayload, SmallPayload } from './payloads.js';
 
 /** A running server of one system, driven by the bench server process. */
 export interface SystemServer {
   port: number;
-  /** Sends `count` events to every live subscriber of the `events` subscription. */
-  publish(count: number): void;
-  /** Live subscribers, so the orchestrator can wait until every subscription is set up. */
+  /** Sends `count` events of `shape` to every live subscriber of that shape's subscription. */
+  publish(count: number, shape?: EventShape): void;
+  /** Live subscribers (of either shape), so the orchestrator can wait until every subscription is set up. */
   subscribers(): number;
   close(): Promise<void>;
 }
@@ -14,8 +14,10 @@ export interface SystemServer {
 export interface SystemClient {
   echo(input: SmallPayload): Promise<unknown>;
   echoLarge(input: LargePayload): Promise<unknown>;
-  /** Starts the `events` subscription; returns its stop function. */
-  subscribe(onData: (value: unknown) => void): () => void;
+  /** The `echoRich` mutation; present on systems whose wire carries `Date` and `Map`. */
+  echoRich?(input: RichPayload): Promise<unknown>;
+  /** Starts the `events` subscription (`datedEvents` for `'dated'`); returns its stop function. */
+  subscribe(onData: (value: unknown) => void, shape?: EventShape): () => void;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,8 @@ export interface BenchSystem {
   id: string;
   /** Label in the tables. */
   label: string;
+  /** True when `Date`, `Map` and the rest of superjson's types survive its wire (scenarios i and j). */
+  richTypes: boolean;
   startServer(opts: { host: string }): Promise<SystemServer>;
   /** Connects to a server on 127.0.0.1; may resolve before the socket is open (the first call waits). */
   connect(opts: { host: string; port: number }): Promise<SystemClient>;

@@ -1,11 +1,12 @@
 import { joinFrame } from '@duplex/core';
+import { BatchTimer } from './batch-timer.js';
 
 /** Batches leave as frames of at most this many characters (or bytes), so many calls never add up to a frame the server refuses. */
 const BATCH_CHARS = 65_536;
 
 /**
- * What is written in the same tick leaves in one frame (a microtask, never a timer); binary
- * frames go alone, in order. Writes while no socket is attached are dropped: the peer re-sends
+ * What is written in the same tick leaves in one frame (a microtask, never a timer), unless it
+ * gathers for longer than the batch budget (see batch-timer.ts); binary frames go alone, in order. Writes while no socket is attached are dropped: the peer re-sends
  * what still matters when the next one attaches.
  */
 export class Outbox {
@@ -17,9 +18,12 @@ export class Outbox {
   #send: ((frame: string | Uint8Array) => void) | undefined;
   /** Splits a batch holding binary frames into frames (`joinFrames`; only binary support makes them). */
   readonly #split: (items: Array<string | Uint8Array>) => Array<string | Uint8Array>;
+  readonly #batch: BatchTimer;
 
-  constructor(split: (items: Array<string | Uint8Array>) => Array<string | Uint8Array>) {
+  /** @param now high-resolution time in ms for the batch budget (tests pass a fake one) */
+  constructor(split: (items: Array<string | Uint8Array>) => Array<string | Uint8Array>, now?: () => number) {
     this.#split = split;
+    this.#batch = new BatchTimer(now);
   }
 
   /** Writes to `send` from now on; `undefined` detaches and drops what was not sent. */
@@ -36,7 +40,8 @@ export class Outbox {
   push(item: string | Uint8Array): void {
     if (!this.#send) return;
     const size = typeof item === 'string' ? item.length : item.byteLength;
-    if (this.#chars + size > BATCH_CHARS) this.flush();
+    if (this.#chars + size > BATCH_CHARS || this.#batch.expired(this.#items.length)) this.flush();
+    if (this.#items.length === 0) this.#batch.begin();
     this.#chars += size;
     this.#items.push(item);
     if (typeof item !== 'string') this.#binary = true;

@@ -1,5 +1,9 @@
 import superjson, { type SuperJSONResult } from 'superjson';
 import type { AttachmentReader, Attachments } from './binary-frame.js';
+import { applySimpleAnnotations, DECIMAL, hasOnlySimpleTypes, MAX_BIGINT_DIGITS } from './superjson-deserialize.js';
+import { fastSerialize } from './superjson-serialize.js';
+
+export { MAX_BIGINT_DIGITS } from './superjson-deserialize.js';
 
 /**
  * Turns payloads (call inputs, results, subscription data) into JSON-safe values and back. The
@@ -38,54 +42,6 @@ function isSuperJsonResult(payload: unknown): payload is SuperJSONResult {
   // `{ json: undefined, meta }` loses its `json` key in JSON, so only the object shape is required.
   return typeof payload === 'object' && payload !== null && !Array.isArray(payload);
 }
-
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/**
- * True when superjson would serialize `value` as `{ json: value }` with no meta: only strings,
- * finite numbers (not -0), booleans, null, arrays without holes or `undefined`, and plain
- * objects, each object reached once (superjson records repeated references in meta).
- */
-function isPlainJson(value: unknown, seen: Set<object>): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0);
-    case 'object': {
-      if (value === null) return true;
-      if (seen.has(value)) return false;
-      seen.add(value);
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const item: unknown = value[i];
-          if (item === undefined || !isPlainJson(item, seen)) return false;
-        }
-        return true;
-      }
-      const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return false;
-      for (const key in value) {
-        const item = (value as Record<string, unknown>)[key];
-        // superjson refuses these keys; let it throw its own error on the slow path
-        if (item === undefined || FORBIDDEN_KEYS.has(key) || !isPlainJson(item, seen)) return false;
-      }
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
-/**
- * Longest `BigInt` a superjson payload may carry, in characters. Parsing a decimal string into a
- * BigInt is quadratic: one 1 MiB frame of digits costs about 0.3 s of CPU, a 60-fold
- * amplification over parsing the same frame as JSON.
- */
-export const MAX_BIGINT_DIGITS = 4096;
-
-const DECIMAL = /^\s*[+-]?\d+\s*$/;
 
 /** True when `value` holds, anywhere, a decimal string longer than `max` (a huge BigInt to be). */
 function hasLongString(value: unknown, max: number): boolean {
@@ -126,6 +82,31 @@ const shared: Registry = Object.getPrototypeOf(wire).customTransformerRegistry;
   findByName: (name) => (name === BYTES_TYPE ? bytesTransformer : shared.findByName(name)) as never,
 };
 
+/** The size of one of superjson's registries (classes, symbols), or Infinity when its shape is not the one known. */
+function registered(registry: unknown): number {
+  const byValue = (registry as { kv?: { valueToKey?: unknown } } | undefined)?.kv?.valueToKey;
+  return byValue instanceof Map ? byValue.size : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * True while the app has registered no class, symbol or custom type with superjson (it may at
+ * any time, through `superjson.register*`): only then is {@link fastSerialize} exact. A few
+ * property reads per call; an unknown registry shape (a future superjson) counts as registered.
+ */
+function noRegistrations(): boolean {
+  const custom = (shared as { transfomers?: unknown }).transfomers;
+  if (typeof custom !== 'object' || custom === null) return false;
+  for (const _ in custom) return false;
+  return registered(wire.classRegistry) === 0 && registered(wire.symbolRegistry) === 0;
+}
+
+/** Version-1 meta with value annotations of simple types only and no shared references. */
+function isSimpleMeta(meta: unknown): meta is { values: unknown } {
+  if (typeof meta !== 'object' || meta === null) return false;
+  const { v, values, referentialEqualities } = meta as { v?: unknown; values?: unknown; referentialEqualities?: unknown };
+  return v === 1 && referentialEqualities === undefined && hasOnlySimpleTypes(values);
+}
+
 /**
  * superjson, the default: `Date`, `Map`, `Set`, `BigInt`, `undefined`, `RegExp`, `URL` round-trip.
  * Payload shape on the wire: `{ "json"?: …, "meta"?: … }` as produced by `superjson.serialize`.
@@ -142,7 +123,8 @@ const shared: Registry = Object.getPrototypeOf(wire).customTransformerRegistry;
 export const superjsonCodec: Codec = {
   name: 'superjson',
   encode: (value, attachments) => {
-    if (isPlainJson(value, new Set())) return { json: value };
+    const fast = noRegistrations() ? fastSerialize(value) : undefined;
+    if (fast) return fast;
     writing = attachments;
     try {
       return wire.serialize(value);
@@ -152,7 +134,9 @@ export const superjsonCodec: Codec = {
   },
   decode: (payload, attachments) => {
     if (!isSuperJsonResult(payload)) throw new TypeError('superjson payload must be an object { json, meta? }');
-    if (payload.meta === undefined) return payload.json;
+    const meta: unknown = payload.meta;
+    if (meta === undefined) return payload.json;
+    if (isSimpleMeta(meta)) return applySimpleAnnotations(payload.json, meta.values);
     // Only a payload that announces a BigInt pays for the walk.
     if (payload.meta?.values && JSON.stringify(payload.meta.values).includes('"bigint"') && hasLongString(payload.json, MAX_BIGINT_DIGITS)) {
       throw new RangeError(`a BigInt in a superjson payload may have at most ${MAX_BIGINT_DIGITS} digits`);

@@ -1,3 +1,4 @@
+import type { EventShape } from '../payloads.js';
 import type { SystemClient } from '../system.js';
 
 /** Counts deliveries across many subscriptions and resolves when a target is reached. */
@@ -47,7 +48,7 @@ export async function fanOutRound(opts: {
   return { deliveries, elapsedMs: performance.now() - start };
 }
 
-/** Subscribes every client once to the `events` subscription. */
-export function subscribeAll(clients: readonly SystemClient[], counter: DeliveryCounter): Array<() => void> {
-  return clients.map((client) => client.subscribe(counter.onData));
+/** Subscribes every client once to the `events` subscription (`datedEvents` for `'dated'`). */
+export function subscribeAll(clients: readonly SystemClient[], counter: DeliveryCounter, shape: EventShape = 'plain'): Array<() => void> {
+  return clients.map((client) => client.subscribe(counter.onData, shape));
 }

@@ -2,16 +2,20 @@ import { createClient } from '@duplex/client';
 import { createWsServer, initDuplex } from '@duplex/server';
 import { WebSocket } from 'ws';
 import { EventHub, iterateHub } from '../event-hub.js';
-import { type BenchEvent, largeSchema, makeEvent, smallSchema } from '../payloads.js';
+import { type BenchEvent, type DatedEvent, largeSchema, makeDatedEvent, makeEvent, richSchema, smallSchema } from '../payloads.js';
 import type { BenchSystem, SystemClient } from '../system.js';
 
 const d = initDuplex.create();
-function makeRouter(hub: EventHub<BenchEvent>) {
+function makeRouter(hub: EventHub<BenchEvent>, datedHub: EventHub<DatedEvent>) {
   return d.router({
     echo: d.procedure.input(smallSchema).query(({ input }) => input),
     echoLarge: d.procedure.input(largeSchema).query(({ input }) => input),
+    echoRich: d.procedure.input(richSchema).mutation(({ input }) => input),
     events: d.procedure.subscription(async function* ({ signal }) {
       yield* iterateHub(hub, signal);
+    }),
+    datedEvents: d.procedure.subscription(async function* ({ signal }) {
+      yield* iterateHub(datedHub, signal);
     }),
   });
 }
@@ -21,16 +25,19 @@ function duplexSystem(codec: 'superjson' | 'json', nowindow = false): BenchSyste
   return {
     id: nowindow ? 'duplex-nowindow' : codec === 'superjson' ? 'duplex' : 'duplex-json',
     label: nowindow ? 'duplex (no credit window)' : codec === 'superjson' ? 'duplex (superjson)' : 'duplex (json codec)',
+    richTypes: codec === 'superjson',
     async startServer({ host }) {
       const hub = new EventHub<BenchEvent>();
-      const server = createWsServer({ router: makeRouter(hub), createContext: () => ({}) });
+      const datedHub = new EventHub<DatedEvent>();
+      const server = createWsServer({ router: makeRouter(hub, datedHub), createContext: () => ({}) });
       const { port } = await server.listen({ port: 0, host });
       return {
         port,
-        publish(count) {
-          for (let seq = 0; seq < count; seq++) hub.emit(makeEvent(seq));
+        publish(count, shape = 'plain') {
+          if (shape === 'dated') for (let seq = 0; seq < count; seq++) datedHub.emit(makeDatedEvent(seq));
+          else for (let seq = 0; seq < count; seq++) hub.emit(makeEvent(seq));
         },
-        subscribers: () => hub.size,
+        subscribers: () => hub.size + datedHub.size,
         close: () => server.close(),
       };
     },
@@ -44,8 +51,9 @@ function duplexSystem(codec: 'superjson' | 'json', nowindow = false): BenchSyste
       return {
         echo: (input) => client.echo.query(input),
         echoLarge: (input) => client.echoLarge.query(input),
-        subscribe(onData) {
-          const sub = client.events.subscribe(undefined, { onData });
+        echoRich: (input) => client.echoRich.mutate(input),
+        subscribe(onData, shape = 'plain') {
+          const sub = (shape === 'dated' ? client.datedEvents : client.events).subscribe(undefined, { onData });
           return () => sub.unsubscribe();
         },
         close: () => client.close(),

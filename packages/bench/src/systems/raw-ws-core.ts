@@ -1,6 +1,6 @@
 import { WebSocket, WebSocketServer } from 'ws';
 import { EventHub } from '../event-hub.js';
-import { makeEvent } from '../payloads.js';
+import { type EventShape, makeDatedEvent, makeEvent } from '../payloads.js';
 import type { SystemClient, SystemServer } from '../system.js';
 
 /**
@@ -22,7 +22,7 @@ interface RawRequest {
 
 /** A `ws` server speaking the hand-written protocol. */
 export async function startRawServer(codec: RawCodec, host: string): Promise<SystemServer> {
-  const hub = new EventHub<Buffer>();
+  const hubs: Record<EventShape, EventHub<Buffer>> = { plain: new EventHub(), dated: new EventHub() };
   const wss = new WebSocketServer({ host, port: 0, perMessageDeflate: false });
   wss.on('connection', (socket) => {
     socket.on('error', () => {});
@@ -32,7 +32,7 @@ export async function startRawServer(codec: RawCodec, host: string): Promise<Sys
       if (req.m === 'sub') {
         subs.set(
           req.id,
-          hub.on((frame) => socket.send(frame, { binary: false })),
+          hubs[req.p === 'dated' ? 'dated' : 'plain'].on((frame) => socket.send(frame, { binary: false })),
         );
         return;
       }
@@ -56,12 +56,14 @@ export async function startRawServer(codec: RawCodec, host: string): Promise<Sys
     port: address.port,
     // The floor encodes each event once into one Buffer that every subscriber's socket sends:
     // event frames name the topic, not the subscription id, so they are identical for everyone.
-    publish(count) {
+    publish(count, shape = 'plain') {
+      const make = shape === 'dated' ? makeDatedEvent : makeEvent;
+      const topic = shape === 'dated' ? 'datedEvents' : 'events';
       for (let seq = 0; seq < count; seq++) {
-        hub.emit(Buffer.from(`{"s":"events","d":${JSON.stringify(codec.encode(makeEvent(seq)))}}`));
+        hubs[shape].emit(Buffer.from(`{"s":"${topic}","d":${JSON.stringify(codec.encode(make(seq)))}}`));
       }
     },
-    subscribers: () => hub.size,
+    subscribers: () => hubs.plain.size + hubs.dated.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate();
@@ -110,10 +112,11 @@ export async function connectRaw(codec: RawCodec, host: string, port: number): P
   return {
     echo: (input) => call('echo', input),
     echoLarge: (input) => call('echoLarge', input),
-    subscribe(onData) {
+    echoRich: (input) => call('echoRich', input),
+    subscribe(onData, shape = 'plain') {
       const id = nextId++;
       listeners.set(id, onData);
-      socket.send(JSON.stringify({ id, m: 'sub' }));
+      socket.send(JSON.stringify({ id, m: 'sub', p: shape }));
       return () => {
         listeners.delete(id);
         if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ id, m: 'unsub' }));

@@ -7,6 +7,7 @@ const plain: RawCodec = { encode: (value) => value, decode: (payload) => payload
 export const rawWs: BenchSystem = {
   id: 'raw-ws',
   label: 'raw ws (floor)',
+  richTypes: false,
   startServer: ({ host }) => startRawServer(plain, host),
   connect: ({ host, port }) => connectRaw(plain, host, port),
 };

@@ -10,6 +10,8 @@ import type { BenchSystem } from '../system.js';
 export const socketIo: BenchSystem = {
   id: 'socket-io',
   label: 'Socket.IO 4 emitWithAck',
+  // JSON on the wire: a Date arrives as a string, a Map as {}.
+  richTypes: false,
   async startServer({ host }) {
     const hub = new EventHub<BenchEvent>();
     const http = createServer();
