@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { cases } from './suite.js';
+import { allNames } from './run-all.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const here = fileURLToPath(new URL('./', import.meta.url));
@@ -25,14 +25,14 @@ function run(command: string, args: readonly string[]): Promise<{ code: number; 
   });
 }
 
-describe.each(Object.entries(runtimes))('the server suite on %s (its own server and WebSocket)', (name, [command, args]) => {
+describe.each(Object.entries(runtimes))('the server suites on %s (its own server, WebSocket and fetch)', (name, [command, args]) => {
   it('passes every case', { timeout: 90_000 }, async () => {
     const { code, output } = await run(command, args);
     const lines = output.split('\n');
     // Every case reported as passed, by name, so a runner that skipped one fails here too.
     expect(lines.filter((line) => line.startsWith('not ok')), output).toEqual([]);
-    expect(lines.filter((line) => line.startsWith('ok - ')).map((line) => line.slice(5))).toEqual(cases.map((test) => test.name));
-    expect(output).toContain(`${name}: ${cases.length} passed, 0 failed`);
+    expect(lines.filter((line) => line.startsWith('ok - ')).map((line) => line.slice(5))).toEqual(allNames);
+    expect(output).toContain(`${name}: ${allNames.length} passed, 0 failed`);
     expect(code).toBe(0);
   });
 });

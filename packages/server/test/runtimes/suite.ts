@@ -259,19 +259,3 @@ export const cases: SuiteCase[] = [
     },
   },
 ];
-
-/** Runs every case outside vitest, printing `ok - name` / `not ok - name`; resolves with the failure count. */
-export async function runAll(harness: Harness, print: (line: string) => void): Promise<number> {
-  let failed = 0;
-  for (const test of cases) {
-    try {
-      await test.run(harness);
-      print(`ok - ${test.name}`);
-    } catch (error) {
-      failed++;
-      print(`not ok - ${test.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    }
-  }
-  print(`${harness.runtime}: ${cases.length - failed} passed, ${failed} failed`);
-  return failed;
-}
