@@ -22,7 +22,7 @@ export async function buildWeb(outdir = `${root}dist/public`) {
     conditions: ['@duplex/source'],
     logLevel: 'warning',
   });
-  await Promise.all(['index.html', 'style.css'].map((file) => copyFile(`${root}src/web/${file}`, `${outdir}/${file}`)));
+  await Promise.all(['index.html', 'style.css', 'favicon.svg'].map((file) => copyFile(`${root}src/web/${file}`, `${outdir}/${file}`)));
   return outdir;
 }
 

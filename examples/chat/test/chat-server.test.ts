@@ -10,6 +10,7 @@ import { type ChatServer, startChatServer } from '../src/server/chat-server.js';
 import type { ChatRouter } from '../src/server/router.js';
 import type { ChatMessage, RoomActivity } from '../src/server/store.js';
 import { ChatStore } from '../src/server/store.js';
+import { errorText, fieldErrors } from '../src/web/error-text.js';
 
 const webDir = fileURLToPath(new URL('../src/web/', import.meta.url));
 const cleanup: Array<() => Promise<void>> = [];
@@ -60,6 +61,37 @@ function collect(c: DuplexClient<ChatRouter>, input: { room: string; after?: str
 }
 
 describe('chat server (Node client)', () => {
+  it('serves the favicon the page links to', async () => {
+    const server = await chat();
+    expect(await (await fetch(server.url)).text()).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml" />');
+    const icon = await fetch(`${server.url}favicon.svg`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await icon.text()).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  });
+
+  it('tells a resume from before a restart (another id epoch) from one past the trimmed history', async () => {
+    const store = new ChatStore({ maxHistory: 2, epoch: 'e1' });
+    const server = await chat(store);
+    const ada = client(server, 'ada');
+    expect(await ada.server.info.query()).toEqual({ epoch: 'e1' });
+    const first = await ada.messages.post.mutate({ room: 'help', text: 'a' });
+    expect(first.id).toBe('e1-1');
+    for (const text of ['b', 'c']) await ada.messages.post.mutate({ room: 'help', text });
+    const trimmed = await collect(client(server, 'bob'), { room: 'help', after: first.id }).failed;
+    expect(trimmed.code).toBe('CONFLICT');
+    expect(trimmed.message).toBe('cannot resume "help" after message e1-1: it is no longer in the history (too old)');
+    // Ids a previous run handed out (its store, and so its epoch, are gone), or of no run at all.
+    for (const after of ['e0-3', '7']) {
+      const lost = await collect(client(server, 'bob'), { room: 'help', after }).failed;
+      expect(lost.code).toBe('CONFLICT');
+      expect(lost.message).toContain('the server restarted');
+    }
+    const resumed = collect(client(server, 'bob'), { room: 'help', after: 'e1-2' });
+    await resumed.until(1);
+    expect(resumed.messages.map((m) => m.id)).toEqual(['e1-3']);
+  });
+
   it('serves the page and lists rooms', async () => {
     const server = await chat();
     const page = await fetch(server.url);
@@ -134,12 +166,23 @@ describe('chat server (Node client)', () => {
       .catch((e: unknown) => e)) as DuplexError;
     expect(error).toBeInstanceOf(DuplexError);
     expect(error.code).toBe('BAD_REQUEST');
-    expect(error.issues?.[0]?.path).toEqual(['text']);
-    expect(error.issues?.[0]?.message).toContain('500');
+    expect(error.issues?.[0]).toMatchObject({ path: ['text'], code: 'too_big', origin: 'string', maximum: 500 });
+    // The page words the issue for people, beside the field, from its code and bound.
+    expect(fieldErrors(error)).toEqual({ fields: new Map([['text', 'Message is too long (max 500 characters)']]), rest: '' });
+    expect(errorText(error)).toBe('Check the highlighted field.');
+    const empty = await client(server, 'ada')
+      .messages.post.mutate({ room: 'general', text: '   ' })
+      .catch((e: unknown) => e);
+    expect(fieldErrors(empty).fields.get('text')).toBe('Message is empty');
     const anonymous = (await client(server).messages.post.mutate({ room: 'general', text: 'hi' }).catch((e: unknown) => e)) as DuplexError;
     expect(anonymous.code).toBe('UNAUTHORIZED');
+    expect(fieldErrors(anonymous)).toEqual({ fields: new Map(), rest: 'Pick a name first' });
     const noRoom = (await client(server, 'ada').messages.post.mutate({ room: 'nope', text: 'hi' }).catch((e: unknown) => e)) as DuplexError;
     expect(noRoom.code).toBe('NOT_FOUND');
+    // An issue about no field of the form goes to the general line, still in words.
+    const badRoom = await client(server, 'ada').messages.post.mutate({ room: '', text: 'hi' }).catch((e: unknown) => e);
+    expect(fieldErrors(badRoom)).toEqual({ fields: new Map(), rest: 'Room is empty' });
+    expect(errorText(new DuplexError({ code: 'SERVICE_UNAVAILABLE', retryable: true }))).toBe('Not sent: the connection dropped. Try again.');
     expect(server.store.listRooms().every((r) => r.messages === 0)).toBe(true);
   });
 

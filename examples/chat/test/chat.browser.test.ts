@@ -3,11 +3,14 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer as createTcpServer } from 'node:net';
+import { startProxy } from '@duplex/test-utils';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildWeb } from '../scripts/build.mjs';
 import { type ChatServer, RPC_PATH, startChatServer } from '../src/server/chat-server.js';
 import { staticFiles } from '../src/server/static-files.js';
+import { parseMessageId } from '../src/shared/message-id.js';
 import { type Browser, launchChromium, runBrowserTests } from './browser.js';
 
 const artifacts = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
@@ -80,8 +83,9 @@ describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
     alice = await enterChat('alice');
     bob = await enterChat('bob');
     await bob.locator('#online', { hasText: 'alice, bob' }).waitFor();
-    // The room list is live: alice's shows bob's arrival in #general.
-    await alice.locator('#rooms button[data-room="general"] .online[data-online="2"]').waitFor();
+    // The room list is live and labeled: alice's shows bob's arrival in #general.
+    await alice.locator('#rooms button[data-room="general"] .online[data-online="2"]', { hasText: /^2 online$/ }).waitFor();
+    expect(await alice.textContent('#rooms button[data-room="random"] .online')).toBe('0 online');
     await alice.fill('#text', 'hel');
     await bob.locator('#typing', { hasText: 'alice is typing' }).waitFor();
     await post(alice, 'hello from alice');
@@ -114,23 +118,30 @@ describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
 
     const list = await messageList(bob);
     expect(list.map((m) => m.text)).toEqual(['hello from alice', 'while away 1', 'while away 2', 'during reload', 'after reload']);
-    const ids = list.map((m) => Number(m.id));
+    const ids = list.map((m) => parseMessageId(m.id)?.seq ?? Number.NaN);
     expect(ids).toEqual([...ids].sort((x, y) => x - y));
     expect(new Set(ids).size).toBe(ids.length);
     expect(await messageList(alice)).toEqual(list);
   });
 
-  it("shows the server's validation error for a too long message, and stays usable", async () => {
+  it("words the server's validation issue beside the message field, and stays usable", async () => {
     await post(alice, 'x'.repeat(501));
-    const error = alice.locator('#error', { hasText: 'BAD_REQUEST' });
-    await error.waitFor();
-    expect(await error.textContent()).toContain('500');
+    const fieldError = alice.locator('#text-error');
+    await fieldError.waitFor();
+    // Built from the issue's code and bounds, never the raw code or zod's developer message.
+    expect(await fieldError.textContent()).toBe('Message is too long (max 500 characters)');
+    expect(await alice.getAttribute('#text', 'aria-invalid')).toBe('');
+    expect(await alice.isHidden('#error')).toBe(true);
+    expect(await alice.textContent('body')).not.toMatch(/BAD_REQUEST|Too big/);
     await mkdir(artifacts, { recursive: true });
     await alice.screenshot({ path: join(artifacts, 'chat-validation-error.png'), fullPage: true });
     await alice.locator('#count.over').waitFor();
+    await post(alice, '   ');
+    await fieldError.filter({ hasText: /^Message is empty$/ }).waitFor();
     await post(alice, 'shorter now');
     await shown(bob, 'shorter now');
-    await alice.locator('#error').waitFor({ state: 'hidden' });
+    await fieldError.waitFor({ state: 'hidden' });
+    expect(await alice.getAttribute('#text', 'aria-invalid')).toBeNull();
     expect((await messageList(bob)).some((m) => m.text.startsWith('xxx'))).toBe(false);
     await bob.screenshot({ path: join(artifacts, 'chat.png'), fullPage: true });
   });
@@ -156,21 +167,97 @@ describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
     expect(texts).toEqual([...general.map((m) => m.text), 'back in general']);
   });
 
+  it('says "Reconnecting…" during a short outage, greys out presence, then "Back online" with nothing lost', async () => {
+    // erin reaches the chat through a TCP proxy (page and socket), so her link alone can be cut.
+    await using proxy = await startProxy(chat.port);
+    const erin = await enterChat('erin', `http://127.0.0.1:${proxy.port}/#general`);
+    await erin.locator('#online', { hasText: 'erin' }).waitFor();
+    expect(await erin.getAttribute('#chat', 'data-offline')).toBe('false');
+    // Cut the link and refuse new ones until we say so: the outage lasts until it has been seen.
+    proxy.retarget(await closedPort());
+    proxy.cut();
+    await erin.locator('#notice[data-kind="reconnecting"]', { hasText: /^Reconnecting…$/ }).waitFor();
+    await erin.locator('#chat[data-offline="true"] #online', { hasText: /^You are offline$/ }).waitFor();
+    await post(alice, 'during the outage');
+    await shown(alice, 'during the outage');
+    proxy.retarget(chat.port);
+    await erin.locator('#notice[data-kind="back-online"]', { hasText: /^Back online$/ }).waitFor({ state: 'attached' });
+    await shown(erin, 'during the outage');
+    await erin.locator('#chat[data-offline="false"] #online', { hasText: 'erin' }).waitFor();
+    await post(alice, 'after the outage');
+    await shown(erin, 'after the outage');
+    const list = await messageList(erin);
+    expect(list).toEqual((await messageList(alice)).slice(-list.length));
+    expect(new Set(list.map((m) => m.id)).size).toBe(list.length);
+    await mkdir(artifacts, { recursive: true });
+    await erin.screenshot({ path: join(artifacts, 'chat-back-online.png'), fullPage: true });
+    await erin.close();
+  });
+
+  it('says some messages were too old when the history was trimmed past what the page kept', async () => {
+    // bob kept #random's messages; while he is away the room's log (500) moves past them.
+    const kept = await bob.evaluate(() => sessionStorage.getItem('duplex-chat:messages:random'));
+    expect(kept).toContain('over in random');
+    await bob.goto('about:blank');
+    for (let i = 1; i <= 501; i++) chat.store.post('random', 'bot', `flood ${i}`);
+    await bob.goto(`${chat.url}#random`);
+    await bob.locator('#notice[data-kind="gap"]', { hasText: 'Some messages were too old to replay' }).waitFor({ state: 'attached' });
+    await shown(bob, 'flood 501');
+    const texts = (await messageList(bob)).map((m) => m.text);
+    expect(texts).toEqual(Array.from({ length: 50 }, (_, i) => `flood ${452 + i}`));
+    await click(bob, '#rooms button[data-room="general"]');
+    await bob.locator('#room-title', { hasText: '# general' }).waitFor();
+    await bob.locator('#state[data-state="open"]').waitFor();
+  });
+
   it('reconnects after a server restart and resumes the room on its own, without loss or repeats', async () => {
     const before = (await messageList(bob)).map((m) => m.text);
     // A restart that keeps the data (as a database would): same port, same store.
     const { port, store } = chat;
     await chat.close();
     await bob.locator('#state[data-state="reconnecting"]').waitFor();
-    await bob.locator('#notice', { hasText: 'Connection lost' }).waitFor();
+    await bob.locator('#notice[data-kind="reconnecting"]', { hasText: 'Reconnecting…' }).waitFor();
+    await bob.locator('#online', { hasText: 'You are offline' }).waitFor();
     chat = await startChatServer({ publicDir, port, store });
     await alice.locator('#state[data-state="open"]').waitFor();
     await post(alice, 'after restart');
     await shown(bob, 'after restart');
     await bob.locator('#state[data-state="open"]').waitFor();
+    await bob.locator('#notice[data-kind="back-online"]', { hasText: 'Back online' }).waitFor({ state: 'attached' });
     const list = await messageList(bob);
     expect(list.map((m) => m.text)).toEqual([...before, 'after restart']);
     expect(new Set(list.map((m) => m.id)).size).toBe(list.length);
+  });
+
+  it('says the server restarted when it comes back without its history, and reloads it', async () => {
+    expect(await messageList(bob)).not.toEqual([]);
+    // An in-memory server restarted for real: same port, fresh store, so a new id epoch.
+    const { port } = chat;
+    await chat.close();
+    await bob.locator('#notice[data-kind="reconnecting"]').waitFor();
+    chat = await startChatServer({ publicDir, port });
+    chat.store.post('general', 'bot', 'first since restart');
+    const restarted = '#notice[data-kind="restarted"]';
+    await bob.locator(restarted, { hasText: /^Server restarted — reconnected; history reloaded$/ }).waitFor({ state: 'attached' });
+    await alice.locator(restarted).waitFor({ state: 'attached' });
+    // The old messages are gone from the page and its cache; what the server has now is shown.
+    await shown(bob, 'first since restart');
+    expect((await messageList(bob)).map((m) => m.text)).toEqual(['first since restart']);
+    await post(alice, 'hello again');
+    await shown(bob, 'hello again');
+    expect((await messageList(bob)).map((m) => m.text)).toEqual(['first since restart', 'hello again']);
+    expect(await bob.textContent('body')).not.toContain('too old');
+    await bob.screenshot({ path: join(artifacts, 'chat-restarted.png'), fullPage: true });
+  });
+
+  it('serves the favicon the page links to', async () => {
+    const icon = await bob.evaluate(async () => {
+      const href = document.querySelector<HTMLLinkElement>('link[rel="icon"]')?.href ?? '';
+      const response = await fetch(href);
+      return { href, status: response.status, type: response.headers.get('content-type'), body: await response.text() };
+    });
+    expect(icon).toMatchObject({ href: `${chat.url}favicon.svg`, status: 200, type: 'image/svg+xml' });
+    expect(icon.body).toMatch(/^<svg /);
   });
 
   it('shows the recent history on joining and loads older messages on request', async () => {
@@ -247,4 +334,14 @@ async function startForeignSite(chatPort: number, publicDir: string): Promise<{ 
         server.close(() => resolve());
       }),
   };
+}
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no TCP port');
+  return address.port;
 }

@@ -4,7 +4,7 @@ import {
   type CallKind,
   concatBytes,
   type CallMessage,
-  type ClientMessage,
+  type HelloMessage,
   type Clock,
   type Codec,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -14,13 +14,16 @@ import {
   encodeBinaryFrame,
   type ErrorShape,
   isErrorCode,
-  joinFrame,
-  joinFrames,
   parseServerMessage,
+  type ReadyMessage,
+  type ServerLimits,
   type ServerMessage,
   type SubscribeMessage,
   type TimerHandle,
 } from '@duplex/core';
+import { CallQueue } from './call-queue.js';
+import { Outbox } from './outbox.js';
+import { createSessionId } from './session-id.js';
 import type { CallOptions, SubscribeOptions } from './types.js';
 import { guardedCallbacks } from './user-callback.js';
 
@@ -35,6 +38,10 @@ interface PendingCall {
   timer: TimerHandle | undefined;
   /** The link (see {@link ClientPeer.attach}) it was written to; 0 while waiting for one. */
   link: number;
+  /** True while it sits in the queue. */
+  waiting: boolean;
+  /** The server it was written to keeps a dedupe window: after a lost link it is sent again. */
+  deduped: boolean;
   cleanup: (() => void) | undefined;
   /** Queries only: re-sends left after a lost connection (see `retryQueries`). */
   retriesLeft: number;
@@ -62,7 +69,7 @@ export interface ClientPeerOptions {
   onDemand?: (() => void) | undefined;
   /** Called for `ready` and `goaway` messages. */
   onServerNotice?: ((message: ServerMessage) => void) | undefined;
-  /** Calls waiting for a connection at most; one more fails with `SERVICE_UNAVAILABLE`. @default 1_000 */
+  /** Calls waiting in the client (for a connection, or for a slot under the server's `maxCallsInFlight`); one more fails with `TOO_MANY_REQUESTS`. @default 50_000 */
   maxQueuedCalls?: number | undefined;
   /** Times a query in flight on a lost connection is re-sent instead of failing. @default 0 */
   retryQueries?: number | undefined;
@@ -72,16 +79,20 @@ export interface ClientPeerOptions {
   maxMessageBytes?: number | undefined;
 }
 
-/** Batches leave as frames of at most this many characters (or bytes), so many calls never add up to a frame the server refuses. */
-const BATCH_CHARS = 65_536;
+/** Default bound of the client's queue of calls waiting for a connection or a free slot. */
+export const DEFAULT_MAX_QUEUED_CALLS = 50_000;
 
-/** Default bound of the queue of calls made while disconnected. */
-export const DEFAULT_MAX_QUEUED_CALLS = 1_000;
+/** Limits assumed of a server that states none in `ready` (servers before protocol.md §4.2). */
+const UNSTATED_LIMITS: ServerLimits = {
+  maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  maxCallsInFlight: Number.POSITIVE_INFINITY,
+  maxSubscriptions: Number.POSITIVE_INFINITY,
+};
 
 /** Turns an error shape from the wire into a DuplexError. */
 export function errorFromShape(shape: ErrorShape): DuplexError {
   const code = isErrorCode(shape.code) ? shape.code : 'INTERNAL_SERVER_ERROR';
-  const error = new DuplexError({ code, message: shape.message, issues: shape.issues });
+  const error = new DuplexError({ code, message: shape.message, issues: shape.issues, retryable: shape.retryable === true });
   if (shape.stack) error.stack = shape.stack;
   return error;
 }
@@ -89,27 +100,38 @@ export function errorFromShape(shape: ErrorShape): DuplexError {
 /**
  * The client side of the protocol, independent of any socket: owns request ids, the outgoing
  * queue, pending calls and live subscriptions. A connection attaches a `send` function with
- * {@link ClientPeer.attach} and detaches it with {@link ClientPeer.detach}.
+ * {@link ClientPeer.attach} and detaches it with {@link ClientPeer.detach}. Calls and
+ * subscriptions go out once the server's `ready` has stated its limits, and never more calls at
+ * once than its `maxCallsInFlight`: the rest wait in a bounded queue.
  */
 export class ClientPeer {
   private nextId = 1;
   private readonly calls = new Map<number, PendingCall>();
   private readonly subs = new Map<number, LiveSubscription>();
-  private send: ((frame: string | Uint8Array) => void) | undefined;
+  /** Calls waiting for a connection, for `ready`, or for a free slot. */
+  private readonly queue = new CallQueue<PendingCall>();
+  /** Calls written to the current link and not yet answered. */
+  private inFlight = 0;
   /** The current link's number (0: none); every attach gets a new one. */
   private link = 0;
   private links = 0;
+  /** The current link's server said `ready`: its limits are known. */
+  private ready = false;
+  private limits: ServerLimits = UNSTATED_LIMITS;
+  /** The current link's server keeps a dedupe window (mutations may be sent again). */
+  private dedupe = false;
   /** The link being drained after a handover: its calls in flight finish there. */
   private previous: { link: number; send: (frame: string | Uint8Array) => void } | undefined;
-  private outbox: Array<string | Uint8Array> = [];
-  /** True when the outbox holds a binary frame. */
-  private outboxBinary = false;
-  private outboxChars = 0;
+  private readonly outbox = new Outbox();
   private readonly attachments = new Attachments();
-  private flushScheduled = false;
   private closed = false;
   /** After `goaway`: new work waits for the next connection instead of going to a draining server. */
   private held = false;
+  /** Names this client's mutations in the servers' dedupe windows, across reconnects. */
+  readonly sessionId = createSessionId();
+  private seq = 0;
+  /** The highest `seq` written to any link (told in `hello`: below it, a server that lost the session never re-runs). */
+  private sentSeq = 0;
 
   constructor(private readonly options: ClientPeerOptions) {}
 
@@ -120,7 +142,11 @@ export class ClientPeer {
 
   /** Calls written to `link` and not yet answered. */
   inFlightOn(link: number): number {
-    return link === 0 ? 0 : this.count(link);
+    if (link === 0) return 0;
+    if (link === this.link) return this.inFlight;
+    let count = 0;
+    for (const call of this.calls.values()) if (call.link === link) count++;
+    return count;
   }
 
   /** The server is going away: keep new calls and subscriptions for the next connection. */
@@ -129,60 +155,85 @@ export class ClientPeer {
   }
 
   /**
-   * A connection opened: send `hello`, then every live subscription (resuming from its last event
-   * id) and every queued call. Returns the new link's number, which `receive` and `detach` take.
-   * If a link is still attached (a `goaway` handover), it becomes the previous link: its calls in
-   * flight finish there, its subscriptions move here and are cancelled there.
+   * A connection opened: send `hello` (with this client's session id). Subscriptions and queued
+   * calls follow when the server answers `ready`. Returns the new link's number, which `receive`
+   * and `detach` take. If a link is still attached (a `goaway` handover), it becomes the previous
+   * link: its calls in flight finish there, its subscriptions move here.
    */
-  attach(send: (frame: string | Uint8Array) => void, hello: ClientMessage): number {
-    const old = this.send;
-    if (old) {
-      this.flush();
-      this.previous = { link: this.link, send: old };
+  attach(send: (frame: string | Uint8Array) => void, hello: HelloMessage): number {
+    if (this.outbox.attached) {
+      this.outbox.flush();
+      // Calls in flight on the old link finish there; new ones count against the new server.
+      this.previous = { link: this.link, send: this.currentSend as (frame: string | Uint8Array) => void };
     }
-    this.send = send;
+    this.currentSend = send;
+    this.outbox.attach(send);
     this.link = ++this.links;
+    this.inFlight = 0;
+    this.ready = false;
     this.held = false;
-    this.push(JSON.stringify(hello));
+    this.outbox.push(JSON.stringify({ ...hello, sid: this.sessionId, seq: this.sentSeq }));
+    return this.link;
+  }
+
+  private currentSend: ((frame: string | Uint8Array) => void) | undefined;
+
+  /** The server accepted the hello: send every live subscription and as many queued calls as it takes. */
+  private onReady(message: ReadyMessage, link: number): void {
+    if (link !== this.link || this.ready) return;
+    this.ready = true;
+    this.limits = message.limits ?? UNSTATED_LIMITS;
+    this.dedupe = message.dedupe !== undefined;
     const cancels: string[] = [];
-    for (const sub of this.subs.values()) {
-      if (old && sub.link === this.previous?.link) cancels.push(JSON.stringify({ t: 'cancel', id: sub.id }));
+    for (const sub of [...this.subs.values()]) {
+      if (sub.link === this.link) continue;
+      if (this.previous && sub.link === this.previous.link) cancels.push(JSON.stringify({ t: 'cancel', id: sub.id }));
       this.sendSubscribe(sub);
     }
-    for (const call of this.calls.values()) if (call.link === 0) this.sendCall(call);
     if (cancels.length > 0) this.sendPrevious(cancels.length === 1 ? (cancels[0] as string) : `[${cancels.join(',')}]`);
-    return this.link;
+    this.pump();
   }
 
   /**
    * The connection is gone. Calls already sent fail with a retryable `SERVICE_UNAVAILABLE` (the
-   * server may or may not have run them); queued calls and subscriptions wait for the next
+   * server may or may not have run them), except mutations written to a server with a dedupe
+   * window, which are sent again with their original `seq` after the reconnect, and queries with
+   * `retryQueries` left. `lostWith` replaces that error and stops the re-sends (a 1009 close:
+   * sending the same frames again cannot help). Queued calls and subscriptions wait for the next
    * connection, unless `fatal` is given, which fails them all with that error.
    */
-  detach(fatal?: DuplexError, link = this.link): void {
+  detach(fatal?: DuplexError, link = this.link, lostWith?: DuplexError): void {
     if (link !== 0 && link === this.link) {
-      this.send = undefined;
+      this.currentSend = undefined;
+      this.outbox.attach(undefined);
       this.link = 0;
+      this.inFlight = 0;
+      this.ready = false;
       this.held = false;
-      this.outbox = [];
-      this.outboxChars = 0;
     }
     if (link !== 0 && link === this.previous?.link) this.previous = undefined;
+    const again: PendingCall[] = [];
     for (const [id, call] of this.calls) {
-      if (!fatal && (link === 0 || call.link !== link)) continue;
-      if (!fatal && call.retriesLeft > 0 && call.message.kind === 'query') {
-        // Queries are safe to repeat (opt-in): this one goes out again on the next connection.
-        call.retriesLeft--;
+      if (!fatal && (link === 0 || call.link !== link || call.waiting)) continue;
+      if (!fatal && !lostWith && this.sendAgain(call)) {
         call.link = 0;
+        again.push(call);
         continue;
       }
       this.calls.delete(id);
-      this.settleCall(call, fatal ?? new DuplexError({
-        code: 'SERVICE_UNAVAILABLE',
-        message: 'connection lost while the call was in flight; the server may or may not have run it',
-        retryable: true,
-      }));
+      this.queue.remove(call);
+      this.settleCall(
+        call,
+        fatal ??
+          lostWith ??
+          new DuplexError({
+            code: 'SERVICE_UNAVAILABLE',
+            message: 'connection lost while the call was in flight; the server may or may not have run it',
+            retryable: true,
+          }),
+      );
     }
+    this.queue.unshift(again);
     for (const [id, sub] of this.subs) {
       if (link !== 0 && sub.link === link) sub.link = 0;
       if (fatal) {
@@ -192,17 +243,28 @@ export class ClientPeer {
       }
     }
     if (fatal) this.options.onSettle?.();
+    else this.pump();
+  }
+
+  /** Whether a call lost with its link goes out again on the next one. */
+  private sendAgain(call: PendingCall): boolean {
+    if (call.message.kind === 'mutation') return call.deduped;
+    if (call.retriesLeft <= 0) return false;
+    // Queries are safe to repeat (opt-in).
+    call.retriesLeft--;
+    return true;
   }
 
   /** Ends everything for good: calls reject with `CANCELLED`, subscriptions complete. */
   close(): void {
     this.closed = true;
-    this.send = undefined;
+    this.currentSend = undefined;
+    this.outbox.attach(undefined);
     this.previous = undefined;
-    this.outbox = [];
+    this.queue.drain();
     const calls = [...this.calls.values()];
     this.calls.clear();
-    for (const call of calls) this.settleCall(call, new DuplexError({ code: 'CANCELLED', message: 'client closed' }));
+    for (const call of calls) this.settleCall(call, new DuplexError({ code: 'CANCELLED', message: 'client is closed' }));
     const subs = [...this.subs.values()];
     this.subs.clear();
     for (const sub of subs) {
@@ -216,10 +278,14 @@ export class ClientPeer {
     if (this.closed) return Promise.reject(new DuplexError({ code: 'CANCELLED', message: 'client is closed' }));
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(new DuplexError({ code: 'CANCELLED', message: 'call aborted', cause: signal.reason }));
-    const connected = this.send !== undefined && !this.held;
-    if (!connected && this.count(0) >= (this.options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS)) {
+    const maxQueued = this.options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS;
+    if (this.queue.size >= maxQueued && !this.sendsNow()) {
       return Promise.reject(
-        new DuplexError({ code: 'SERVICE_UNAVAILABLE', message: 'outgoing queue is full', retryable: true }),
+        new DuplexError({
+          code: 'TOO_MANY_REQUESTS',
+          message: `${this.queue.size} calls are already waiting in this client (maxQueuedCalls ${maxQueued})`,
+          retryable: true,
+        }),
       );
     }
     const id = this.nextId++;
@@ -229,6 +295,10 @@ export class ClientPeer {
       if (input !== undefined) [message.input, bytes] = this.encode(input);
     } catch (cause) {
       return Promise.reject(new DuplexError({ code: 'BAD_REQUEST', message: 'input could not be serialized', cause }));
+    }
+    if (kind === 'mutation') {
+      message.seq = ++this.seq;
+      if (opts.idempotencyKey !== undefined) message.key = opts.idempotencyKey;
     }
     return new Promise((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
@@ -240,6 +310,8 @@ export class ClientPeer {
         deadline: timeoutMs === undefined ? undefined : this.options.clock.now() + timeoutMs,
         timer: undefined,
         link: 0,
+        waiting: false,
+        deduped: false,
         cleanup: undefined,
         retriesLeft: kind === 'query' ? (this.options.retryQueries ?? 0) : 0,
       };
@@ -255,9 +327,31 @@ export class ClientPeer {
         call.cleanup = () => signal.removeEventListener('abort', onAbort);
       }
       this.calls.set(id, call);
-      if (connected) this.sendCall(call);
+      if (this.sendsNow()) return this.sendCall(call);
+      this.queue.push(call);
+      if (this.outbox.attached) this.pump();
       else this.options.onDemand?.();
     });
+  }
+
+  /** A new call would leave at once: nothing waits before it and the server has a free slot. */
+  private sendsNow(): boolean {
+    return this.canSend() && this.queue.size === 0 && this.inFlight < this.limits.maxCallsInFlight;
+  }
+
+  /** A link is attached, its server is ready and not draining. */
+  private canSend(): boolean {
+    return this.ready && !this.held && this.outbox.attached;
+  }
+
+  /** Sends queued calls while the server's `maxCallsInFlight` leaves room. */
+  private pump(): void {
+    if (!this.canSend()) return;
+    while (this.inFlight < this.limits.maxCallsInFlight) {
+      const call = this.queue.shift();
+      if (!call) return;
+      this.sendCall(call);
+    }
   }
 
   /** Starts a subscription; returns the function that ends it. */
@@ -286,8 +380,8 @@ export class ClientPeer {
       sub.cleanup = () => signal.removeEventListener('abort', stop);
     }
     this.subs.set(id, sub);
-    if (this.send && !this.held) this.sendSubscribe(sub);
-    else this.options.onDemand?.();
+    if (this.canSend()) this.sendSubscribe(sub);
+    else if (!this.outbox.attached) this.options.onDemand?.();
     return stop;
   }
 
@@ -385,9 +479,12 @@ export class ClientPeer {
         return;
       }
       case 'ping':
-        this.push(JSON.stringify({ t: 'pong' }));
+        this.outbox.push(JSON.stringify({ t: 'pong' }));
         return;
       case 'ready':
+        this.onReady(message, link);
+        this.options.onServerNotice?.(message);
+        return;
       case 'pong':
       case 'goaway':
         this.options.onServerNotice?.(message);
@@ -396,7 +493,7 @@ export class ClientPeer {
 
   /** Sends an application-level ping (the server answers `pong`). */
   ping(): void {
-    this.push(JSON.stringify({ t: 'ping' }));
+    this.outbox.push(JSON.stringify({ t: 'ping' }));
   }
 
   private unsubscribe(id: number): void {
@@ -421,23 +518,21 @@ export class ClientPeer {
     if (call.timer !== undefined) this.options.clock.clearTimeout(call.timer);
     call.timer = undefined;
     call.cleanup?.();
+    this.queue.remove(call);
+    const freed = call.link !== 0 && call.link === this.link;
+    call.link = -1;
+    if (freed) this.inFlight--;
     if (error) call.reject(error);
     else call.resolve(value);
+    if (freed) this.pump();
     this.options.onSettle?.();
-  }
-
-  /** Calls written to `link`, or waiting for one (link 0). */
-  private count(link: number): number {
-    let count = 0;
-    for (const call of this.calls.values()) if (call.link === link) count++;
-    return count;
   }
 
   /** Tells the server holding `id` to stop it, on whichever link it runs. */
   private cancelOn(link: number, id: number): void {
     const text = JSON.stringify({ t: 'cancel', id });
-    if (link !== 0 && link === this.link) this.push(text);
-    else if (link !== 0 && link === this.previous?.link) this.sendPrevious(text);
+    if (link > 0 && link === this.link) this.outbox.push(text);
+    else if (link > 0 && link === this.previous?.link) this.sendPrevious(text);
   }
 
   private sendPrevious(frame: string): void {
@@ -449,62 +544,64 @@ export class ClientPeer {
   }
 
   private sendCall(call: PendingCall): void {
-    call.link = this.link;
     if (call.deadline !== undefined) {
       // The server gets the time left, so its handler's signal aborts when ours does.
       call.message.timeoutMs = Math.max(1, call.deadline - this.options.clock.now());
     }
     const text = JSON.stringify(call.message);
     const frame = call.bytes ? encodeBinaryFrame(text, [call.bytes]) : text;
-    const error = this.tooLarge(frame);
-    if (!error) return this.push(frame);
-    this.calls.delete(call.message.id);
-    this.settleCall(call, error);
+    const error = this.tooLarge(frame, call.message.path);
+    if (error) {
+      this.calls.delete(call.message.id);
+      this.settleCall(call, error);
+      return;
+    }
+    call.link = this.link;
+    call.deduped = this.dedupe;
+    if (call.message.seq !== undefined && call.message.seq > this.sentSeq) this.sentSeq = call.message.seq;
+    this.inFlight++;
+    this.outbox.push(frame);
   }
 
-  /** The error for a frame over `maxMessageBytes` (text in UTF-8, encoded only when it could be). */
-  private tooLarge(frame: string | Uint8Array): DuplexError | undefined {
-    const max = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    if (typeof frame !== 'string' ? frame.byteLength > max : frame.length * 3 > max && new TextEncoder().encode(frame).length > max)
-      return new DuplexError({ code: 'PAYLOAD_TOO_LARGE', message: 'over maxMessageBytes' });
+  /**
+   * The error for a frame over the limit: the smaller of this client's `maxMessageBytes` and the
+   * server's stated one. Text is measured in UTF-8, encoded only when it could be over.
+   */
+  private tooLarge(frame: string | Uint8Array, path: string): DuplexError | undefined {
+    const own = this.options.maxMessageBytes;
+    const server = this.limits.maxMessageBytes;
+    const max = own === undefined ? server : Math.min(own, server);
+    if (typeof frame === 'string' && frame.length * 3 <= max) return undefined;
+    const size = typeof frame === 'string' ? new TextEncoder().encode(frame).length : frame.byteLength;
+    if (size <= max) return undefined;
+    const whose = own !== undefined && own < server ? `this client's maxMessageBytes of ${own} bytes` : `the server's maxMessageBytes of ${server} bytes`;
+    return new DuplexError({ code: 'PAYLOAD_TOO_LARGE', message: `"${path}" is ${size} bytes, over ${whose}`, retryable: false });
   }
 
   private sendSubscribe(sub: LiveSubscription): void {
-    sub.link = this.link;
     const message: SubscribeMessage = { t: 'sub', id: sub.id, path: sub.path };
     if (sub.input !== undefined) message.input = sub.input;
     if (sub.lastEventId !== undefined) message.lastEventId = sub.lastEventId;
     const text = JSON.stringify(message);
     const frame = sub.bytes ? encodeBinaryFrame(text, [sub.bytes]) : text;
-    const error = this.tooLarge(frame);
-    if (!error) return this.push(frame);
+    const error = this.tooLarge(frame, sub.path) ?? this.overSubscriptionLimit();
+    if (!error) {
+      sub.link = this.link;
+      this.outbox.push(frame);
+      return;
+    }
     this.subs.delete(sub.id);
     sub.cleanup?.();
     sub.options.onError?.(error);
     this.options.onSettle?.();
   }
 
-  /** What is written in the same tick leaves in one frame (a microtask, never a timer); binary frames go alone, in order. */
-  private push(item: string | Uint8Array): void {
-    if (!this.send) return;
-    const size = typeof item === 'string' ? item.length : item.byteLength;
-    if (this.outboxChars + size > BATCH_CHARS) this.flush();
-    this.outboxChars += size;
-    this.outbox.push(item);
-    if (typeof item !== 'string') this.outboxBinary = true;
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    queueMicrotask(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const out = this.outbox;
-    this.outboxChars = 0;
-    if (out.length === 0 || !this.send) return;
-    this.outbox = [];
-    if (!this.outboxBinary) return this.send(joinFrame(out as string[]));
-    this.outboxBinary = false;
-    for (const frame of joinFrames(out)) this.send(frame);
+  private overSubscriptionLimit(): DuplexError | undefined {
+    const max = this.limits.maxSubscriptions;
+    if (this.subs.size <= max) return undefined;
+    let live = 0;
+    for (const sub of this.subs.values()) if (sub.link === this.link) live++;
+    if (live < max) return undefined;
+    return new DuplexError({ code: 'TOO_MANY_REQUESTS', message: `the server allows ${max} subscriptions per connection (maxSubscriptions)` });
   }
 }

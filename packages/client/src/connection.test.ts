@@ -91,7 +91,8 @@ describe('reconnect', () => {
     const first = errorOf(client.q.query());
     const second = errorOf(client.q.query());
     const third = await errorOf(client.q.query());
-    expect(third?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(third?.code).toBe('TOO_MANY_REQUESTS');
+    expect(third?.message).toContain('maxQueuedCalls 2');
     expect(third?.retryable).toBe(true);
     await client.close();
     expect((await first)?.code).toBe('CANCELLED');
@@ -115,6 +116,50 @@ describe('reconnect', () => {
     expect(calls.map((m) => m.kind)).toEqual(['query']);
     FakeWebSocket.last.receive({ t: 'result', id: calls[0]?.id, data: { json: 3 } });
     expect(await query).toBe(3);
+    await client.close();
+  });
+
+  it('re-sends a mutation in flight to a server that keeps a dedupe window, with its original seq', async () => {
+    const { client } = makeClient({ keepAlive: false });
+    await flush();
+    FakeWebSocket.last.open();
+    FakeWebSocket.last.receive({ t: 'ready', cid: 'c1', dedupe: { windowMs: 60_000, maxEntries: 10 } });
+    const mutation = client.m.mutate();
+    await flush();
+    const first = FakeWebSocket.last.sent.find((m) => m.t === 'call');
+    const hello1 = FakeWebSocket.last.sent.find((m) => m.t === 'hello');
+    FakeWebSocket.last.serverClose(1006);
+    clock.next();
+    await flush();
+    FakeWebSocket.last.open();
+    FakeWebSocket.last.receive({ t: 'ready', cid: 'c2', dedupe: { windowMs: 60_000, maxEntries: 10 } });
+    await flush();
+    const hello2 = FakeWebSocket.last.sent.find((m) => m.t === 'hello');
+    const again = FakeWebSocket.last.sent.find((m) => m.t === 'call');
+    expect(again).toMatchObject({ kind: 'mutation', path: 'm', seq: first?.seq });
+    expect(first?.seq).toBe(1);
+    // Same session on both links; the second hello tells the highest seq already written.
+    expect(hello2?.sid).toBe(hello1?.sid);
+    expect([hello1?.seq, hello2?.seq]).toEqual([0, 1]);
+    FakeWebSocket.last.receive({ t: 'result', id: again?.id, data: { json: 7 } });
+    expect(await mutation).toBe(7);
+    await client.close();
+  });
+
+  it('a 1009 close fails the calls in flight with PAYLOAD_TOO_LARGE, not retryable, and re-sends none of them', async () => {
+    const { client } = makeClient({ keepAlive: false, retryQueries: 3 });
+    await flush();
+    FakeWebSocket.last.open();
+    FakeWebSocket.last.receive({ t: 'ready', cid: 'c1', dedupe: { windowMs: 60_000, maxEntries: 10 } });
+    const query = errorOf(client.q.query());
+    const mutation = errorOf(client.m.mutate());
+    await flush();
+    FakeWebSocket.last.serverClose(CloseCode.MESSAGE_TOO_BIG, 'Max payload size exceeded');
+    for (const error of [await query, await mutation]) {
+      expect(error?.code).toBe('PAYLOAD_TOO_LARGE');
+      expect(error?.retryable).toBe(false);
+      expect(error?.message).toContain('1009');
+    }
     await client.close();
   });
 

@@ -324,7 +324,17 @@ export class Connection {
       this.setState('closed');
       return;
     }
-    this.peer.detach(undefined, link);
+    // 1009: a frame was over the server's size limit. Sending the calls in flight again would
+    // only repeat it, so they fail for good (the limit in `ready` normally stops this earlier).
+    const tooBig =
+      code === CloseCode.MESSAGE_TOO_BIG
+        ? new DuplexError({
+            code: 'PAYLOAD_TOO_LARGE',
+            message: `the server closed the connection with 1009 (message too big)${reason ? `: ${reason}` : ''}; this call was in flight`,
+            retryable: false,
+          })
+        : undefined;
+    this.peer.detach(undefined, link, tooBig);
     // A server that said goodbye (1001) is being replaced: start the backoff over.
     if (code === CloseCode.GOING_AWAY) this.attempt = 0;
     const { calls, subscriptions } = this.peer.stats;

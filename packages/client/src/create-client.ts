@@ -1,4 +1,4 @@
-import { type AnyRouter, builtinCodecs, type Clock, type Codec, DuplexError, systemClock } from '@duplex/core';
+import { type AnyRouter, builtinCodecs, type Clock, type Codec, DuplexError, RESERVED_ROUTER_KEYS, systemClock } from '@duplex/core';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
 import { ClientPeer, DEFAULT_MAX_QUEUED_CALLS } from './client-peer.js';
 import { type ConnectionParams, Connection } from './connection.js';
@@ -65,7 +65,8 @@ export interface ClientOptions {
   random?: () => number;
 }
 
-const RESERVED = new Set(['state', 'on', 'close', 'then']);
+/** Client members beside the procedures; routers may not use these keys (core refuses them). */
+const RESERVED: ReadonlySet<string> = new Set(RESERVED_ROUTER_KEYS);
 
 /**
  * Creates a typed client of a router; every call and subscription shares one WebSocket.
@@ -140,7 +141,9 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
     new Proxy(() => {}, {
       get(_target, key) {
         if (typeof key !== 'string') return undefined;
-        if (path.length === 0 && RESERVED.has(key)) return key === 'then' ? undefined : controls[key as 'state' | 'on' | 'close'];
+        // No level is a promise: `await client.posts` must not call a procedure named `then`.
+        if (key === 'then') return undefined;
+        if (path.length === 0 && RESERVED.has(key)) return controls[key as keyof typeof controls];
         return makeProxy([...path, key]);
       },
       apply(_target, _this, args: unknown[]) {

@@ -82,7 +82,10 @@ export class HttpSocket implements WebSocketLike {
     switch (message.t) {
       case 'hello':
         this.query = `?codec=${encodeURIComponent(message.codec)}`;
-        if (message.params) this.headers = { 'X-Duplex-Params': encodeURIComponent(JSON.stringify(message.params)) };
+        if (message.params) this.headers['X-Duplex-Params'] = encodeURIComponent(JSON.stringify(message.params));
+        // The session spans requests, so a mutation re-sent after a lost link runs once on the server.
+        if (message.sid !== undefined) this.headers['X-Duplex-Session'] = message.sid;
+        if (message.seq !== undefined) this.headers['X-Duplex-Seq'] = String(message.seq);
         return this.deliver({ t: 'ready', cid: 'http' });
       case 'ping':
         return this.deliver({ t: 'pong' });
@@ -107,7 +110,9 @@ export class HttpSocket implements WebSocketLike {
     const controller = new AbortController();
     const abort = () => controller.abort();
     this.all.signal.addEventListener('abort', abort, { once: true });
-    const single = calls.length === 1 ? (calls[0] as CallMessage) : undefined;
+    // A call with a session seq or an idempotency key keeps them: it goes as a batch of one.
+    const first = calls[0] as CallMessage;
+    const single = calls.length === 1 && first.seq === undefined && first.key === undefined ? first : undefined;
     if (single) this.aborts.set(single.id, controller);
     const init: RequestInit = { headers: this.headers, signal: controller.signal };
     let url: string;

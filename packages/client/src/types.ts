@@ -6,6 +6,13 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Deadline for this call; the server's handler is aborted at the same moment. @default client `timeoutMs` */
   timeoutMs?: number;
+  /**
+   * Mutations: a key the application chose (for example one made when a form opens). Calls with
+   * the same key on the same procedure run once within the server's dedupe window, even from
+   * another connection or after a page reload; a repeat gets the first call's result.
+   * @default undefined (the client's own session and sequence number still make re-sends safe)
+   */
+  idempotencyKey?: string;
 }
 
 /** Metadata of one subscription event. */

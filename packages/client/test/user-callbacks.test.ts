@@ -26,6 +26,7 @@ describe('exceptions in application callbacks', () => {
   it('a throwing onData does not drop the other messages of its frame', async () => {
     const peer = new ClientPeer({ codec: superjsonCodec, clock: systemClock });
     peer.attach(() => {}, { t: 'hello', v: PROTOCOL_VERSION, codec: 'superjson' });
+    peer.receive(JSON.stringify({ t: 'ready', cid: 'c1' }));
     const bug = new Error('bug in onData');
     const seen: unknown[] = [];
     peer.subscribe('a', undefined, {

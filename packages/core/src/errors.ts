@@ -72,6 +72,8 @@ export interface ErrorShape {
   code: ErrorCode;
   message: string;
   issues?: ValidationIssue[];
+  /** `true` when sending the same call again may succeed; absent means `false`. */
+  retryable?: boolean;
   /** Present only when the server runs with `exposeErrors: true`. */
   stack?: string;
 }

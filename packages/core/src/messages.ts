@@ -9,6 +9,16 @@ export interface HelloMessage {
   v: number;
   codec: string;
   params?: Record<string, unknown>;
+  /**
+   * The client's session id: random, at least 16 characters, kept across reconnects. Mutations
+   * carry `seq` within it, so a server can answer a re-sent one from its dedupe window.
+   */
+  sid?: string;
+  /**
+   * The highest `call.seq` this session wrote to any earlier connection. A server that does not
+   * know the session treats every `seq` up to it as possibly run (never runs it again).
+   */
+  seq?: number;
 }
 /** A query or mutation. `id` is a per-connection integer chosen by the client. */
 export interface CallMessage {
@@ -19,6 +29,10 @@ export interface CallMessage {
   input?: unknown;
   /** Remaining deadline in ms; the server aborts the handler when it passes. */
   timeoutMs?: number;
+  /** Mutations: the call's number within the hello's session (1, 2, …), the same when re-sent. */
+  seq?: number;
+  /** Mutations: an idempotency key the application chose; calls with the same key run once. */
+  key?: string;
 }
 /** Start a subscription; `lastEventId` resumes after that event. */
 export interface SubscribeMessage {
@@ -45,11 +59,38 @@ export interface PongMessage {
 /** Every message a client sends. */
 export type ClientMessage = HelloMessage | CallMessage | SubscribeMessage | CancelMessage | PingMessage | PongMessage;
 
+/** The limits a server enforces on each connection, stated in `ready` so a client can stay inside them. */
+export interface ServerLimits {
+  /** Largest frame the server reads, in bytes; a larger one closes the connection with 1009. */
+  maxMessageBytes: number;
+  /** Queries and mutations running at once; more are refused with `TOO_MANY_REQUESTS`. */
+  maxCallsInFlight: number;
+  /** Live subscriptions at once; more are refused with `TOO_MANY_REQUESTS`. */
+  maxSubscriptions: number;
+  /** Calls and subscriptions started per second, when the server limits it. */
+  maxRequestsPerSecond?: number;
+}
+
 /** The hello was accepted and the context created; calls are now served. */
 export interface ReadyMessage {
   t: 'ready';
   /** Connection id, for logs. */
   cid: string;
+  /** The server's per-connection limits (absent from servers older than this field). */
+  limits?: ServerLimits;
+  /**
+   * Present when the server keeps a dedupe window for the hello's session: mutations that carry
+   * `seq` run at most once, so a client may send one again after a lost link (reliability.md).
+   */
+  dedupe?: DedupeInfo;
+}
+
+/** How long and how many completed mutations a server remembers per session. */
+export interface DedupeInfo {
+  /** A result is kept at least this long after the mutation completed. */
+  windowMs: number;
+  /** Results kept per session at most; older ones are forgotten first. */
+  maxEntries: number;
 }
 /** A call's result. */
 export interface ResultMessage {
@@ -98,6 +139,22 @@ export type ParseResult<TMessage> =
   | { ok: false; id: number | null; reason: string };
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
+/** Longest `call.key` and `hello.sid`. */
+export const MAX_KEY_LENGTH = 128;
+
+function isLimit(value: unknown): value is number {
+  return typeof value === 'number' && value > 0 && Number.isFinite(value);
+}
+
+/** Reads `ready.limits`; a missing or malformed object counts as none (an older server). */
+function parseLimits(raw: unknown): ServerLimits | undefined {
+  if (!isPlainObject(raw)) return undefined;
+  const { maxMessageBytes, maxCallsInFlight, maxSubscriptions, maxRequestsPerSecond } = raw;
+  if (!isLimit(maxMessageBytes) || !isLimit(maxCallsInFlight) || !isLimit(maxSubscriptions)) return undefined;
+  const limits: ServerLimits = { maxMessageBytes, maxCallsInFlight, maxSubscriptions };
+  if (isLimit(maxRequestsPerSecond)) limits.maxRequestsPerSecond = maxRequestsPerSecond;
+  return limits;
+}
 
 function isId(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_ID;
@@ -126,8 +183,13 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
       if (!isPath(raw.path)) return bad('call.path must be a non-empty string');
       if (raw.timeoutMs !== undefined && !(typeof raw.timeoutMs === 'number' && raw.timeoutMs > 0 && Number.isFinite(raw.timeoutMs)))
         return bad('call.timeoutMs must be a positive number');
+      if (raw.seq !== undefined && !(isId(raw.seq) && raw.seq > 0)) return bad('call.seq must be a positive integer');
+      if (raw.key !== undefined && !(typeof raw.key === 'string' && raw.key.length > 0 && raw.key.length <= MAX_KEY_LENGTH))
+        return bad(`call.key must be a string of 1 to ${MAX_KEY_LENGTH} characters`);
       const message: CallMessage = { t: 'call', id, kind: raw.kind, path: raw.path, input: raw.input };
       if (raw.timeoutMs !== undefined) message.timeoutMs = raw.timeoutMs as number;
+      if (raw.seq !== undefined) message.seq = raw.seq as number;
+      if (raw.key !== undefined) message.key = raw.key as string;
       return { ok: true, message };
     }
     case 'sub': {
@@ -145,8 +207,13 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
       if (raw.v !== undefined && typeof raw.v !== 'number') return bad('hello.v must be a number');
       if (raw.codec !== undefined && typeof raw.codec !== 'string') return bad('hello.codec must be a string');
       if (raw.params !== undefined && raw.params !== null && !isPlainObject(raw.params)) return bad('hello.params must be an object');
+      if (raw.sid !== undefined && !(typeof raw.sid === 'string' && raw.sid.length >= 16 && raw.sid.length <= MAX_KEY_LENGTH))
+        return bad(`hello.sid must be a string of 16 to ${MAX_KEY_LENGTH} characters`);
       const message: HelloMessage = { t: 'hello', v: (raw.v as number | undefined) ?? 1, codec: (raw.codec as string | undefined) ?? 'superjson' };
       if (raw.params) message.params = raw.params as Record<string, unknown>;
+      if (raw.seq !== undefined && !isId(raw.seq)) return bad('hello.seq must be a non-negative integer');
+      if (raw.sid !== undefined) message.sid = raw.sid as string;
+      if (raw.seq !== undefined) message.seq = raw.seq as number;
       return { ok: true, message };
     }
     case 'ping':
@@ -177,8 +244,15 @@ export function parseServerMessage(raw: unknown): ParseResult<ServerMessage> {
         return bad('error.error must be { code, message }');
       return { ok: true, message: raw as unknown as ServerMessage };
     }
-    case 'ready':
-      return { ok: true, message: { t: 'ready', cid: typeof raw.cid === 'string' ? raw.cid : '' } };
+    case 'ready': {
+      const message: ReadyMessage = { t: 'ready', cid: typeof raw.cid === 'string' ? raw.cid : '' };
+      const limits = parseLimits(raw.limits);
+      if (limits) message.limits = limits;
+      const dedupe = raw.dedupe;
+      if (isPlainObject(dedupe) && isLimit(dedupe.windowMs) && isLimit(dedupe.maxEntries))
+        message.dedupe = { windowMs: dedupe.windowMs, maxEntries: dedupe.maxEntries };
+      return { ok: true, message };
+    }
     case 'goaway':
       return { ok: true, message: { t: 'goaway', ...(typeof raw.reason === 'string' ? { reason: raw.reason } : {}) } };
     case 'ping':

@@ -51,6 +51,20 @@ export interface ProcedureDef {
   // biome-ignore lint/suspicious/noExplicitAny: middlewares of any context are chained at run time
   middlewares: ReadonlyArray<MiddlewareFunction<any, object>>;
   handler: (opts: ProcedureHandlerOptions) => unknown;
+  /** Mutations: `false` opts out of the server's dedupe window (see {@link MutationOptions}). */
+  exactlyOnce?: boolean | undefined;
+}
+
+/** Options of a mutation, the second argument of `.mutation(handler, options)`. */
+export interface MutationOptions {
+  /**
+   * Run at most once per call across reconnects: the server remembers the result under the
+   * client's session and sequence number (or the caller's idempotency key) and answers a re-sent
+   * call from it. `false` keeps no result; a call re-sent after a lost link then fails with a
+   * retryable `SERVICE_UNAVAILABLE` instead of running twice. See docs/reliability.md.
+   * @default true
+   */
+  exactlyOnce?: boolean;
 }
 
 /** What a handler receives at run time (typed per builder in the server package). */

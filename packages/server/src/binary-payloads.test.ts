@@ -49,8 +49,8 @@ describe('binary payloads over an in-memory pair', () => {
     const inputs: unknown[] = [1, bytes(1), { deep: [new Map([['k', bytes(2, 2)]])] }, 'x', [bytes(3), bytes(), bytes(4, 4)], 2];
     const results = await Promise.all(inputs.map((input) => pair.client.call('query', 'echo', input)));
     expect(results).toEqual(inputs);
-    // hello + 1 | bytes | map | 'x' | array | 2 — three binary frames between text frames, in order.
-    expect(pair.frames.toServer.map((frame) => typeof frame)).toEqual(['string', 'object', 'object', 'string', 'object', 'string']);
+    // hello | 1 | bytes | map | 'x' | array | 2 — three binary frames between text frames, in order.
+    expect(pair.frames.toServer.map((frame) => typeof frame)).toEqual(['string', 'string', 'object', 'object', 'string', 'object', 'string']);
     expect(pair.frames.toClient.map((frame) => typeof frame)).toEqual(['string', 'string', 'object', 'object', 'string', 'object', 'string']);
   });
 
@@ -80,7 +80,9 @@ describe('binary payloads over an in-memory pair', () => {
     expect(await first.promise).toBe(2);
     const sent: Array<string | Uint8Array> = [];
     pair.client.detach();
-    pair.client.attach((frame) => sent.push(frame), { t: 'hello', v: 1, codec: 'superjson' });
+    const link = pair.client.attach((frame) => sent.push(frame), { t: 'hello', v: 1, codec: 'superjson' });
+    // Subscriptions go out once the server's `ready` has stated its limits.
+    pair.client.receive(JSON.stringify({ t: 'ready', cid: 'c2' }), link);
     await Promise.resolve();
     const [frame] = binary(sent);
     const { attachments } = decodeBinaryFrame(frame as Uint8Array);

@@ -67,6 +67,8 @@ export class ConnectionHub<TSocket extends HubSocket, TRequest> {
       codecs: options.codecs,
       helloTimeoutMs: options.helloTimeoutMs,
       clock: options.clock,
+      maxMessageBytes: options.maxMessageBytes,
+      dedupe: options.dedupe,
       maxJsonDepth: options.maxJsonDepth,
       maxCallsInFlight: options.maxCallsInFlight,
       maxSubscriptions: options.maxSubscriptions,

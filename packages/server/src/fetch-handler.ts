@@ -15,6 +15,7 @@ import {
   systemClock,
 } from '@duplex/core';
 import { nanoid } from 'nanoid';
+import type { DedupeStore } from './dedupe-store.js';
 import { DEFAULT_DRAIN_MS, drainCalls } from './drain.js';
 import { HTTP_STATUS } from './http-status.js';
 import { type PeerLimitOptions, resolvePeerLimits } from './limits.js';
@@ -26,7 +27,10 @@ import { DEFAULT_SSE_PING_MS, SseWriter } from './sse-response.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
 
-/** Options of {@link createFetchHandler}: those of the socket adapters that apply to HTTP. */
+/**
+ * Options of {@link createFetchHandler}: those of the socket adapters that apply to HTTP.
+ * `maxMessageBytes` bounds a request body or an `input`/`batch` query parameter (more gets 413).
+ */
 export interface FetchHandlerOptions<TRouter extends AnyRouter> extends PeerLimitOptions {
   router: TRouter;
   /** Builds the context once per request, from the `X-Duplex-Params` header as `connectionParams`. */
@@ -36,8 +40,12 @@ export interface FetchHandlerOptions<TRouter extends AnyRouter> extends PeerLimi
   /** Send messages and stacks of unexpected errors to clients. @default false */
   exposeErrors?: boolean;
   onError?: (event: ErrorEvent) => void;
-  /** Largest request body, or `input`/`batch` query parameter, in bytes; more gets 413. @default 1_048_576 (1 MiB) */
-  maxMessageBytes?: number;
+  /**
+   * Where completed mutations are remembered: a mutation re-sent with the same session (`X-Duplex-Session`)
+   * and `seq`, or the same idempotency `key`, runs once (docs/reliability.md). `false` turns it off.
+   * @default the process-wide MemoryDedupeStore
+   */
+  dedupe?: DedupeStore | false;
   /** Where the handler is mounted: the start of the path stripped before the procedure path. @default '/' */
   prefix?: string;
   /** Codecs clients may choose with `?codec=`. @default { superjson, json } */
@@ -128,6 +136,8 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     codecs: options.codecs,
     helloTimeoutMs: options.helloTimeoutMs,
     clock: options.clock,
+    maxMessageBytes: options.maxMessageBytes,
+    dedupe: options.dedupe,
     maxJsonDepth: options.maxJsonDepth,
     maxCallsInFlight: options.maxCallsInFlight,
     maxSubscriptions: 1,
@@ -159,7 +169,14 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
       if (typeof params !== 'object' || params === null || Array.isArray(params)) fail('BAD_REQUEST', 'protocol error: X-Duplex-Params must be an object');
     }
     const codec = url.searchParams.get('codec') ?? 'superjson';
-    return params === undefined ? { t: 'hello', v: 1, codec } : { t: 'hello', v: 1, codec, params: params as Record<string, unknown> };
+    const message: Extract<ClientMessage, { t: 'hello' }> = { t: 'hello', v: 1, codec };
+    if (params !== undefined) message.params = params as Record<string, unknown>;
+    // The client's session spans requests, so a re-sent mutation is answered from the dedupe window.
+    const sid = request.headers.get('x-duplex-session');
+    if (sid !== null) message.sid = sid;
+    const seq = request.headers.get('x-duplex-seq');
+    if (seq !== null) message.seq = Number(seq);
+    return message;
   }
 
   function param(url: URL, name: string): string | null {

@@ -34,3 +34,16 @@ export { createFetchHandler, type FetchHandler, type FetchHandlerOptions } from 
 export { HTTP_STATUS } from './http-status.js';
 export { DEFAULT_SSE_PING_MS } from './sse-response.js';
 export { toNodeListener } from './node-listener.js';
+export {
+  DEFAULT_DEDUPE_MAX_ENTRIES,
+  DEFAULT_DEDUPE_MAX_SESSIONS,
+  DEFAULT_DEDUPE_WINDOW_MS,
+  type DedupeClaim,
+  type DedupeOutcome,
+  type DedupeScope,
+  type DedupeStore,
+  defaultDedupeStore,
+  MemoryDedupeStore,
+  type MemoryDedupeStoreOptions,
+} from './dedupe-store.js';
+export type { MutationOptions } from '@duplex/core';

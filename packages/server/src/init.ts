@@ -3,6 +3,7 @@ import {
   flattenRouterRecord,
   type MiddlewareFunction,
   type Router,
+  type ReservedKeyGuard,
   type RouterRecord,
 } from '@duplex/core';
 import { createProcedureBuilder, type NoInput, type ProcedureBuilder } from './procedure-builder.js';
@@ -11,8 +12,11 @@ import { createProcedureBuilder, type NoInput, type ProcedureBuilder } from './p
 export interface DuplexInstance<TContext> {
   /** The base procedure builder. */
   procedure: ProcedureBuilder<TContext, TContext, NoInput>;
-  /** Groups procedures and nested routers. */
-  router<TRecord extends RouterRecord>(record: TRecord): Router<TContext, TRecord>;
+  /**
+   * Groups procedures and nested routers. Keys the client uses for itself (`then`, `state`, `on`,
+   * `close`, `reauthenticate`) are refused: a compile error and a runtime error naming the key.
+   */
+  router<TRecord extends RouterRecord & ReservedKeyGuard>(record: TRecord): Router<TContext, TRecord>;
   /** Declares a reusable middleware with its context typed. */
   middleware<TContextOverride extends object>(
     fn: MiddlewareFunction<TContext, TContextOverride>,
@@ -22,7 +26,7 @@ export interface DuplexInstance<TContext> {
 function createInstance<TContext>(): DuplexInstance<TContext> {
   return {
     procedure: createProcedureBuilder<TContext>(),
-    router: <TRecord extends RouterRecord>(record: TRecord) =>
+    router: <TRecord extends RouterRecord & ReservedKeyGuard>(record: TRecord) =>
       ({ '~def': { procedures: flattenRouterRecord(record) } }) as unknown as Router<TContext, TRecord>,
     middleware: (fn) => fn,
   };

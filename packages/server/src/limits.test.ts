@@ -10,6 +10,7 @@ import {
 describe('resolvePeerLimits', () => {
   it('fills in the documented defaults and keeps what is given', () => {
     expect(resolvePeerLimits()).toEqual({
+      maxMessageBytes: 1_048_576,
       maxJsonDepth: 64,
       maxCallsInFlight: DEFAULT_MAX_CALLS_IN_FLIGHT,
       maxSubscriptions: DEFAULT_MAX_SUBSCRIPTIONS,

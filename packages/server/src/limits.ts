@@ -1,7 +1,14 @@
-import { DEFAULT_MAX_JSON_DEPTH } from '@duplex/core';
+import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_MESSAGE_BYTES, type ServerLimits } from '@duplex/core';
 
 /** Per-connection limits a {@link ServerPeer} enforces; see docs/security.md. */
 export interface PeerLimitOptions {
+  /**
+   * Largest accepted frame in bytes (enforced by the socket adapter while reading: `ws` closes
+   * with 1009). Stated to clients in `ready`, so the reference client refuses a larger call
+   * locally with `PAYLOAD_TOO_LARGE`.
+   * @default 1_048_576 (1 MiB)
+   */
+  maxMessageBytes?: number | undefined;
   /**
    * Deepest array/object nesting in one frame, envelope included; deeper frames are refused
    * before `JSON.parse` with a `BAD_REQUEST` protocol error.
@@ -88,6 +95,7 @@ export type PeerLimits = Required<{ [TKey in Exclude<keyof PeerLimitOptions, 'ma
 /** Fills in the defaults of {@link PeerLimitOptions}. */
 export function resolvePeerLimits(options: PeerLimitOptions = {}): PeerLimits {
   return {
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     maxJsonDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
     maxCallsInFlight: options.maxCallsInFlight ?? DEFAULT_MAX_CALLS_IN_FLIGHT,
     maxSubscriptions: options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS,
@@ -120,4 +128,15 @@ export class RequestBudget {
     this.tokens -= 1;
     return true;
   }
+}
+
+/** The part of the limits a client must know to stay inside them (`ready.limits`, protocol.md §4). */
+export function advertisedLimits(limits: PeerLimits): ServerLimits {
+  const stated: ServerLimits = {
+    maxMessageBytes: limits.maxMessageBytes,
+    maxCallsInFlight: limits.maxCallsInFlight,
+    maxSubscriptions: limits.maxSubscriptions,
+  };
+  if (limits.maxRequestsPerSecond !== undefined) stated.maxRequestsPerSecond = limits.maxRequestsPerSecond;
+  return stated;
 }

@@ -1,5 +1,6 @@
 import type {
   MiddlewareFunction,
+  MutationOptions,
   Overwrite,
   Procedure,
   ProcedureDef,
@@ -76,9 +77,10 @@ export interface ProcedureBuilder<TRootContext, TContext, TInput extends SchemaT
   query<TResult>(
     handler: (opts: HandlerOptions<TContext, TInput['output']>) => MaybePromise<TResult>,
   ): Procedure<'query', TRootContext, TInput['input'], TResult>;
-  /** A write: `client.path.mutate(input)`. */
+  /** A write: `client.path.mutate(input)`; it runs exactly once per call unless `options.exactlyOnce` is false. */
   mutation<TResult>(
     handler: (opts: HandlerOptions<TContext, TInput['output']>) => MaybePromise<TResult>,
+    options?: MutationOptions,
   ): Procedure<'mutation', TRootContext, TInput['input'], TResult>;
   /**
    * A stream: an async generator of events. (A separate signature from the one below because
@@ -120,6 +122,7 @@ export interface ProcedureBuilderWithOutput<TRootContext, TContext, TInput exten
   /** A write whose result is validated by the output schema. */
   mutation(
     handler: (opts: HandlerOptions<TContext, TInput['output']>) => MaybePromise<TOutput['input']>,
+    options?: MutationOptions,
   ): Procedure<'mutation', TRootContext, TInput['input'], TOutput['output']>;
   /** A stream whose events are validated by the output schema. */
   subscription(
@@ -141,8 +144,9 @@ export function createProcedureBuilder<TContext>(): ProcedureBuilder<TContext, T
 }
 
 function makeBuilder(state: BuilderState) {
-  const finish = (kind: ProcedureKind) => (handler: ProcedureDef['handler']) => {
+  const finish = (kind: ProcedureKind) => (handler: ProcedureDef['handler'], options?: MutationOptions) => {
     const def: ProcedureDef = { kind, ...state, handler };
+    if (kind === 'mutation' && options?.exactlyOnce === false) def.exactlyOnce = false;
     return { '~def': def } as unknown as Procedure<ProcedureKind, unknown, unknown, unknown>;
   };
   return {

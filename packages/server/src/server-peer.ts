@@ -6,6 +6,8 @@ import {
   type CallMessage,
   checkAttachments,
   type ClientMessage,
+  type HelloMessage,
+  type ReadyMessage,
   type Clock,
   CloseCode,
   type Codec,
@@ -29,8 +31,11 @@ import {
   toCloseReason,
 } from '@duplex/core';
 import { callProcedure, type SignalSource, validate } from './call-procedure.js';
+import { type DedupeClaim, type DedupeOutcome, type DedupeStore, defaultDedupeStore } from './dedupe-store.js';
 import { decodeInput } from './decode-input.js';
+import { inputFingerprint } from './input-fingerprint.js';
 import {
+  advertisedLimits,
   BATCH_FLUSH_CHARS,
   MAX_TIMER_DELAY_MS,
   type PeerLimitOptions,
@@ -81,6 +86,12 @@ export interface ServerPeerOptions extends PeerLimitOptions {
   codecs?: Readonly<Record<string, Codec>> | undefined;
   /** @default 10_000 */
   helloTimeoutMs?: number | undefined;
+  /**
+   * Where completed mutations are remembered so a re-sent one runs once (docs/reliability.md);
+   * `false` turns exactly-once off (clients then never re-send a mutation).
+   * @default the process-wide MemoryDedupeStore
+   */
+  dedupe?: DedupeStore | false | undefined;
   clock?: Clock | undefined;
   /** Called once when the peer has released everything (after close). */
   onClosed?: (() => void) | undefined;
@@ -166,6 +177,8 @@ export class ServerPeer {
   private readonly clock: Clock;
   private readonly limits: PeerLimits;
   private protocolErrors = 0;
+  /** The client's session and the store that remembers its mutations (exactly-once). */
+  private session: { store: DedupeStore; sid: string; floor: number } | undefined;
   private started = 0;
   /** Calls and subscriptions held in `waiting`, each against its own limit. */
   private heldCalls = 0;
@@ -335,7 +348,7 @@ export class ServerPeer {
   private handle(message: ClientMessage): void {
     switch (message.t) {
       case 'hello':
-        this.onHello(message.v, message.codec, message.params);
+        this.onHello(message);
         return;
       case 'ping':
         this.enqueue({ t: 'pong' });
@@ -388,7 +401,7 @@ export class ServerPeer {
     }
   }
 
-  private onHello(version: number, codecName: string, params: Record<string, unknown> | undefined): void {
+  private onHello({ v: version, codec: codecName, params, sid, seq }: HelloMessage): void {
     if (this.state !== 'awaiting-hello') {
       this.protocolError(null, 'hello was already received');
       return;
@@ -399,6 +412,8 @@ export class ServerPeer {
     if (!codec) return this.fail(CloseCode.BAD_HELLO, `unsupported codec "${String(codecName).slice(0, 40)}"`);
     this.codec = codec;
     this.state = 'creating-context';
+    const store = this.options.dedupe ?? defaultDedupeStore();
+    if (store && sid !== undefined) this.session = { store, sid, floor: (seq ?? 0) + 1 };
     let pending: unknown;
     try {
       pending = this.options.createContext({ connectionParams: params, connectionId: this.id, transport: this.out });
@@ -436,7 +451,9 @@ export class ServerPeer {
     this.endHandshake();
     this.ctx = ctx;
     this.state = 'ready';
-    this.enqueue({ t: 'ready', cid: this.id });
+    const ready: ReadyMessage = { t: 'ready', cid: this.id, limits: advertisedLimits(this.limits) };
+    if (this.session) ready.dedupe = { windowMs: this.session.store.windowMs, maxEntries: this.session.store.maxEntries };
+    this.enqueue(ready);
     const held = this.waiting ?? [];
     this.waiting = undefined;
     for (const message of held) {
@@ -482,7 +499,8 @@ export class ServerPeer {
       this.sendError(message.id, error);
       return;
     }
-    let input: unknown = message.input;
+    const rawInput = message.input;
+    let input: unknown = rawInput;
     try {
       if (input instanceof DecodedInput) {
         if (input.failed) throw new TypeError('input payload could not be decoded');
@@ -501,7 +519,8 @@ export class ServerPeer {
       if (message.timeoutMs !== undefined && message.timeoutMs <= MAX_TIMER_DELAY_MS) {
         entry.timer = this.clock.setTimeout(() => this.onDeadline(message.id, entry, message.path), message.timeoutMs);
       }
-      void this.runCall(message, procedure, input, entry);
+      const claim = message.kind === 'mutation' ? this.claim(message, rawInput) : undefined;
+      void this.runCall(message, procedure, input, entry, claim);
     } else {
       void this.runSubscription(message, procedure, input, entry);
     }
@@ -517,18 +536,67 @@ export class ServerPeer {
     this.notifySettled();
   }
 
-  private async runCall(message: CallMessage, procedure: AnyProcedure, input: unknown, entry: ActiveEntry): Promise<void> {
+  private async runCall(
+    message: CallMessage,
+    procedure: AnyProcedure,
+    input: unknown,
+    entry: ActiveEntry,
+    pending?: DedupeClaim | Promise<DedupeClaim>,
+  ): Promise<void> {
     const { id, path } = message;
+    let record: ((outcome: DedupeOutcome | undefined) => void) | undefined;
+    if (pending) {
+      const claim = pending instanceof Promise ? await pending.catch(storeFailure) : pending;
+      switch (claim.status) {
+        case 'run':
+          record = claim.complete;
+          break;
+        case 'done':
+          return this.answer(id, entry, claim.outcome);
+        case 'running': {
+          // A re-send raced the first attempt (an old connection still running it): share its outcome.
+          const outcome = await claim.outcome;
+          if (outcome) return this.answer(id, entry, outcome);
+          return this.runCall(message, procedure, input, entry, this.claim(message, message.input));
+        }
+        case 'expired':
+          return this.answer(id, entry, { ok: false, error: EXPIRED });
+        case 'mismatch':
+          return this.answer(id, entry, { ok: false, error: KEY_MISMATCH });
+      }
+    }
     try {
       const data = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry });
+      record?.(procedure['~def'].exactlyOnce === false ? OPTED_OUT : { ok: true, data });
       if (!this.finish(id, entry)) return; // cancelled or timed out: the late result is dropped
       this.enqueueWithPayload({ t: 'result', id }, data, entry);
     } catch (cause) {
-      if (!this.finish(id, entry)) return;
       const error = DuplexError.from(cause);
+      // Aborted (cancel, deadline, lost connection): it may not have finished, so a re-send runs it.
+      record?.(entry.aborted ? undefined : procedure['~def'].exactlyOnce === false ? OPTED_OUT : { ok: false, error: this.shape(error, cause) });
+      if (!this.finish(id, entry)) return;
       this.report(error, path, message.kind);
       this.sendError(id, error, cause);
     }
+  }
+
+  /** Answers a mutation from the dedupe window (or with the window's refusal). */
+  private answer(id: number, entry: ActiveEntry, outcome: DedupeOutcome): void {
+    if (!this.finish(id, entry)) return;
+    if (outcome.ok) this.enqueueWithPayload({ t: 'result', id }, outcome.data, entry);
+    else this.enqueue({ t: 'error', id, error: outcome.error });
+  }
+
+  /** Asks the dedupe window about a mutation that carries a session `seq` or an idempotency `key`. */
+  private claim(message: CallMessage, rawInput: unknown): DedupeClaim | Promise<DedupeClaim> | undefined {
+    const store = this.session?.store ?? (message.key === undefined ? undefined : (this.options.dedupe ?? defaultDedupeStore()));
+    if (!store) return undefined;
+    if (message.key !== undefined) {
+      return store.claim({ kind: 'key', path: message.path, key: message.key, fingerprint: inputFingerprint(rawInput) });
+    }
+    const session = this.session;
+    if (!session || message.seq === undefined) return undefined;
+    return store.claim({ kind: 'session', sid: session.sid, seq: message.seq, floor: session.floor });
   }
 
   private async runSubscription(message: SubscribeMessage, procedure: AnyProcedure, input: unknown, entry: ActiveEntry) {
@@ -653,6 +721,7 @@ export class ServerPeer {
     const masked = !(cause instanceof DuplexError) && !expose;
     const shape: ErrorShape = { code: error.code, message: masked ? 'Internal server error' : error.message };
     if (error.code === 'BAD_REQUEST' && error.issues) shape.issues = [...error.issues];
+    if (error.retryable && !masked) shape.retryable = true;
     if (expose) {
       const stack = cause instanceof Error ? cause.stack : error.stack;
       if (stack) shape.stack = stack;
@@ -729,6 +798,27 @@ export class ServerPeer {
       // The socket is closing; its close event disposes this peer.
     }
   }
+}
+
+/** A re-sent mutation the dedupe window no longer knows: it may have run, so it is not run again. */
+const EXPIRED: ErrorShape = {
+  code: 'CONFLICT',
+  message: "this mutation may already have run, and the server's dedupe window no longer holds its result; it was not run again",
+};
+const KEY_MISMATCH: ErrorShape = { code: 'CONFLICT', message: 'this idempotency key was already used with a different input' };
+/** What a re-send of a mutation with `exactlyOnce: false` gets: it ran, and its result was not kept. */
+const OPTED_OUT: DedupeOutcome = {
+  ok: false,
+  error: {
+    code: 'SERVICE_UNAVAILABLE',
+    message: 'this mutation ran before the connection was lost; it keeps no result (exactlyOnce: false) and was not run again',
+    retryable: true,
+  },
+};
+
+/** A store that failed (e.g. Redis unreachable): refuse rather than risk running a mutation twice. */
+function storeFailure(): DedupeClaim {
+  return { status: 'expired' };
 }
 
 function messageId(message: ClientMessage): number | null {

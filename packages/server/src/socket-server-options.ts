@@ -1,4 +1,5 @@
 import type { AnyRouter, Clock, Codec, InferRouterContext } from '@duplex/core';
+import type { DedupeStore } from './dedupe-store.js';
 import type { KeepAliveOptions } from './heartbeat.js';
 import type { PeerLimitOptions, SocketLimitOptions } from './limits.js';
 import type { AllowedOrigins } from './origin.js';
@@ -30,8 +31,12 @@ export interface SocketServerOptions<TRouter extends AnyRouter, TRequest> extend
   exposeErrors?: boolean;
   /** Sees every error with its path and connection. */
   onError?: (event: ErrorEvent) => void;
-  /** Largest accepted frame in bytes; a larger one closes the connection with 1009. @default 1_048_576 (1 MiB) */
-  maxMessageBytes?: number;
+  /**
+   * Where completed mutations are remembered, so one re-sent after a lost link runs once
+   * (docs/reliability.md). `false` turns exactly-once off.
+   * @default the process-wide MemoryDedupeStore (10 minutes, 256 results per session)
+   */
+  dedupe?: DedupeStore | false;
   /**
    * Time a new connection has for its handshake: `verifyUpgrade` must settle within it (else HTTP
    * 503), and `hello` plus `createContext` must be done within it after the upgrade (else close

@@ -46,6 +46,13 @@ const roomId = z.string().min(1).max(40);
 const room = z.object({ room: roomId });
 
 export const chatRouter = d.router({
+  server: d.router({
+    /**
+     * The epoch of the server's message history (see shared/message-id.ts): a page whose resume
+     * failed with `CONFLICT` compares it with its last message id's to tell a restart from a gap.
+     */
+    info: d.procedure.query(({ ctx }) => ({ epoch: ctx.store.epoch })),
+  }),
   rooms: d.router({
     list: d.procedure.query(({ ctx }) => ctx.store.listRooms()),
     /** The room list, then a fresh one whenever someone enters or leaves a room (online counts). */
@@ -80,7 +87,8 @@ export const chatRouter = d.router({
      * The messages of a room: first those after `lastEventId` (the client's own resume after a
      * reconnect) or after `input.after` (a page that kept messages across a reload), or the recent
      * history without either; then live ones. Each is `tracked` by its id, so a resume neither
-     * loses nor repeats one. `CONFLICT` when the history no longer reaches back that far.
+     * loses nor repeats one. `CONFLICT` when the history no longer reaches back that far, or
+     * when the id is from a history the server lost in a restart (the message says which).
      */
     onRoom: d.procedure
       .input(room.extend({ after: z.string().optional() }))
@@ -91,11 +99,11 @@ export const chatRouter = d.router({
         try {
           let last = 0;
           for (const message of ctx.store.messagesAfter(input.room, lastEventId ?? input.after)) {
-            last = Number(message.id);
+            last = ctx.store.seqOf(message.id);
             yield tracked(message.id, message);
           }
           for await (const message of live) {
-            if (Number(message.id) > last) yield tracked(message.id, message);
+            if (ctx.store.seqOf(message.id) > last) yield tracked(message.id, message);
           }
         } finally {
           off();

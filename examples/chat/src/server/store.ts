@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { DuplexError } from '@duplex/server';
+import { formatMessageId, parseMessageId } from '../shared/message-id.js';
 
 /** One chat message as stored and sent to clients. */
 export interface ChatMessage {
-  /** Increasing across the whole store, as a decimal string; the subscription's event id. */
+  /** `<epoch>-<seq>`, `seq` increasing across the whole store (see shared/message-id.ts); the subscription's event id. */
   id: string;
   room: string;
   author: string;
@@ -46,6 +48,12 @@ export interface ChatStoreOptions {
   maxHistory?: number;
   /** How long "is typing" lasts without a new keystroke. @default 4_000 */
   typingTtlMs?: number;
+  /**
+   * Names this store's message history in every message id. A store that outlives the process (a
+   * database) keeps its epoch; an in-memory one gets a new one, so ids from before a restart are
+   * recognised as such. @default 8 random hex digits
+   */
+  epoch?: string;
 }
 
 export const DEFAULT_ROOMS = [
@@ -62,12 +70,15 @@ export class ChatStore {
   private readonly rooms = new Map<string, Room>();
   private readonly roomsListeners = new Set<() => void>();
   private seq = 0;
+  /** The lifetime of this history, the first part of every message id. */
+  readonly epoch: string;
   private readonly maxHistory: number;
   private readonly typingTtlMs: number;
 
   constructor(options: ChatStoreOptions = {}) {
     this.maxHistory = options.maxHistory ?? 500;
     this.typingTtlMs = options.typingTtlMs ?? 4_000;
+    this.epoch = options.epoch ?? randomUUID().slice(0, 8);
     for (const room of options.rooms ?? DEFAULT_ROOMS) {
       this.rooms.set(room.id, {
         ...room,
@@ -87,7 +98,7 @@ export class ChatStore {
   /** Appends a message and hands it to every live listener of the room. */
   post(roomId: string, author: string, text: string): ChatMessage {
     const room = this.room(roomId);
-    const message: ChatMessage = { id: String(++this.seq), room: room.id, author, text, at: new Date() };
+    const message: ChatMessage = { id: formatMessageId(this.epoch, ++this.seq), room: room.id, author, text, at: new Date() };
     room.log.push(message);
     if (room.log.length > this.maxHistory) room.log.splice(0, room.log.length - this.maxHistory);
     this.setTyping(room.id, author, false);
@@ -106,15 +117,26 @@ export class ChatStore {
   /**
    * Messages after `afterId`, or the newest `recent` ones without it. Throws `CONFLICT` when the
    * log no longer holds `afterId`: replaying from the oldest kept message would silently skip some.
+   * The message says which case it is: an id of another epoch (the server restarted and its history
+   * is gone) or one this history trimmed (too old).
    */
   messagesAfter(roomId: string, afterId: string | undefined, recent = 50): ChatMessage[] {
     const log = this.room(roomId).log;
     if (afterId === undefined) return log.slice(-recent);
     const index = log.findIndex((m) => m.id === afterId);
-    if (index < 0) {
-      throw new DuplexError({ code: 'CONFLICT', message: `cannot resume "${roomId}" after message ${afterId}: it is no longer in the history` });
-    }
-    return log.slice(index + 1);
+    if (index >= 0) return log.slice(index + 1);
+    const id = parseMessageId(afterId);
+    const why =
+      id?.epoch === this.epoch && id.seq <= this.seq
+        ? 'it is no longer in the history (too old)'
+        : `it is from another history (epoch ${id?.epoch ?? 'unknown'}, this server's is ${this.epoch}): the server restarted`;
+    throw new DuplexError({ code: 'CONFLICT', message: `cannot resume "${roomId}" after message ${afterId}: ${why}` });
+  }
+
+  /** Where message `id` stands in this store's order; 0 for an id of another epoch. */
+  seqOf(id: string): number {
+    const parsed = parseMessageId(id);
+    return parsed?.epoch === this.epoch ? parsed.seq : 0;
   }
 
   /** Calls `listener` with every new message of the room until the returned function is called. */

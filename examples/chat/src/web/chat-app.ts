@@ -1,23 +1,26 @@
-import { type DuplexClient, DuplexError } from '@duplex/client';
+import type { ClientState, DuplexClient } from '@duplex/client';
 import type { ChatRouter } from '../server/router.js';
 import type { ChatMessage, RoomActivity, RoomSummary } from '../server/store.js';
+import { parseMessageId } from '../shared/message-id.js';
 import { byId, h, show } from './dom.js';
+import { errorText, fieldErrors } from './error-text.js';
 import type { MessageCache } from './message-cache.js';
 
 /** Mirrors the server's limit, only for the character counter: the server decides. */
 const MAX_MESSAGE_LENGTH = 500;
 const TYPING_EVERY_MS = 2_000;
 
-/** A DuplexError as one line for the page: validation issues when there are some. */
-export function errorText(error: unknown): string {
-  if (!(error instanceof DuplexError)) return String(error);
-  const issues = error.issues?.map((issue) => issue.message).join('; ');
-  return `${error.code}: ${issues || error.message}`;
-}
+/** Why a resume failed with `CONFLICT`, as {@link ChatApp.explainConflict} tells it. */
+const CONFLICT_NOTICES = {
+  restarted: 'Server restarted — reconnected; history reloaded',
+  gap: 'Some messages were too old to replay; showing the recent history',
+  unexplained: 'Could not replay what you missed; showing the recent history',
+} as const;
 
 /** The chat page once a name is chosen: rooms, messages, typing, connection state. */
 export class ChatApp {
   private readonly ui = {
+    chat: byId('chat'),
     state: byId('state'),
     notice: byId('notice'),
     rooms: byId('rooms'),
@@ -28,6 +31,7 @@ export class ChatApp {
     online: byId('online'),
     composer: byId<HTMLFormElement>('composer'),
     text: byId<HTMLInputElement>('text'),
+    textError: byId('text-error'),
     count: byId('count'),
     error: byId('error'),
   };
@@ -35,6 +39,8 @@ export class ChatApp {
   private messages: ChatMessage[] = [];
   private stopMessages: (() => void) | undefined;
   private stopActivity: (() => void) | undefined;
+  private activity: RoomActivity | undefined;
+  private everOpen = false;
   private lastTypingAt = 0;
 
   constructor(
@@ -51,7 +57,10 @@ export class ChatApp {
       event.preventDefault();
       void this.post();
     });
-    this.ui.text.addEventListener('input', () => this.onTyping());
+    this.ui.text.addEventListener('input', () => {
+      this.showFieldError('');
+      this.onTyping();
+    });
     this.ui.older.addEventListener('click', () => void this.loadOlder());
     this.updateCount();
     this.watchRooms();
@@ -71,8 +80,13 @@ export class ChatApp {
     const after = this.messages.at(-1)?.id;
     this.ui.messages.dataset.resumedAfter = after ?? '';
     this.subscribeMessages(room, after);
+    this.activity = undefined;
+    this.showActivity();
     const activity = this.client.rooms.activity.subscribe({ room }, {
-      onData: (snapshot) => this.showActivity(snapshot),
+      onData: (snapshot) => {
+        this.activity = snapshot;
+        this.showActivity();
+      },
       onError: (error) => show(this.ui.error, errorText(error)),
     });
     this.stopActivity = () => activity.unsubscribe();
@@ -88,19 +102,37 @@ export class ChatApp {
       },
       onError: (error) => {
         if (error.code !== 'CONFLICT') return show(this.ui.error, errorText(error));
-        // The server no longer has our last message: start over from its recent history.
-        show(this.ui.notice, 'Some messages are too old to replay; showing the recent history.');
+        // The server cannot resume after our last message: start over from its recent history.
+        const lastId = this.messages.at(-1)?.id;
         this.cache.clear(room);
         this.messages = [];
         this.ui.messages.replaceChildren();
         this.subscribeMessages(room, undefined);
+        void this.explainConflict(lastId);
       },
     });
     this.stopMessages = () => subscription.unsubscribe();
   }
 
+  /**
+   * Says why a resume failed. The server answers `CONFLICT` both when it restarted and lost its
+   * history and when our last message was trimmed from it; the message id's epoch tells them apart
+   * (shared/message-id.ts): another epoch than the server's is a restart, the same one a gap.
+   */
+  private async explainConflict(lastId: string | undefined): Promise<void> {
+    let kind: keyof typeof CONFLICT_NOTICES = 'unexplained';
+    try {
+      const { epoch } = await this.client.server.info.query();
+      kind = lastId !== undefined && parseMessageId(lastId)?.epoch === epoch ? 'gap' : 'restarted';
+    } catch {
+      // Offline again: the next resume will tell; say only what is certain.
+    }
+    this.notice(kind, CONFLICT_NOTICES[kind]);
+  }
+
   private async post(): Promise<void> {
     show(this.ui.error, '');
+    this.showFieldError('');
     const text = this.ui.text.value;
     try {
       await this.client.messages.post.mutate({ room: this.room, text });
@@ -109,8 +141,16 @@ export class ChatApp {
       this.lastTypingAt = 0;
       this.updateCount();
     } catch (error) {
-      show(this.ui.error, errorText(error));
+      const { fields, rest } = fieldErrors(error);
+      this.showFieldError(fields.get('text') ?? '');
+      show(this.ui.error, rest);
     }
+  }
+
+  /** A validation message beside the message field (`aria-invalid` while it shows). */
+  private showFieldError(text: string): void {
+    show(this.ui.textError, text);
+    this.ui.text.toggleAttribute('aria-invalid', text !== '');
   }
 
   private onTyping(): void {
@@ -151,7 +191,7 @@ export class ChatApp {
           'button',
           { type: 'button', 'data-room': room.id, 'aria-current': String(room.id === this.room) },
           `# ${room.title}`,
-          h('span', { class: 'online', 'data-online': String(room.online), title: 'online now' }, ` ${room.online}`),
+          h('span', { class: 'online', 'data-online': String(room.online) }, `${room.online} online`),
         );
         button.addEventListener('click', () => this.enter(room.id));
         return h('li', {}, button);
@@ -164,22 +204,43 @@ export class ChatApp {
     return h('li', { 'data-id': message.id }, h('span', { class: 'author' }, message.author), h('span', { class: 'text' }, message.text), time);
   }
 
-  private showActivity(activity: RoomActivity): void {
-    const typing = activity.typing.filter((name) => name !== this.me);
+  /**
+   * Who is here and who is typing. While this page's own link is down, the last list may be stale
+   * (the server drops a page that left): it says so instead, and style.css greys out the counts.
+   */
+  private showActivity(): void {
+    const offline = this.client.state !== 'open';
+    this.ui.chat.dataset.offline = String(offline);
+    const typing = offline ? [] : (this.activity?.typing.filter((name) => name !== this.me) ?? []);
     this.ui.typing.textContent = typing.length === 0 ? '' : `${typing.join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…`;
-    this.ui.online.textContent = `online: ${activity.online.join(', ')}`;
+    this.ui.online.textContent = offline
+      ? this.everOpen ? 'You are offline' : 'Connecting…'
+      : this.activity ? `online: ${this.activity.online.join(', ')}` : '';
   }
 
-  private showState(state: string): void {
+  private showState(state: ClientState): void {
     const { dataset } = this.ui.state;
     this.ui.state.textContent = state;
     dataset.state = state;
     if (state === 'open') {
+      // The client resubscribes by itself, tracked rooms from their last message: nothing is lost.
+      this.notice(this.everOpen ? 'back-online' : '', this.everOpen ? 'Back online' : '');
+      this.everOpen = true;
       dataset.everOpen = 'true';
-      show(this.ui.notice, '');
     } else if (state === 'reconnecting') {
-      show(this.ui.notice, dataset.everOpen === 'true' ? 'Connection lost, reconnecting…' : `Cannot connect to ${this.serverUrl}, retrying…`);
-    }
+      if (this.everOpen) this.notice('reconnecting', 'Reconnecting…');
+      else this.notice('unreachable', `Cannot connect to ${this.serverUrl}, retrying…`);
+    } else if (state === 'closed') this.notice('closed', 'Disconnected. Reload the page to connect again.');
+    this.showActivity();
+  }
+
+  /**
+   * Shows `text` in the notice bar, or hides it when empty. `kind` goes to its `data-kind`, for
+   * tests and style.css, which fades the passing kinds (`back-online`, `restarted`, `gap`) out.
+   */
+  private notice(kind: string, text: string): void {
+    this.ui.notice.dataset.kind = kind;
+    show(this.ui.notice, text);
   }
 
   private updateCount(): void {
