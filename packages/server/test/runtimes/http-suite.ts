@@ -3,6 +3,8 @@
  * `createFetchHandler` served by Node's http (`toNodeListener`), `Bun.serve` or `Deno.serve`.
  */
 import { deepStrictEqual, equal, ok } from 'node:assert/strict';
+import { createClient } from '@duplex/client';
+import { httpTransport } from '@duplex/client/http';
 import { type AnyRouter, DuplexError, initDuplex, type Tracked, tracked } from '@duplex/server';
 import { z } from 'zod';
 
@@ -23,6 +25,8 @@ export interface HttpCase {
   name: string;
   run(harness: HttpHarness): Promise<void>;
 }
+
+type HttpRouter = ReturnType<typeof makeRouter>;
 
 /** The `live` subscription's state, shared with the test. */
 const feed = { running: 0, wake: undefined as ((value: number) => void) | undefined };
@@ -223,6 +227,24 @@ export const httpCases: HttpCase[] = [
       deepStrictEqual(await events.next(), { t: 'data', data: 8 });
       await events.cancel();
       await eventually(() => feed.running === 0, "the handler's finally");
+      await server.close();
+    },
+  },
+  {
+    name: "http: the client's HTTP transport on this runtime's fetch: batched calls, errors, a tracked subscription",
+    async run(harness) {
+      const server = await harness.startHttp(makeRouter(), context);
+      const client = createClient<HttpRouter>({ url: `ws://127.0.0.1:${server.port}`, transport: httpTransport(), connectionParams: { user: 'ada' } });
+      const [sum, who] = await Promise.all([client.add.query({ a: 1, b: 2 }), client.whoami.query()]);
+      deepStrictEqual([sum, who], [3, 'ada']);
+      const error = (await client.add.query({ a: 'x' } as never).catch((e: unknown) => e)) as DuplexError;
+      equal(error.code, 'BAD_REQUEST');
+      const seen: Array<[number, string | undefined]> = [];
+      await new Promise<void>((resolve, reject) => {
+        client.count.subscribe({ to: 3 }, { onData: (value, { id }) => seen.push([value, id]), onComplete: resolve, onError: reject });
+      });
+      deepStrictEqual(seen, [[1, '1'], [2, '2'], [3, '3']]);
+      await client.close();
       await server.close();
     },
   },
