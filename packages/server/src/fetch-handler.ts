@@ -17,6 +17,7 @@ import {
 import { nanoid } from 'nanoid';
 import type { DedupeStore } from './dedupe-store.js';
 import { DEFAULT_DRAIN_MS, drainCalls } from './drain.js';
+import { headerRecord } from './header-record.js';
 import { HTTP_STATUS } from './http-status.js';
 import { type PeerLimitOptions, resolvePeerLimits } from './limits.js';
 import { type AllowedOrigins, checkOrigin } from './origin.js';
@@ -301,7 +302,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
 
   function extra(request: Request, kind: Outcome['kind'], paths: string[], status: number): Record<string, string> {
     const headers = options.responseHeaders?.({ request, kind, paths, status });
-    return headers ? Object.fromEntries(new Headers(headers)) : {};
+    return headers ? headerRecord(new Headers(headers)) : {};
   }
 
   async function fetch(request: Request): Promise<Response> {

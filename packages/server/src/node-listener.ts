@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { headerRecord } from './header-record.js';
 
 /**
  * Adapts a Fetch handler (`Request → Response`) to Node's `http.createServer` listener, streaming
@@ -26,7 +27,7 @@ export function toNodeListener(fetch: (request: Request) => Promise<Response>): 
     } as RequestInit);
     fetch(request)
       .then(async (response) => {
-        res.writeHead(response.status, Object.fromEntries(response.headers));
+        res.writeHead(response.status, headerRecord(response.headers));
         if (!response.body) return void res.end();
         res.flushHeaders();
         const reader = response.body.getReader();

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
-import { createFetchHandler, toNodeListener } from '@duplex/server';
+import { toNodeListener } from '@duplex/server';
+import { createFetchHandler } from '@duplex/server/fetch';
 import { describe, it } from 'vitest';
 import { type HttpHarness, httpCases } from './http-suite.js';
 
