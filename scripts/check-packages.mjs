@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 /** The published packages, in dependency order. */
-const PACKAGES = ['core', 'server', 'client', 'pubsub'];
+const PACKAGES = ['core', 'server', 'client', 'pubsub', 'tanstack-query'];
 
 function run(label, command, args, cwd) {
   console.log(`\n$ ${label}`);

@@ -94,6 +94,8 @@ export function errorFromShape(shape: ErrorShape): DuplexError {
   const code = isErrorCode(shape.code) ? shape.code : 'INTERNAL_SERVER_ERROR';
   const error = new DuplexError({ code, message: shape.message, issues: shape.issues, retryable: shape.retryable === true });
   if (shape.stack) error.stack = shape.stack;
+  // `data` is readonly to users; only the wire sets it (the server's errorFormatter).
+  if (shape.data !== undefined) Object.assign(error, { data: shape.data });
   return error;
 }
 
@@ -130,6 +132,10 @@ export class ClientPeer {
   /** Names this client's mutations in the servers' dedupe windows, across reconnects. */
   readonly sessionId = createSessionId();
   private seq = 0;
+  /** `auth` messages waiting for their answer, by id. */
+  private readonly auths = new Map<number, { resolve: () => void; reject: (error: DuplexError) => void }>();
+  /** The newest params to send as `auth` once the link is ready, and who waits for the answer. */
+  private pendingAuth: { params: Record<string, unknown> | undefined; waiters: Array<{ resolve: () => void; reject: (error: DuplexError) => void }> } | undefined;
   /** The highest `seq` written to any link (told in `hello`: below it, a server that lost the session never re-runs). */
   private sentSeq = 0;
 
@@ -192,6 +198,37 @@ export class ClientPeer {
     }
     if (cancels.length > 0) this.sendPrevious(cancels.length === 1 ? (cancels[0] as string) : `[${cancels.join(',')}]`);
     this.pump();
+    const auth = this.pendingAuth;
+    this.pendingAuth = undefined;
+    if (auth) this.sendAuth(auth.params, auth.waiters);
+  }
+
+  /**
+   * Sends new connection params over the open connection (credential rotation). Resolves when
+   * the server has swapped the connection's context; rejects with the server's error (the old
+   * context stays). Without a ready link it waits for the next one.
+   */
+  authenticate(params: Record<string, unknown> | undefined): Promise<void> {
+    if (this.closed) return Promise.reject(new DuplexError({ code: 'CANCELLED', message: 'client is closed' }));
+    return new Promise((resolve, reject) => {
+      if (this.canSend()) return this.sendAuth(params, [{ resolve, reject }]);
+      // The newest params win; everyone waiting gets the answer to them.
+      this.pendingAuth = { params, waiters: [...(this.pendingAuth?.waiters ?? []), { resolve, reject }] };
+      if (!this.outbox.attached) this.options.onDemand?.();
+    });
+  }
+
+  private sendAuth(params: Record<string, unknown> | undefined, waiters: Array<{ resolve: () => void; reject: (error: DuplexError) => void }>): void {
+    const id = this.nextId++;
+    this.auths.set(id, {
+      resolve: () => {
+        for (const waiter of waiters) waiter.resolve();
+      },
+      reject: (error) => {
+        for (const waiter of waiters) waiter.reject(error);
+      },
+    });
+    this.outbox.push(JSON.stringify(params === undefined ? { t: 'auth', id } : { t: 'auth', id, params }));
   }
 
   /**
@@ -234,6 +271,7 @@ export class ClientPeer {
       );
     }
     this.queue.unshift(again);
+    if (link !== 0 && this.auths.size > 0) this.retryAuths(fatal);
     for (const [id, sub] of this.subs) {
       if (link !== 0 && sub.link === link) sub.link = 0;
       if (fatal) {
@@ -244,6 +282,16 @@ export class ClientPeer {
     }
     if (fatal) this.options.onSettle?.();
     else this.pump();
+  }
+
+  /** `auth` messages lost with their link: sent again on the next one (or failed with `fatal`). */
+  private retryAuths(fatal: DuplexError | undefined): void {
+    const lost = [...this.auths.values()];
+    this.auths.clear();
+    for (const auth of lost) {
+      if (fatal) auth.reject(fatal);
+      else this.pendingAuth = { params: this.pendingAuth?.params, waiters: [...(this.pendingAuth?.waiters ?? []), auth] };
+    }
   }
 
   /** Whether a call lost with its link goes out again on the next one. */
@@ -262,6 +310,10 @@ export class ClientPeer {
     this.outbox.attach(undefined);
     this.previous = undefined;
     this.queue.drain();
+    const closed = new DuplexError({ code: 'CANCELLED', message: 'client is closed' });
+    for (const auth of [...this.auths.values(), ...(this.pendingAuth?.waiters ?? [])]) auth.reject(closed);
+    this.auths.clear();
+    this.pendingAuth = undefined;
     const calls = [...this.calls.values()];
     this.calls.clear();
     for (const call of calls) this.settleCall(call, new DuplexError({ code: 'CANCELLED', message: 'client is closed' }));
@@ -421,6 +473,12 @@ export class ClientPeer {
   private handle(message: ServerMessage, link: number, attachments?: AttachmentReader): void {
     switch (message.t) {
       case 'result': {
+        const auth = this.auths.get(message.id);
+        if (auth) {
+          this.auths.delete(message.id);
+          auth.resolve();
+          return;
+        }
         const call = this.calls.get(message.id);
         if (!call || call.link !== link) return; // cancelled or timed out already
         this.calls.delete(message.id);
@@ -437,6 +495,12 @@ export class ClientPeer {
       case 'error': {
         if (message.id === null) return; // a protocol complaint about a frame that named no id
         const error = errorFromShape(message.error);
+        const auth = this.auths.get(message.id);
+        if (auth) {
+          this.auths.delete(message.id);
+          auth.reject(error);
+          return;
+        }
         const call = this.calls.get(message.id);
         if (call?.link === link) {
           this.calls.delete(message.id);

@@ -110,6 +110,16 @@ export class Connection {
     void this.connect();
   }
 
+  /**
+   * Evaluates `connectionParams` again and sends them over the open connection; resolves once the
+   * server's context is swapped (see {@link ClientPeer.authenticate}).
+   */
+  async reauthenticate(): Promise<void> {
+    const source = this.options.connectionParams;
+    const params = (typeof source === 'function' ? await source() : source) ?? undefined;
+    return this.peer.authenticate(params);
+  }
+
   /** The server accepted the hello. */
   onReady(): void {
     if (this.closing) return;

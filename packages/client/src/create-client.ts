@@ -135,6 +135,7 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
     },
     on: conn.on.bind(conn),
     close: () => conn.close(),
+    reauthenticate: () => conn.reauthenticate(),
   };
 
   const makeProxy = (path: string[]): unknown =>

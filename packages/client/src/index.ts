@@ -1,4 +1,5 @@
-export { DuplexError, type ErrorCode } from '@duplex/core';
+export { DuplexError, type ErrorCode, isDuplexError } from '@duplex/core';
+export type { InferDuplexError, InferErrorData } from '@duplex/core';
 export { backoffDelay, DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
 export { ClientPeer, type ClientPeerOptions, DEFAULT_MAX_QUEUED_CALLS } from './client-peer.js';
 export type { ConnectionParams } from './connection.js';

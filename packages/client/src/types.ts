@@ -137,6 +137,17 @@ export interface ClientControls {
   on<TEvent extends keyof ClientEvents>(event: TEvent, listener: (value: ClientEvents[TEvent]) => void): () => void;
   /** Closes the socket for good; pending calls reject with `CANCELLED`, subscriptions complete. */
   close(): Promise<void>;
+  /**
+   * Credential rotation: evaluates `connectionParams` again and sends them over the open
+   * connection. The server runs `createContext` with them; calls made after this resolves use the
+   * new context, and live subscriptions stay (each is checked again by its middleware and ends
+   * with e.g. `FORBIDDEN` if the new identity lost access). Rejects with the server's error, the
+   * old context staying in place.
+   * @example
+   * token = await refreshToken();
+   * await client.reauthenticate();
+   */
+  reauthenticate(): Promise<void>;
 }
 
 /** The typed client of a router. */

@@ -1,3 +1,6 @@
+import type { InferDuplexError } from './infer.js';
+import type { AnyRouter, Router, RouterRecord } from './router.js';
+
 /** Every error code duplex sends over the wire. */
 export const ERROR_CODES = [
   'BAD_REQUEST',
@@ -50,6 +53,11 @@ export class DuplexError extends Error {
   readonly code: ErrorCode;
   readonly issues: readonly ValidationIssue[] | undefined;
   readonly retryable: boolean;
+  /**
+   * On the client: the `data` the server's `errorFormatter` added to this error (plain JSON);
+   * undefined otherwise. Narrow its type with {@link isDuplexError}.
+   */
+  readonly data: unknown = undefined;
 
   constructor(options: DuplexErrorOptions) {
     super(options.message ?? options.code, options.cause === undefined ? undefined : { cause: options.cause });
@@ -74,6 +82,19 @@ export interface ErrorShape {
   issues?: ValidationIssue[];
   /** `true` when sending the same call again may succeed; absent means `false`. */
   retryable?: boolean;
+  /** What the server's `errorFormatter` added (plain JSON); absent without one. */
+  data?: unknown;
   /** Present only when the server runs with `exposeErrors: true`. */
   stack?: string;
+}
+
+/**
+ * True when `value` is a {@link DuplexError}; with the router's type, its `data` is typed as what
+ * that router's `errorFormatter` returns.
+ * @example if (isDuplexError<AppRouter>(err) && err.data?.fields) showFieldErrors(err.data.fields);
+ */
+export function isDuplexError<TRouter extends AnyRouter = Router<unknown, RouterRecord, unknown>>(
+  value: unknown,
+): value is InferDuplexError<TRouter> {
+  return value instanceof DuplexError;
 }

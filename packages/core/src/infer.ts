@@ -1,3 +1,4 @@
+import type { DuplexError } from './errors.js';
 import type { AnyProcedure, ProcedureKind } from './procedure.js';
 import type { AnyRouter, RouterRecord } from './router.js';
 
@@ -18,6 +19,15 @@ export type InferProcedureKind<TProcedure extends AnyProcedure> = TProcedure['~t
 
 /** The root context type a router expects from `createContext`. */
 export type InferRouterContext<TRouter extends AnyRouter> = TRouter['~types']['ctx'];
+
+/**
+ * The type of the `data` a router's `errorFormatter` adds to errors (`undefined` without one).
+ * @example type Data = InferErrorData<AppRouter>; // { fields: Record<string, string[]> } | undefined
+ */
+export type InferErrorData<TRouter extends AnyRouter> = TRouter['~types']['errorData'];
+
+/** A {@link DuplexError} whose `data` is typed by the router's `errorFormatter`. */
+export type InferDuplexError<TRouter extends AnyRouter> = DuplexError & { readonly data: InferErrorData<TRouter> | undefined };
 
 /** The record a router was declared with. */
 export type InferRouterRecord<TRouter extends AnyRouter> = TRouter['~types']['record'];

@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame, joinFrames, parseClientMessage, parseServerMessage } from './messages.js';
 
+describe('ready.limits and ready.dedupe', () => {
+  it('reads well-formed limits and a dedupe window, and ignores malformed ones', () => {
+    const limits = { maxMessageBytes: 1000, maxCallsInFlight: 4, maxSubscriptions: 2, maxRequestsPerSecond: 10 };
+    expect(parseServerMessage({ t: 'ready', cid: 'c', limits, dedupe: { windowMs: 5, maxEntries: 3 } })).toEqual({
+      ok: true,
+      message: { t: 'ready', cid: 'c', limits, dedupe: { windowMs: 5, maxEntries: 3 } },
+    });
+    expect(parseServerMessage({ t: 'ready', cid: 'c', limits: { maxMessageBytes: -1, maxCallsInFlight: 4, maxSubscriptions: 2 } })).toEqual({
+      ok: true,
+      message: { t: 'ready', cid: 'c' },
+    });
+  });
+});
+
 describe('parseClientMessage', () => {
   const good: Array<[string, unknown]> = [
     ['hello', { t: 'hello', v: 1, codec: 'json', params: { token: 'x' } }],
@@ -8,6 +22,9 @@ describe('parseClientMessage', () => {
     ['mutation with deadline', { t: 'call', id: 2, kind: 'mutation', path: 'x', timeoutMs: 500 }],
     ['subscribe with resume', { t: 'sub', id: 3, path: 'feed', lastEventId: '41' }],
     ['cancel', { t: 'cancel', id: 3 }],
+    ['hello with a session', { t: 'hello', v: 1, codec: 'json', sid: 'abcdefghijklmnop', seq: 4 }],
+    ['mutation with seq and key', { t: 'call', id: 4, kind: 'mutation', path: 'x', seq: 1, key: 'form-1' }],
+    ['auth', { t: 'auth', id: 5, params: { token: 'y' } }],
     ['ping', { t: 'ping' }],
     ['pong', { t: 'pong' }],
   ];
@@ -33,6 +50,13 @@ describe('parseClientMessage', () => {
     ['a numeric lastEventId', { t: 'sub', id: 1, path: 'a', lastEventId: 5 }, 1, /lastEventId/],
     ['array params', { t: 'hello', params: [1] }, null, /params/],
     ['a cancel without id', { t: 'cancel' }, null, /cancel.id/],
+    ['a short session id', { t: 'hello', sid: 'short' }, null, /hello.sid/],
+    ['a negative hello.seq', { t: 'hello', sid: 'abcdefghijklmnop', seq: -1 }, null, /hello.seq/],
+    ['a zero call.seq', { t: 'call', id: 1, kind: 'mutation', path: 'a', seq: 0 }, 1, /call.seq/],
+    ['an empty key', { t: 'call', id: 1, kind: 'mutation', path: 'a', key: '' }, 1, /call.key/],
+    ['a huge key', { t: 'call', id: 1, kind: 'mutation', path: 'a', key: 'k'.repeat(129) }, 1, /call.key/],
+    ['an auth without id', { t: 'auth', params: {} }, null, /auth.id/],
+    ['auth params that are not an object', { t: 'auth', id: 2, params: 'token' }, 2, /auth.params/],
   ];
   it.each(bad)('rejects %s', (_name, raw, id, reason) => {
     const result = parseClientMessage(raw);

@@ -47,6 +47,16 @@ export interface CancelMessage {
   t: 'cancel';
   id: number;
 }
+/**
+ * New `connectionParams` on the open connection (credential rotation): the server runs
+ * `createContext` again and answers `result` (new calls use the new context) or `error` (the
+ * previous context stays).
+ */
+export interface AuthMessage {
+  t: 'auth';
+  id: number;
+  params?: Record<string, unknown>;
+}
 /** Application-level heartbeat (either direction). */
 export interface PingMessage {
   t: 'ping';
@@ -57,7 +67,7 @@ export interface PongMessage {
 }
 
 /** Every message a client sends. */
-export type ClientMessage = HelloMessage | CallMessage | SubscribeMessage | CancelMessage | PingMessage | PongMessage;
+export type ClientMessage = HelloMessage | CallMessage | SubscribeMessage | CancelMessage | AuthMessage | PingMessage | PongMessage;
 
 /** The limits a server enforces on each connection, stated in `ready` so a client can stay inside them. */
 export interface ServerLimits {
@@ -198,6 +208,13 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
       if (raw.lastEventId !== undefined && typeof raw.lastEventId !== 'string') return bad('sub.lastEventId must be a string');
       const message: SubscribeMessage = { t: 'sub', id, path: raw.path, input: raw.input };
       if (raw.lastEventId !== undefined) message.lastEventId = raw.lastEventId as string;
+      return { ok: true, message };
+    }
+    case 'auth': {
+      if (id === null) return bad('auth.id must be a non-negative integer');
+      if (raw.params !== undefined && raw.params !== null && !isPlainObject(raw.params)) return bad('auth.params must be an object');
+      const message: AuthMessage = { t: 'auth', id };
+      if (raw.params) message.params = raw.params as Record<string, unknown>;
       return { ok: true, message };
     }
     case 'cancel':

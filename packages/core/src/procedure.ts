@@ -4,10 +4,12 @@ import type { StandardSchemaV1 } from './standard-schema.js';
 export type ProcedureKind = 'query' | 'mutation' | 'subscription';
 
 /** What a middleware receives. */
-export interface MiddlewareOptions<TContext> {
+export interface MiddlewareOptions<TContext, TMeta = unknown> {
   ctx: TContext;
   path: string;
   kind: ProcedureKind;
+  /** What the procedure set with `.meta()` (typed by `initDuplex.meta<TMeta>()`), if anything. */
+  meta: TMeta | undefined;
   /** The raw (not yet validated) input. */
   input: unknown;
   signal: AbortSignal;
@@ -32,8 +34,8 @@ export interface NextFunction {
 }
 
 /** A middleware function; what it passes to `next({ ctx })` is merged into the context. */
-export type MiddlewareFunction<TContext, TContextOverride extends object> = (
-  opts: MiddlewareOptions<TContext>,
+export type MiddlewareFunction<TContext, TContextOverride extends object, TMeta = unknown> = (
+  opts: MiddlewareOptions<TContext, TMeta>,
 ) => Promise<MiddlewareResult<TContextOverride>>;
 
 /** `TBase` with the keys of `TOverride` replaced (how middleware narrows the context). */
@@ -49,7 +51,9 @@ export interface ProcedureDef {
   inputSchema: StandardSchemaV1 | undefined;
   outputSchema: StandardSchemaV1 | undefined;
   // biome-ignore lint/suspicious/noExplicitAny: middlewares of any context are chained at run time
-  middlewares: ReadonlyArray<MiddlewareFunction<any, object>>;
+  middlewares: ReadonlyArray<MiddlewareFunction<any, object, any>>;
+  /** What `.meta()` set (middlewares read it), or undefined. */
+  meta: unknown;
   handler: (opts: ProcedureHandlerOptions) => unknown;
   /** Mutations: `false` opts out of the server's dedupe window (see {@link MutationOptions}). */
   exactlyOnce?: boolean | undefined;

@@ -1,3 +1,4 @@
+import type { AnyErrorFormatter } from './error-formatter.js';
 import type { AnyProcedure } from './procedure.js';
 
 /** The shape a router is declared with: procedures and nested routers by name. */
@@ -8,17 +9,22 @@ export interface RouterRecord {
 /** Runtime description of a router: every procedure by its dotted path. */
 export interface RouterDef {
   readonly procedures: ReadonlyMap<string, AnyProcedure>;
+  /** Shapes every error sent to clients (`create({ errorFormatter })`); the root router's is used. */
+  readonly errorFormatter?: AnyErrorFormatter | undefined;
 }
 
-/** A router; `'~types'.record` drives client inference. */
-export interface Router<TContext, TRecord extends RouterRecord> {
-  readonly '~types': { ctx: TContext; record: TRecord };
+/**
+ * A router; `'~types'.record` drives client inference, `'~types'.errorData` types the `data` an
+ * `errorFormatter` adds to errors (`undefined` without one).
+ */
+export interface Router<TContext, TRecord extends RouterRecord, TErrorData = undefined> {
+  readonly '~types': { ctx: TContext; record: TRecord; errorData: TErrorData };
   readonly '~def': RouterDef;
 }
 
 /** Any router, whatever its types. */
 // biome-ignore lint/suspicious/noExplicitAny: the widened form
-export type AnyRouter = Router<any, any>;
+export type AnyRouter = Router<any, any, any>;
 
 /** True when `value` is a router (has a procedure map). */
 export function isRouter(value: unknown): value is AnyRouter {

@@ -47,6 +47,7 @@ class MiddlewareArgs {
     readonly ctx: unknown,
     readonly path: string,
     readonly kind: ProcedureKind,
+    readonly meta: unknown,
     readonly input: unknown,
     private readonly source: AbortSignal | SignalSource,
     readonly next: NextFunction,
@@ -116,7 +117,7 @@ export async function callProcedure(opts: CallProcedureOptions): Promise<unknown
         if (!middleware) return { ok: true, data: await runHandler(opts, ctx) };
         const next = ((nextOpts?: { ctx: object }) =>
           run(index + 1, nextOpts?.ctx ? { ...(ctx as object), ...nextOpts.ctx } : ctx)) as NextFunction;
-        const result = await middleware(new MiddlewareArgs(ctx, opts.path, def.kind, opts.input, opts.signal, next));
+        const result = await middleware(new MiddlewareArgs(ctx, opts.path, def.kind, def.meta, opts.input, opts.signal, next));
         if (!result || typeof result !== 'object' || typeof result.ok !== 'boolean')
           throw new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'middleware must return the result of next()' });
         return result;

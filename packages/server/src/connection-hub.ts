@@ -69,6 +69,7 @@ export class ConnectionHub<TSocket extends HubSocket, TRequest> {
       clock: options.clock,
       maxMessageBytes: options.maxMessageBytes,
       dedupe: options.dedupe,
+      recheckSubscriptions: options.recheckSubscriptions,
       maxJsonDepth: options.maxJsonDepth,
       maxCallsInFlight: options.maxCallsInFlight,
       maxSubscriptions: options.maxSubscriptions,

@@ -1,7 +1,22 @@
-export { DuplexError, type ErrorCode, ERROR_CODES, tracked, type Tracked } from '@duplex/core';
+export { DuplexError, type ErrorCode, ERROR_CODES, isDuplexError, tracked, type Tracked } from '@duplex/core';
+export type { ErrorFormatter, ErrorFormatterOptions, ErrorShape, InferDuplexError, InferErrorData } from '@duplex/core';
 export type { AnyRouter, InferRouterContext, InferRouterInputs, InferRouterOutputs, MiddlewareFunction } from '@duplex/core';
 export { callProcedure } from './call-procedure.js';
-export { type DuplexInstance, initDuplex } from './init.js';
+export { createCaller } from './create-caller.js';
+export type {
+  CallerCallOptions,
+  CallerContext,
+  CallerIterateOptions,
+  CallerMutation,
+  CallerQuery,
+  CallerRecord,
+  CallerSubscription,
+  DuplexCaller,
+  OptionalInputCallerMutation,
+  OptionalInputCallerQuery,
+  OptionalInputCallerSubscription,
+} from './caller-types.js';
+export { type CreateOptions, type DefaultErrorShape, type DuplexInit, type DuplexInstance, initDuplex } from './init.js';
 export type { HandlerOptions, ProcedureBuilder, SubscriptionHandlerOptions } from './procedure-builder.js';
 export { type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport, type SharedPeerOptions } from './server-peer.js';
 export { type AllowedOrigins, isOriginAllowed } from './origin.js';

@@ -60,19 +60,21 @@ export interface SubscriptionHandlerOptions<TContext, TInput> extends HandlerOpt
  * Without `.output()` the result type is inferred from the handler; after it, see
  * {@link ProcedureBuilderWithOutput}.
  */
-export interface ProcedureBuilder<TRootContext, TContext, TInput extends SchemaTypes> {
+export interface ProcedureBuilder<TRootContext, TContext, TInput extends SchemaTypes, TMeta = object> {
   /** Validates the input with any Standard Schema (zod 4, valibot, …); bad input → `BAD_REQUEST`. */
-  input<TSchema extends ZodLike>(schema: TSchema): ProcedureBuilder<TRootContext, TContext, TSchema['_zod']>;
-  input<TSchema extends StandardSchemaV1>(schema: TSchema): ProcedureBuilder<TRootContext, TContext, StandardTypes<TSchema>>;
+  input<TSchema extends ZodLike>(schema: TSchema): ProcedureBuilder<TRootContext, TContext, TSchema['_zod'], TMeta>;
+  input<TSchema extends StandardSchemaV1>(schema: TSchema): ProcedureBuilder<TRootContext, TContext, StandardTypes<TSchema>, TMeta>;
   /** Validates the result (each event, for subscriptions); a mismatch → `INTERNAL_SERVER_ERROR`. */
-  output<TSchema extends ZodLike>(schema: TSchema): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, TSchema['_zod']>;
+  output<TSchema extends ZodLike>(schema: TSchema): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, TSchema['_zod'], TMeta>;
   output<TSchema extends StandardSchemaV1>(
     schema: TSchema,
-  ): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, StandardTypes<TSchema>>;
+  ): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, StandardTypes<TSchema>, TMeta>;
   /** Adds a middleware; what it passes to `next({ ctx })` is merged into the context. */
   use<TContextOverride extends object>(
-    middleware: MiddlewareFunction<TContext, TContextOverride>,
-  ): ProcedureBuilder<TRootContext, Overwrite<TContext, TContextOverride>, TInput>;
+    middleware: MiddlewareFunction<TContext, TContextOverride, TMeta>,
+  ): ProcedureBuilder<TRootContext, Overwrite<TContext, TContextOverride>, TInput, TMeta>;
+  /** Sets metadata that middlewares read as `meta`; a second call merges into the first (shallow). */
+  meta(meta: TMeta): ProcedureBuilder<TRootContext, TContext, TInput, TMeta>;
   /** A read: `client.path.query(input)`. */
   query<TResult>(
     handler: (opts: HandlerOptions<TContext, TInput['output']>) => MaybePromise<TResult>,
@@ -100,21 +102,23 @@ export interface ProcedureBuilder<TRootContext, TContext, TInput extends SchemaT
  * A builder after `.output(schema)`: handlers must return (or yield) the schema's input type, and
  * the client sees its output type.
  */
-export interface ProcedureBuilderWithOutput<TRootContext, TContext, TInput extends SchemaTypes, TOutput extends SchemaTypes> {
+export interface ProcedureBuilderWithOutput<TRootContext, TContext, TInput extends SchemaTypes, TOutput extends SchemaTypes, TMeta = object> {
   /** Validates the input with any Standard Schema; bad input → `BAD_REQUEST`. */
-  input<TSchema extends ZodLike>(schema: TSchema): ProcedureBuilderWithOutput<TRootContext, TContext, TSchema['_zod'], TOutput>;
+  input<TSchema extends ZodLike>(schema: TSchema): ProcedureBuilderWithOutput<TRootContext, TContext, TSchema['_zod'], TOutput, TMeta>;
   input<TSchema extends StandardSchemaV1>(
     schema: TSchema,
-  ): ProcedureBuilderWithOutput<TRootContext, TContext, StandardTypes<TSchema>, TOutput>;
+  ): ProcedureBuilderWithOutput<TRootContext, TContext, StandardTypes<TSchema>, TOutput, TMeta>;
   /** Replaces the output schema. */
-  output<TSchema extends ZodLike>(schema: TSchema): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, TSchema['_zod']>;
+  output<TSchema extends ZodLike>(schema: TSchema): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, TSchema['_zod'], TMeta>;
   output<TSchema extends StandardSchemaV1>(
     schema: TSchema,
-  ): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, StandardTypes<TSchema>>;
+  ): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, StandardTypes<TSchema>, TMeta>;
   /** Adds a middleware; what it passes to `next({ ctx })` is merged into the context. */
   use<TContextOverride extends object>(
-    middleware: MiddlewareFunction<TContext, TContextOverride>,
-  ): ProcedureBuilderWithOutput<TRootContext, Overwrite<TContext, TContextOverride>, TInput, TOutput>;
+    middleware: MiddlewareFunction<TContext, TContextOverride, TMeta>,
+  ): ProcedureBuilderWithOutput<TRootContext, Overwrite<TContext, TContextOverride>, TInput, TOutput, TMeta>;
+  /** Sets metadata that middlewares read as `meta`; a second call merges into the first (shallow). */
+  meta(meta: TMeta): ProcedureBuilderWithOutput<TRootContext, TContext, TInput, TOutput, TMeta>;
   /** A read whose result is validated by the output schema. */
   query(
     handler: (opts: HandlerOptions<TContext, TInput['output']>) => MaybePromise<TOutput['input']>,
@@ -136,11 +140,12 @@ interface BuilderState {
   inputSchema: StandardSchemaV1 | undefined;
   outputSchema: StandardSchemaV1 | undefined;
   middlewares: ProcedureDef['middlewares'];
+  meta: unknown;
 }
 
 /** Creates the root builder of an `initDuplex` instance. */
-export function createProcedureBuilder<TContext>(): ProcedureBuilder<TContext, TContext, NoInput> {
-  return makeBuilder({ inputSchema: undefined, outputSchema: undefined, middlewares: [] }) as never;
+export function createProcedureBuilder<TContext, TMeta = object>(): ProcedureBuilder<TContext, TContext, NoInput, TMeta> {
+  return makeBuilder({ inputSchema: undefined, outputSchema: undefined, middlewares: [], meta: undefined }) as never;
 }
 
 function makeBuilder(state: BuilderState) {
@@ -154,6 +159,7 @@ function makeBuilder(state: BuilderState) {
     output: (schema: StandardSchemaV1) => makeBuilder({ ...state, outputSchema: schema }),
     use: (middleware: MiddlewareFunction<unknown, object>) =>
       makeBuilder({ ...state, middlewares: [...state.middlewares, middleware] }),
+    meta: (meta: object) => makeBuilder({ ...state, meta: { ...(state.meta as object | undefined), ...meta } }),
     query: finish('query'),
     mutation: finish('mutation'),
     subscription: finish('subscription'),

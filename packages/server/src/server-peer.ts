@@ -5,6 +5,7 @@ import {
   builtinCodecs,
   type CallMessage,
   checkAttachments,
+  type AuthMessage,
   type ClientMessage,
   type HelloMessage,
   type ReadyMessage,
@@ -31,8 +32,10 @@ import {
   toCloseReason,
 } from '@duplex/core';
 import { callProcedure, type SignalSource, validate } from './call-procedure.js';
+import { recheckSubscription, type SubscriptionSource } from './recheck-subscription.js';
 import { type DedupeClaim, type DedupeOutcome, type DedupeStore, defaultDedupeStore } from './dedupe-store.js';
 import { decodeInput } from './decode-input.js';
+import { formatErrorShape } from './format-error.js';
 import { inputFingerprint } from './input-fingerprint.js';
 import {
   advertisedLimits,
@@ -92,6 +95,13 @@ export interface ServerPeerOptions extends PeerLimitOptions {
    * @default the process-wide MemoryDedupeStore
    */
   dedupe?: DedupeStore | false | undefined;
+  /**
+   * After `client.reauthenticate()`, check each live subscription again by running its
+   * middleware chain with the new context; one that now throws ends with that error.
+   * `false` keeps every subscription as it is.
+   * @default true
+   */
+  recheckSubscriptions?: boolean | undefined;
   clock?: Clock | undefined;
   /** Called once when the peer has released everything (after close). */
   onClosed?: (() => void) | undefined;
@@ -110,6 +120,8 @@ export interface ServerPeerOptions extends PeerLimitOptions {
  */
 class ActiveEntry implements SignalSource {
   timer: TimerHandle | undefined = undefined;
+  /** Subscriptions: what started it, to check it again against a new context (`auth`). */
+  source: SubscriptionSource | undefined = undefined;
   /** Wakes a subscription loop parked on `next()` so teardown never waits on user code. */
   wake: ((value?: undefined) => void) | undefined = undefined;
   private controller: AbortController | undefined = undefined;
@@ -177,6 +189,8 @@ export class ServerPeer {
   private readonly clock: Clock;
   private readonly limits: PeerLimits;
   private protocolErrors = 0;
+  /** Counts `auth` messages, so a slower earlier one cannot overwrite a newer context. */
+  private authGeneration = 0;
   /** The client's session and the store that remembers its mutations (exactly-once). */
   private session: { store: DedupeStore; sid: string; floor: number } | undefined;
   private started = 0;
@@ -358,10 +372,15 @@ export class ServerPeer {
       case 'call':
       case 'sub':
       case 'cancel':
+      case 'auth':
         break;
     }
     if (this.state === 'awaiting-hello') {
       this.protocolError(message.t === 'cancel' ? null : message.id, 'send hello first');
+      return;
+    }
+    if (message.t === 'auth' && this.state !== 'ready') {
+      this.protocolError(message.id, 'auth before ready');
       return;
     }
     // Calls that arrive while createContext is resolving are held in order, never dropped
@@ -394,6 +413,9 @@ export class ServerPeer {
         this.notifySettled();
         return;
       }
+      case 'auth':
+        void this.reauthenticate(message);
+        return;
       case 'hello':
       case 'ping':
       case 'pong':
@@ -496,7 +518,7 @@ export class ServerPeer {
     if (!procedure || procedure['~def'].kind !== expected) {
       const error = new DuplexError({ code: 'NOT_FOUND', message: `no ${expected} at path "${message.path.slice(0, 200)}"` });
       this.report(error, message.path, expected);
-      this.sendError(message.id, error);
+      this.sendError(message.id, error, error, message.path, expected);
       return;
     }
     const rawInput = message.input;
@@ -513,6 +535,7 @@ export class ServerPeer {
       return;
     }
     const entry = new ActiveEntry(message.t);
+    if (message.t === 'sub') entry.source = { procedure, path: message.path, input };
     if (this.active === NO_ENTRIES) this.active = new Map();
     this.active.set(message.id, entry);
     if (message.t === 'call') {
@@ -532,8 +555,44 @@ export class ServerPeer {
     entry.timer = undefined;
     const error = new DuplexError({ code: 'TIMEOUT', message: `deadline exceeded for "${path}"` });
     this.release(entry, error);
-    this.sendError(id, error);
+    this.sendError(id, error, error, path);
     this.notifySettled();
+  }
+
+  /**
+   * Credential rotation: runs `createContext` with the new params; new calls get the new context.
+   * Live subscriptions are checked again by their middleware chain with it (unless
+   * `recheckSubscriptions` is false); one it now refuses ends with that error (e.g. `FORBIDDEN`).
+   * A refused `auth` keeps the previous context and answers the error.
+   */
+  private async reauthenticate(message: AuthMessage): Promise<void> {
+    const generation = ++this.authGeneration;
+    let ctx: unknown;
+    try {
+      ctx = await this.options.createContext({ connectionParams: message.params, connectionId: this.id, transport: this.out });
+    } catch (cause) {
+      if (this.state !== 'ready') return;
+      const error = DuplexError.from(cause);
+      this.report(error, undefined, undefined);
+      this.sendError(message.id, error, cause);
+      return;
+    }
+    // A later `auth` that finished first wins; this one's context is already stale.
+    if (this.state !== 'ready' || generation !== this.authGeneration) return;
+    this.ctx = ctx;
+    this.enqueue({ t: 'result', id: message.id });
+    if (this.options.recheckSubscriptions === false) return;
+    for (const [id, entry] of this.active) {
+      if (!entry.source) continue;
+      void recheckSubscription(entry.source, ctx, entry).then((refusal) => {
+        if (!refusal || this.active.get(id) !== entry || this.ctx !== ctx) return;
+        this.active.delete(id);
+        this.release(entry, refusal);
+        this.report(refusal, entry.source?.path, 'subscription');
+        this.sendError(id, refusal);
+        this.notifySettled();
+      });
+    }
   }
 
   private async runCall(
@@ -573,10 +632,10 @@ export class ServerPeer {
     } catch (cause) {
       const error = DuplexError.from(cause);
       // Aborted (cancel, deadline, lost connection): it may not have finished, so a re-send runs it.
-      record?.(entry.aborted ? undefined : procedure['~def'].exactlyOnce === false ? OPTED_OUT : { ok: false, error: this.shape(error, cause) });
+      record?.(entry.aborted ? undefined : procedure['~def'].exactlyOnce === false ? OPTED_OUT : { ok: false, error: this.shape(error, cause, path, message.kind) });
       if (!this.finish(id, entry)) return;
       this.report(error, path, message.kind);
-      this.sendError(id, error, cause);
+      this.sendError(id, error, cause, path, message.kind);
     }
   }
 
@@ -631,7 +690,7 @@ export class ServerPeer {
       if (this.finish(id, entry)) {
         const error = DuplexError.from(cause);
         this.report(error, path, 'subscription');
-        this.sendError(id, error, cause);
+        this.sendError(id, error, cause, path, 'subscription');
       }
     }
     // Ended by the client, the deadline or the connection: let the generator run its finally.
@@ -715,7 +774,7 @@ export class ServerPeer {
     }
   }
 
-  private shape(error: DuplexError, cause: unknown): ErrorShape {
+  private shape(error: DuplexError, cause: unknown, path?: string, kind?: ProcedureKind): ErrorShape {
     const expose = this.options.exposeErrors === true;
     // Only errors thrown as DuplexError on purpose carry their message; anything else is masked.
     const masked = !(cause instanceof DuplexError) && !expose;
@@ -726,11 +785,14 @@ export class ServerPeer {
       const stack = cause instanceof Error ? cause.stack : error.stack;
       if (stack) shape.stack = stack;
     }
-    return shape;
+    const formatter = this.options.router['~def'].errorFormatter;
+    if (!formatter) return shape;
+    const onFailure = (failure: DuplexError) => this.report(failure, path, kind);
+    return formatErrorShape(formatter, shape, { error, path, kind, ctx: this.ctx, onFailure });
   }
 
-  private sendError(id: number | null, error: DuplexError, cause: unknown = error): void {
-    this.enqueue({ t: 'error', id, error: this.shape(error, cause) });
+  private sendError(id: number | null, error: DuplexError, cause: unknown = error, path?: string, kind?: ProcedureKind): void {
+    this.enqueue({ t: 'error', id, error: this.shape(error, cause, path, kind) });
   }
 
   /**

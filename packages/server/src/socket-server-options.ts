@@ -38,6 +38,13 @@ export interface SocketServerOptions<TRouter extends AnyRouter, TRequest> extend
    */
   dedupe?: DedupeStore | false;
   /**
+   * After a client's `reauthenticate()`, check each live subscription again by running its
+   * middleware chain with the new context; one that now throws (e.g. `FORBIDDEN`) ends with that
+   * error. `false` keeps them all.
+   * @default true
+   */
+  recheckSubscriptions?: boolean;
+  /**
    * Time a new connection has for its handshake: `verifyUpgrade` must settle within it (else HTTP
    * 503), and `hello` plus `createContext` must be done within it after the upgrade (else close
    * 4408).

@@ -1,0 +1,18 @@
+/** The pub/sub topic live invalidations travel on. @default 'duplex.live' */
+export const LIVE_CHANNEL = 'duplex.live';
+
+/** The router key the live-query stream is attached at. */
+export const LIVE_KEY = '~live';
+
+/** What one invalidation says on the wire: the topics published and the query paths they touch. */
+export interface LiveInvalidation {
+  /** Topics given to `invalidate()`. */
+  topics: string[];
+  /** Dotted paths of the queries that declared one of those topics. */
+  paths: string[];
+}
+
+/** What the server publishes on the pub/sub channel (paths are resolved by each receiving server). */
+export interface LiveMessage {
+  topics: string[];
+}

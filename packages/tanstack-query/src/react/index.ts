@@ -1,0 +1,2 @@
+export { useSubscription } from './use-subscription.js';
+export type { SubscriptionResult, SubscriptionStatus } from '../subscription-observer.js';

@@ -1,0 +1,82 @@
+import { type AnyProcedure, type AnyRouter, type Procedure, type Router, type Tracked, tracked } from '@duplex/core';
+import { LIVE_CHANNEL, LIVE_KEY, type LiveInvalidation, type LiveMessage } from '../live-message.js';
+
+/** The part of a `@duplex/pubsub` instance live queries use; any `PubSub` with a `LiveMessage` topic fits. */
+export interface LivePubSub {
+  publish(topic: typeof LIVE_CHANNEL, payload: LiveMessage): Promise<string>;
+  subscribeTracked(
+    topic: typeof LIVE_CHANNEL,
+    options: { signal: AbortSignal; lastEventId?: string | null | undefined },
+  ): AsyncGenerator<Tracked<LiveMessage>, void, undefined>;
+}
+
+/** Options of {@link createLiveQueries}. */
+export interface LiveQueriesOptions {
+  /** Carries invalidations between server processes and replays them on resume (memory, Redis, NATS). */
+  pubsub: LivePubSub;
+}
+
+/** The subscription procedure `attach()` adds: one invalidation stream per client. */
+export type LiveProcedure = Procedure<'subscription', unknown, undefined, LiveInvalidation>;
+
+/** A router with the live-query stream added under `'~live'`. */
+export type WithLiveQueries<TRouter extends AnyRouter> = Router<
+  TRouter['~types']['ctx'],
+  TRouter['~types']['record'] & { [LIVE_KEY]: LiveProcedure }
+>;
+
+/** Declares live queries, publishes invalidations and adds the stream clients listen on. */
+export interface LiveQueries {
+  /** Marks a query procedure as invalidated by `topics`; returns the same procedure. */
+  query<TProcedure extends AnyProcedure>(topics: readonly string[], procedure: TProcedure): TProcedure;
+  /** Tells every client holding a query of these topics to refetch it; resolves once the pub/sub accepted it. */
+  invalidate(topics: string | readonly string[]): Promise<void>;
+  /** Returns the router with the invalidation stream added (under `'~live'`), and learns its live queries' paths. */
+  attach<TRouter extends AnyRouter>(router: TRouter): WithLiveQueries<TRouter>;
+}
+
+/**
+ * Live queries over `@duplex/pubsub`: a query declares topics, a mutation invalidates them, and
+ * every client's cached result of those queries is refetched, across processes and reconnects.
+ * @example
+ * const live = createLiveQueries({ pubsub });
+ * const router = live.attach(d.router({
+ *   list: live.query(['todos'], d.procedure.query(() => todos)),
+ *   add: d.procedure.input(schema).mutation(async ({ input }) => { save(input); await live.invalidate('todos'); }),
+ * }));
+ */
+export function createLiveQueries(options: LiveQueriesOptions): LiveQueries {
+  const declared = new WeakMap<AnyProcedure, readonly string[]>();
+  const pathsByTopic = new Map<string, string[]>();
+
+  async function* stream({ signal, lastEventId }: { signal: AbortSignal; lastEventId?: string | undefined }) {
+    for await (const event of options.pubsub.subscribeTracked(LIVE_CHANNEL, { signal, lastEventId })) {
+      const paths = new Set<string>();
+      for (const topic of event.data.topics) for (const path of pathsByTopic.get(topic) ?? []) paths.add(path);
+      yield tracked(event.id, { topics: event.data.topics, paths: [...paths] } satisfies LiveInvalidation);
+    }
+  }
+
+  const procedure = {
+    '~def': { kind: 'subscription', inputSchema: undefined, outputSchema: undefined, middlewares: [], handler: stream },
+  } as unknown as LiveProcedure;
+
+  return {
+    query(topics, target) {
+      declared.set(target, [...topics]);
+      return target;
+    },
+    async invalidate(topics) {
+      await options.pubsub.publish(LIVE_CHANNEL, { topics: typeof topics === 'string' ? [topics] : [...topics] });
+    },
+    attach(router) {
+      const procedures = new Map(router['~def'].procedures);
+      if (procedures.has(LIVE_KEY)) throw new Error(`router key "${LIVE_KEY}" is taken: live queries are attached there`);
+      for (const [path, target] of procedures) {
+        for (const topic of declared.get(target) ?? []) pathsByTopic.set(topic, [...(pathsByTopic.get(topic) ?? []), path]);
+      }
+      procedures.set(LIVE_KEY, procedure);
+      return { '~def': { procedures } } as unknown as WithLiveQueries<typeof router>;
+    },
+  };
+}
