@@ -100,6 +100,11 @@ export class HttpSocket implements WebSocketLike {
         this.aborts.get(message.id)?.abort();
         this.aborts.delete(message.id);
         return;
+      case 'auth':
+        // Every request creates its context from the params it carries: later requests use these.
+        if (message.params) this.headers['X-Duplex-Params'] = encodeURIComponent(JSON.stringify(message.params));
+        else delete this.headers['X-Duplex-Params'];
+        return this.deliver({ t: 'result', id: message.id });
     }
   }
 
