@@ -1,19 +1,19 @@
-// Prints one closing line `N passed, N failed` summed over vitest JSON reports given as arguments.
+// The last line of .ci/run: `N passed, N failed` (`, N skipped` when any), summed over the files
+// given: vitest JSON reports and `.test-summary.json` files written by scripts/test.mjs. Skip reasons
+// go on the lines above. Exits 1 when anything failed or was skipped: CI installs every browser and
+// broker the tests need, so a skip there is a broken setup.
 import { existsSync, readFileSync } from 'node:fs';
+import { addTally, emptyTally, readVitestReport } from './test-summary.mjs';
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
+const total = emptyTally();
 for (const file of process.argv.slice(2)) {
-  if (!existsSync(file)) {
-    console.log(`(no report at ${file}: counted as one failure)`);
-    failed += 1;
-    continue;
+  const data = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+  if (data && typeof data.passed === 'number') {
+    addTally(total, { ...data, reasons: new Map(Object.entries(data.reasons ?? {})) });
+  } else {
+    addTally(total, readVitestReport(file));
   }
-  const report = JSON.parse(readFileSync(file, 'utf8'));
-  passed += report.numPassedTests ?? 0;
-  failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
-  skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(failed > 0 ? 1 : 0);
+for (const [reason, count] of total.reasons) console.log(`skipped: ${count} × ${reason}`);
+console.log(`${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
+process.exit(total.failed > 0 || total.skipped > 0 ? 1 : 0);

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Installs Debian's chromium for the browser end-to-end tests (examples/chat/test), once.
-# CI runs this before `npm test`; locally it is a no-op when /usr/bin/chromium exists.
+# Installs Debian's chromium for the browser tests (examples/*/test/*.browser.test.ts), once.
+# .ci/run calls it; no npm script does (npm test never installs anything). Locally: run it yourself,
+# or install Chromium any other way and point CHROMIUM_PATH at it.
 set -euo pipefail
-if [ -x /usr/bin/chromium ]; then
-  echo "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo present)"
+if [ -n "${CHROMIUM_PATH:-}" ] || command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; then
+  echo "chromium: already installed"
   exit 0
 fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update
-$SUDO apt-get install -y chromium
-/usr/bin/chromium --version
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq chromium >/dev/null
+echo "chromium: installed at $(command -v chromium || echo /usr/bin/chromium)"

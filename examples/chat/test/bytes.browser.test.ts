@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { createWsServer, type WsServer } from '@duplex/server';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, launchChromium, runBrowserTests } from './browser.js';
+import { type Browser, launchChromium, withChromium } from '@duplex/test-utils/browser';
 import { bytesRouter } from './bytes-page/router.js';
 
-describe.runIf(runBrowserTests)('binary frames in headless Chromium', () => {
+describe('binary frames in headless Chromium', withChromium, () => {
   let dir: string;
   let http: Server;
   let duplex: WsServer;

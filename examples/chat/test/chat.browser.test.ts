@@ -5,17 +5,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer as createTcpServer } from 'node:net';
 import { startProxy } from '@duplex/test-utils';
+import { type Browser, launchChromium, withChromium } from '@duplex/test-utils/browser';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildWeb } from '../scripts/build.mjs';
 import { type ChatServer, RPC_PATH, startChatServer } from '../src/server/chat-server.js';
 import { staticFiles } from '../src/server/static-files.js';
 import { parseMessageId } from '../src/shared/message-id.js';
-import { type Browser, launchChromium, runBrowserTests } from './browser.js';
 
 const artifacts = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
 
-describe.runIf(runBrowserTests)('chat in headless Chromium', () => {
+describe('chat in headless Chromium', withChromium, () => {
   let dir: string;
   let publicDir: string;
   let chat: ChatServer;

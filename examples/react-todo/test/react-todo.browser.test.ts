@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The chat's launcher: one place decides where Chromium is and when browser tests are skipped.
-import { type Browser, launchChromium, runBrowserTests } from '../../chat/test/browser.js';
+// One place decides where Chromium is and when browser tests are skipped (with the reason).
+import { type Browser, launchChromium, withChromium } from '@duplex/test-utils/browser';
 import { buildWeb } from '../scripts/build.mjs';
 import { startTodoServer, type TodoServer } from '../src/server/todo-server.js';
 import { TodoStore } from '../src/server/todo-store.js';
 
-describe.runIf(runBrowserTests)('React todo in headless Chromium', () => {
+describe('React todo in headless Chromium', withChromium, () => {
   let dir: string;
   let publicDir: string;
   const store = new TodoStore();

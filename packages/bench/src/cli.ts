@@ -17,7 +17,7 @@ import { buildDuplex } from './build-duplex.js';
 import { environment } from './environment.js';
 import { renderTable, type ScenarioRow } from './report.js';
 import { runIdleMemory, runRepeated, startPair, stopPair, type SystemPair } from './run-scenarios.js';
-import { systems } from './systems/index.js';
+import { optionalSystems, systems } from './systems/index.js';
 import { CLIENT_CORE, killAllWorkers, spawnWorker, stopWorker } from './workers.js';
 
 const args = process.argv.slice(2);
@@ -38,11 +38,11 @@ function roundAll(metrics: Record<string, number>): Record<string, number> {
 
 async function main(): Promise<void> {
   if (args.includes('--list')) {
-    process.stdout.write(`systems: ${systems.map((s) => `${s.id} (${s.label})`).join(', ')}\nscenarios: ${[...SCENARIOS, 'h'].join(', ')}\n`);
+    process.stdout.write(`systems: ${[...systems, ...optionalSystems].map((s) => `${s.id} (${s.label})`).join(', ')}\nscenarios: ${[...SCENARIOS, 'h'].join(', ')}\n`);
     return;
   }
   const env = environment(config);
-  const chosen = systemIds ? systems.filter((s) => systemIds.includes(s.id)) : systems;
+  const chosen = systemIds ? [...systems, ...optionalSystems].filter((s) => systemIds.includes(s.id)) : systems;
   log(`duplex bench, ${config.mode} mode: ${chosen.map((s) => s.id).join(', ')}; scenarios ${scenarioIds.join(', ')}`);
   if (config.mode === 'quick') {
     log(

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 /** Largest allowed gzip size of the whole `@duplex/client` entry, superjson excluded (docs/bundle-size.md). */
-export const BUDGET_GZIP_BYTES = 9.25 * 1024;
+export const BUDGET_GZIP_BYTES = 10 * 1024;
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 

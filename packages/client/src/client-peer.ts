@@ -22,6 +22,7 @@ import {
   type TimerHandle,
 } from '@duplex/core';
 import { CallQueue } from './call-queue.js';
+import { type CreditFlow, consumeAfter } from './credit-flow.js';
 import { Outbox } from './outbox.js';
 import { createSessionId } from './session-id.js';
 import type { CallOptions, SubscribeOptions } from './types.js';
@@ -57,6 +58,8 @@ interface LiveSubscription {
   /** The link it runs on; 0 while waiting for one. */
   link: number;
   cleanup: (() => void) | undefined;
+  /** Its credit window (protocol.md §7.1); undefined sends no window (no credit limit). */
+  flow: CreditFlow | undefined;
 }
 
 /** Options of a {@link ClientPeer}. */
@@ -406,8 +409,12 @@ export class ClientPeer {
     }
   }
 
-  /** Starts a subscription; returns the function that ends it. */
-  subscribe(path: string, input: unknown, callbacks: SubscribeOptions<unknown>): () => void {
+  /**
+   * Starts a subscription; returns the function that ends it. With a `flow`, the server may run
+   * at most its window ahead of what the application consumed: an `onData` event counts as
+   * consumed when the callback returns (or its promise settles), unless the flow is manual.
+   */
+  subscribe(path: string, input: unknown, callbacks: SubscribeOptions<unknown>, flow?: CreditFlow): () => void {
     // An exception in application code must not stop the rest of a frame.
     const options = guardedCallbacks(callbacks);
     if (this.closed) {
@@ -423,7 +430,7 @@ export class ClientPeer {
       queueMicrotask(() => options.onError?.(new DuplexError({ code: 'BAD_REQUEST', message: 'input could not be serialized', cause })));
       return () => {};
     }
-    const sub: LiveSubscription = { id, path, input: encoded, bytes, lastEventId: undefined, options, link: 0, cleanup: undefined };
+    const sub: LiveSubscription = { id, path, input: encoded, bytes, lastEventId: undefined, options, link: 0, cleanup: undefined, flow };
     const stop = () => this.unsubscribe(id);
     if (options.signal) {
       if (options.signal.aborted) return () => {};
@@ -530,7 +537,9 @@ export class ClientPeer {
           return;
         }
         if (message.eid !== undefined) sub.lastEventId = message.eid;
-        sub.options.onData?.(value, { id: message.eid });
+        sub.flow?.received();
+        const handled: unknown = sub.options.onData?.(value, { id: message.eid });
+        if (sub.flow && !sub.flow.manual) consumeAfter(sub.flow, handled);
         return;
       }
       case 'done': {
@@ -646,6 +655,7 @@ export class ClientPeer {
     const message: SubscribeMessage = { t: 'sub', id: sub.id, path: sub.path };
     if (sub.input !== undefined) message.input = sub.input;
     if (sub.lastEventId !== undefined) message.lastEventId = sub.lastEventId;
+    if (sub.flow) message.credit = sub.flow.start((n) => this.sendCredit(sub, n));
     const text = JSON.stringify(message);
     const frame = sub.bytes ? encodeBinaryFrame(text, [sub.bytes]) : text;
     const error = this.tooLarge(frame, sub.path) ?? this.overSubscriptionLimit();
@@ -658,6 +668,12 @@ export class ClientPeer {
     sub.cleanup?.();
     sub.options.onError?.(error);
     this.options.onSettle?.();
+  }
+
+  /** Returns `n` credits to the server running `sub`, if it still runs there. */
+  private sendCredit(sub: LiveSubscription, n: number): void {
+    if (sub.link === 0 || sub.link !== this.link || this.subs.get(sub.id) !== sub) return;
+    this.outbox.push(`{"t":"credit","id":${sub.id},"n":${n}}`);
   }
 
   private overSubscriptionLimit(): DuplexError | undefined {

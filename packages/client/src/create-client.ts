@@ -1,11 +1,22 @@
-import { type AnyRouter, builtinCodecs, type Clock, type Codec, DuplexError, RESERVED_ROUTER_KEYS, systemClock } from '@duplex/core';
+import {
+  type AnyRouter,
+  builtinCodecs,
+  type Clock,
+  type Codec,
+  DEFAULT_SUBSCRIPTION_WINDOW,
+  DuplexError,
+  MAX_CREDIT,
+  RESERVED_ROUTER_KEYS,
+  systemClock,
+} from '@duplex/core';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
 import { ClientPeer, DEFAULT_MAX_QUEUED_CALLS } from './client-peer.js';
+import { CreditFlow } from './credit-flow.js';
 import { type ConnectionParams, Connection } from './connection.js';
 import { DEFAULT_CLIENT_KEEP_ALIVE, type KeepAliveOptions } from './heartbeat.js';
 import { DEFAULT_LAZY, type LazyOptions } from './idle-timer.js';
 import { iterateSubscription } from './iterate.js';
-import type { CallOptions, DuplexClient, SubscribeOptions } from './types.js';
+import type { CallOptions, DuplexClient, IterateOptions, SubscribeOptions } from './types.js';
 import { type ClientTransport, resolveWebSocket, type WebSocketConstructor } from './web-socket.js';
 
 /** Options of {@link createClient}. */
@@ -59,6 +70,14 @@ export interface ClientOptions {
    * Match the server's `maxMessageBytes`. @default 1_048_576 (1 MiB)
    */
   maxMessageBytes?: number;
+  /**
+   * Credit window of each subscription (docs/subscriptions.md#flow-control): events the server may
+   * send ahead of what the application has consumed. A reader that stops stops the server's
+   * generator within this many events, and the client buffers at most this many per subscription.
+   * `Infinity` turns credit flow control off (only socket backpressure applies).
+   * @default 256
+   */
+  subscriptionWindow?: number;
   /** Timers (backoff, heartbeat, deadlines, idle) go through this clock. @default the system clock */
   clock?: Clock;
   /** Random source for backoff jitter. @default Math.random */
@@ -78,6 +97,7 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
   const codec = typeof options.codec === 'object' ? options.codec : builtinCodecs[options.codec ?? 'superjson'];
   if (!codec) throw new TypeError(`duplex: unknown codec "${String(options.codec)}"`);
   const clock = options.clock ?? systemClock;
+  const defaultWindow = checkWindow(options.subscriptionWindow ?? DEFAULT_SUBSCRIPTION_WINDOW);
   let connection: Connection | undefined;
   const peer = new ClientPeer({
     codec,
@@ -120,10 +140,19 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
         return peer.call('query', procedurePath, input, opts as CallOptions | undefined);
       case 'mutate':
         return peer.call('mutation', procedurePath, input, opts as CallOptions | undefined);
-      case 'subscribe':
-        return { unsubscribe: peer.subscribe(procedurePath, input, (opts ?? {}) as SubscribeOptions<unknown>) };
-      case 'iterate':
-        return iterateSubscription((handlers) => peer.subscribe(procedurePath, input, handlers), opts as { signal?: AbortSignal } | undefined);
+      case 'subscribe': {
+        const subscribeOptions = (opts ?? {}) as SubscribeOptions<unknown>;
+        const window = checkWindow(subscribeOptions.window ?? defaultWindow);
+        const flow = Number.isFinite(window) ? new CreditFlow(window, false) : undefined;
+        return { unsubscribe: peer.subscribe(procedurePath, input, subscribeOptions, flow) };
+      }
+      case 'iterate': {
+        const { signal, window } = (opts ?? {}) as IterateOptions;
+        return iterateSubscription((handlers, flow) => peer.subscribe(procedurePath, input, handlers, flow), {
+          ...(signal ? { signal } : {}),
+          window: checkWindow(window ?? defaultWindow),
+        });
+      }
       default:
         throw new TypeError(`duplex: "${path.join('.')}" is not a procedure call (use .query, .mutate, .subscribe or .iterate)`);
     }
@@ -157,3 +186,9 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
 }
 
 export { DuplexError };
+
+/** A window is a positive integer up to 2^31 − 1, or `Infinity` (no credit flow control). */
+function checkWindow(window: number): number {
+  if (window === Number.POSITIVE_INFINITY || (Number.isInteger(window) && window >= 1 && window <= MAX_CREDIT)) return window;
+  throw new RangeError(`duplex: a subscription window must be a positive integer or Infinity, not ${String(window)}`);
+}

@@ -90,6 +90,8 @@ export class HttpSocket implements WebSocketLike {
       case 'ping':
         return this.deliver({ t: 'pong' });
       case 'pong':
+      case 'credit':
+        // SSE has no credit window: a stream that is not read holds the generator through TCP backpressure.
         return;
       case 'call':
         if (this.batch.push(message) === 1) queueMicrotask(() => void this.flush());

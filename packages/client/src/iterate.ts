@@ -1,16 +1,20 @@
 import type { DuplexError } from '@duplex/core';
+import { CreditFlow } from './credit-flow.js';
 import type { SubscribeOptions } from './types.js';
 
-type Start = (handlers: SubscribeOptions<unknown>) => () => void;
+type Start = (handlers: SubscribeOptions<unknown>, flow: CreditFlow | undefined) => () => void;
 
 /**
- * Adapts a callback subscription to an AsyncIterable. Events are buffered until read; breaking
- * out of the loop or aborting `signal` ends the server's generator.
+ * Adapts a callback subscription to an AsyncIterable. Events are buffered until read, at most
+ * `window` of them: each read returns a credit to the server, so a loop that stops reading stops
+ * the server's generator within one window (protocol.md §7.1). Breaking out of the loop or
+ * aborting `signal` ends the server's generator.
  */
-export function iterateSubscription(start: Start, opts: { signal?: AbortSignal } = {}): AsyncIterable<unknown> {
+export function iterateSubscription(start: Start, opts: { signal?: AbortSignal; window: number }): AsyncIterable<unknown> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<unknown> {
       const buffer: unknown[] = [];
+      const flow = Number.isFinite(opts.window) ? new CreditFlow(opts.window, true) : undefined;
       let failure: DuplexError | undefined;
       let ended = false;
       let wake: (() => void) | undefined;
@@ -33,7 +37,7 @@ export function iterateSubscription(start: Start, opts: { signal?: AbortSignal }
           notify();
         },
         ...(opts.signal ? { signal: opts.signal } : {}),
-      });
+      }, flow);
       const onAbort = () => {
         ended = true;
         notify();
@@ -49,7 +53,10 @@ export function iterateSubscription(start: Start, opts: { signal?: AbortSignal }
       return {
         async next() {
           while (buffer.length === 0 && !ended) await new Promise<void>((resolve) => (wake = resolve));
-          if (buffer.length > 0) return { done: false, value: buffer.shift() };
+          if (buffer.length > 0) {
+            flow?.consume();
+            return { done: false, value: buffer.shift() };
+          }
           finish();
           if (failure) {
             const error = failure;

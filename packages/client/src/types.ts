@@ -23,19 +23,34 @@ export interface EventMeta {
 
 /** Callbacks and options of `subscribe()`. */
 export interface SubscribeOptions<TData> {
-  onData?: (data: TData, meta: EventMeta) => void;
+  /**
+   * Called with each event. Returning a promise holds the event's credit until it settles, so a
+   * slow async handler slows the server's generator instead of piling events up (see `window`).
+   */
+  onData?: (data: TData, meta: EventMeta) => unknown;
   /** The subscription failed for good (validation, handler error, `CONFLICT` on resume…). */
   onError?: (error: DuplexError) => void;
   /** The server ended the subscription, or the client was closed. */
   onComplete?: () => void;
   /** Ends the subscription like `unsubscribe()`. */
   signal?: AbortSignal;
+  /**
+   * Events the server may send ahead of the ones `onData` has finished with (returned, or settled
+   * the promise it returned); `Infinity` turns credit flow control off. @default client `subscriptionWindow`
+   */
+  window?: number;
 }
 
 /** Options of `iterate()`. */
 export interface IterateOptions {
   /** Ends the iteration (the loop finishes normally) and the server's generator. */
   signal?: AbortSignal;
+  /**
+   * Events the server may send ahead of the loop: at most this many wait in the client's buffer,
+   * and a loop that stops reading stops the server's generator within this many events.
+   * `Infinity` turns credit flow control off. @default client `subscriptionWindow`
+   */
+  window?: number;
 }
 
 /** What `subscribe()` returns. */

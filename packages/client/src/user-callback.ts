@@ -4,22 +4,23 @@
  * rethrown from a fresh task. Either way it stays visible, and it never unwinds through duplex,
  * where it would stop the rest of a frame (other calls' results, other subscriptions' events).
  */
-function report(error: unknown): void {
-  const reportError = (globalThis as { reportError?: (error: unknown) => void }).reportError;
-  if (typeof reportError === 'function') reportError(error);
+export function reportError(error: unknown): void {
+  const report = (globalThis as { reportError?: (error: unknown) => void }).reportError;
+  if (typeof report === 'function') report(error);
   else
     setTimeout(() => {
       throw error;
     }, 0);
 }
 
-/** `fn`, with anything it throws reported instead of thrown (see {@link report}). */
-export function guarded<TArgs extends unknown[]>(fn: (...args: TArgs) => void): (...args: TArgs) => void {
+/** `fn`, with anything it throws reported instead of thrown (see {@link reportError}); returns what `fn` returned. */
+export function guarded<TArgs extends unknown[], TResult>(fn: (...args: TArgs) => TResult): (...args: TArgs) => TResult | undefined {
   return (...args) => {
     try {
-      fn(...args);
+      return fn(...args);
     } catch (error) {
-      report(error);
+      reportError(error);
+      return undefined;
     }
   };
 }

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { createWsServer, DuplexError, initDuplex, toNodeListener } from '@duplex/server';
+import { createWsServer, DuplexError, initDuplex } from '@duplex/server';
+import { toNodeListener } from '@duplex/server/node';
 import { createFetchHandler, type FetchHandler } from '@duplex/server/fetch';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';

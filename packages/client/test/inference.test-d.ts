@@ -56,6 +56,18 @@ const appRouter = d.router({
   validatedEvents: d.procedure.output(z.object({ at: z.string().transform((s) => new Date(s)) })).subscription(async function* () {
     yield { at: '2026-01-01' };
   }),
+  prices: d.procedure.subscription(
+    async function* () {
+      yield { price: 1 };
+    },
+    { slowReader: 'latest' },
+  ),
+  ticker: d.procedure.output(z.number()).subscription(
+    async function* () {
+      yield 1;
+    },
+    { slowReader: 'dropOldest', maxBuffered: 10 },
+  ),
 });
 type AppRouter = typeof appRouter;
 declare const client: ReturnType<typeof createClient<AppRouter>>;
@@ -90,6 +102,16 @@ describe('client inference', () => {
     expectTypeOf(client.fromPromise.iterate()).toEqualTypeOf<AsyncIterable<string>>();
     expectTypeOf(client.validatedEvents.iterate()).toEqualTypeOf<AsyncIterable<{ at: Date }>>();
     expectTypeOf(client.onPost.subscribe({ room: 'a' }).unsubscribe).toEqualTypeOf<() => void>();
+  });
+
+  it('types slow-reader policies and credit windows', () => {
+    expectTypeOf(client.prices.iterate(undefined, { window: 16 })).toEqualTypeOf<AsyncIterable<{ price: number }>>();
+    expectTypeOf(client.ticker.iterate()).toEqualTypeOf<AsyncIterable<number>>();
+    client.ticks.subscribe(undefined, { window: 4, onData: async (n) => expectTypeOf(n).toEqualTypeOf<number>() });
+    // @ts-expect-error an unknown policy
+    d.procedure.subscription(async function* () {}, { slowReader: 'dropNewest' });
+    // @ts-expect-error a window is a number
+    void client.ticks.iterate(undefined, { window: '16' });
   });
 
   it('rejects wrong inputs, misspelled paths, wrong kinds and wrong fields', () => {

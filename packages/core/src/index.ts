@@ -1,6 +1,7 @@
 export * from './clock.js';
 export * from './codec.js';
 export * from './errors.js';
+export * from './flow.js';
 export * from './error-formatter.js';
 export * from './infer.js';
 export * from './messages.js';

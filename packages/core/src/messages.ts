@@ -1,4 +1,5 @@
 import type { ErrorShape } from './errors.js';
+import { isCredit } from './flow.js';
 
 /** Procedure kinds a `call` may name. */
 export type CallKind = 'query' | 'mutation';
@@ -41,6 +42,14 @@ export interface SubscribeMessage {
   path: string;
   input?: unknown;
   lastEventId?: string;
+  /** Initial credit window (§7.1): events the server may send before the client grants more. Absent: no credit limit. */
+  credit?: number;
+}
+/** Grants `n` more credits to subscription `id` (§7.1). */
+export interface CreditMessage {
+  t: 'credit';
+  id: number;
+  n: number;
 }
 /** Cancel a call or end a subscription. The server sends nothing more for that id. */
 export interface CancelMessage {
@@ -67,7 +76,15 @@ export interface PongMessage {
 }
 
 /** Every message a client sends. */
-export type ClientMessage = HelloMessage | CallMessage | SubscribeMessage | CancelMessage | AuthMessage | PingMessage | PongMessage;
+export type ClientMessage =
+  | HelloMessage
+  | CallMessage
+  | SubscribeMessage
+  | CreditMessage
+  | CancelMessage
+  | AuthMessage
+  | PingMessage
+  | PongMessage;
 
 /** The limits a server enforces on each connection, stated in `ready` so a client can stay inside them. */
 export interface ServerLimits {
@@ -208,8 +225,16 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
       if (raw.lastEventId !== undefined && typeof raw.lastEventId !== 'string') return bad('sub.lastEventId must be a string');
       const message: SubscribeMessage = { t: 'sub', id, path: raw.path, input: raw.input };
       if (raw.lastEventId !== undefined) message.lastEventId = raw.lastEventId as string;
+      if (raw.credit !== undefined) {
+        if (!isCredit(raw.credit, 0)) return bad('sub.credit must be an integer from 0 to 2^31 - 1');
+        message.credit = raw.credit;
+      }
       return { ok: true, message };
     }
+    case 'credit':
+      if (id === null) return bad('credit.id must be a non-negative integer');
+      if (!isCredit(raw.n, 1)) return bad('credit.n must be an integer from 1 to 2^31 - 1');
+      return { ok: true, message: { t: 'credit', id, n: raw.n } };
     case 'auth': {
       if (id === null) return bad('auth.id must be a non-negative integer');
       if (raw.params !== undefined && raw.params !== null && !isPlainObject(raw.params)) return bad('auth.params must be an object');

@@ -1,3 +1,4 @@
+import type { SubscriptionProcedureOptions } from './flow.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 
 /** The three kinds of procedure. */
@@ -55,6 +56,8 @@ export interface ProcedureDef {
   /** What `.meta()` set (middlewares read it), or undefined. */
   meta: unknown;
   handler: (opts: ProcedureHandlerOptions) => unknown;
+  /** Subscriptions only: the slow-reader policy given to `.subscription(handler, options)`. */
+  subscription?: SubscriptionProcedureOptions | undefined;
   /** Mutations: `false` opts out of the server's dedupe window (see {@link MutationOptions}). */
   exactlyOnce?: boolean | undefined;
 }

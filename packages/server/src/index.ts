@@ -45,7 +45,6 @@ export type { ServerStats, SocketServerLifecycle, SocketServerOptions } from './
 export { DEFAULT_MAX_MESSAGE_BYTES } from '@duplex/core';
 export { CLOSE_GRACE_MS, DEFAULT_DRAIN_MS, type Drainable, drainCalls } from './drain.js';
 export { DEFAULT_SERVER_KEEP_ALIVE, type HeartbeatSocket, HeartbeatSweeper, type KeepAliveOptions } from './heartbeat.js';
-export { toNodeListener } from './node-listener.js';
 export {
   DEFAULT_DEDUPE_MAX_ENTRIES,
   DEFAULT_DEDUPE_MAX_SESSIONS,

@@ -6,6 +6,7 @@ import type {
   ProcedureDef,
   ProcedureKind,
   StandardSchemaV1,
+  SubscriptionProcedureOptions,
   Tracked,
   UntrackedValue,
 } from '@duplex/core';
@@ -91,10 +92,12 @@ export interface ProcedureBuilder<TRootContext, TContext, TInput extends SchemaT
    */
   subscription<TYield>(
     handler: (opts: SubscriptionHandlerOptions<TContext, TInput['output']>) => AsyncGenerator<TYield, unknown, unknown>,
+    options?: SubscriptionProcedureOptions,
   ): Procedure<'subscription', TRootContext, TInput['input'], UntrackedValue<TYield>>;
   /** A stream: a function returning an AsyncIterable (or a promise of one) of events. */
   subscription<TYield>(
     handler: (opts: SubscriptionHandlerOptions<TContext, TInput['output']>) => MaybePromise<AsyncIterable<TYield>>,
+    options?: SubscriptionProcedureOptions,
   ): Procedure<'subscription', TRootContext, TInput['input'], UntrackedValue<TYield>>;
 }
 
@@ -133,6 +136,7 @@ export interface ProcedureBuilderWithOutput<TRootContext, TContext, TInput exten
     handler: (
       opts: SubscriptionHandlerOptions<TContext, TInput['output']>,
     ) => MaybePromise<AsyncIterable<TOutput['input'] | Tracked<TOutput['input']>>>,
+    options?: SubscriptionProcedureOptions,
   ): Procedure<'subscription', TRootContext, TInput['input'], TOutput['output']>;
 }
 
@@ -149,9 +153,10 @@ export function createProcedureBuilder<TContext, TMeta = object>(): ProcedureBui
 }
 
 function makeBuilder(state: BuilderState) {
-  const finish = (kind: ProcedureKind) => (handler: ProcedureDef['handler'], options?: MutationOptions) => {
+  const finish = (kind: ProcedureKind) => (handler: ProcedureDef['handler'], options?: MutationOptions & SubscriptionProcedureOptions) => {
     const def: ProcedureDef = { kind, ...state, handler };
     if (kind === 'mutation' && options?.exactlyOnce === false) def.exactlyOnce = false;
+    if (kind === 'subscription' && options) def.subscription = checkSubscriptionOptions(options);
     return { '~def': def } as unknown as Procedure<ProcedureKind, unknown, unknown, unknown>;
   };
   return {
@@ -164,4 +169,14 @@ function makeBuilder(state: BuilderState) {
     mutation: finish('mutation'),
     subscription: finish('subscription'),
   };
+}
+
+/** Refuses a slow-reader option that cannot work, when the router is built rather than on the first slow client. */
+function checkSubscriptionOptions(options: SubscriptionProcedureOptions): SubscriptionProcedureOptions {
+  const { slowReader, maxBuffered } = options;
+  if (slowReader !== undefined && slowReader !== 'block' && slowReader !== 'dropOldest' && slowReader !== 'latest')
+    throw new TypeError(`duplex: slowReader must be 'block', 'dropOldest' or 'latest', not ${JSON.stringify(slowReader)}`);
+  if (maxBuffered !== undefined && !(Number.isInteger(maxBuffered) && maxBuffered >= 1))
+    throw new TypeError(`duplex: maxBuffered must be a positive integer, not ${String(maxBuffered)}`);
+  return { ...options };
 }

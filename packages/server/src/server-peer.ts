@@ -12,6 +12,7 @@ import {
   type Clock,
   CloseCode,
   type Codec,
+  type CreditMessage,
   DuplexError,
   decodeBinaryFrame,
   encodeBinaryFrame,
@@ -32,6 +33,7 @@ import {
   toCloseReason,
 } from '@duplex/core';
 import { callProcedure, type SignalSource, validate } from './call-procedure.js';
+import { CreditWindow } from './credit-window.js';
 import { recheckSubscription, type SubscriptionSource } from './recheck-subscription.js';
 import { type DedupeClaim, type DedupeOutcome, type DedupeStore, defaultDedupeStore } from './dedupe-store.js';
 import { decodeInput } from './decode-input.js';
@@ -47,6 +49,7 @@ import {
   resolvePeerLimits,
 } from './limits.js';
 import { encodePayload } from './payload-cache.js';
+import { applySlowReaderPolicy } from './slow-reader-buffer.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
 export interface ServerTransport {
@@ -124,6 +127,8 @@ class ActiveEntry implements SignalSource {
   source: SubscriptionSource | undefined = undefined;
   /** Wakes a subscription loop parked on `next()` so teardown never waits on user code. */
   wake: ((value?: undefined) => void) | undefined = undefined;
+  /** A subscription's credits, when its `sub` carried a window (protocol.md §7.1). */
+  credit: CreditWindow | undefined = undefined;
   private controller: AbortController | undefined = undefined;
   private reason: DuplexError | undefined = undefined;
 
@@ -194,6 +199,8 @@ export class ServerPeer {
   /** The client's session and the store that remembers its mutations (exactly-once). */
   private session: { store: DedupeStore; sid: string; floor: number } | undefined;
   private started = 0;
+  /** Highest call or subscription id seen: a `credit` for an id at or below it may race the end of its subscription. */
+  private highestId = -1;
   /** Calls and subscriptions held in `waiting`, each against its own limit. */
   private heldCalls = 0;
   private heldSubs = 0;
@@ -267,7 +274,8 @@ export class ServerPeer {
         if (this.state === 'awaiting-hello' && (item as { t?: unknown } | null)?.t === 'hello') {
           return this.fail(CloseCode.BAD_HELLO, `bad hello: ${reason}`);
         }
-        this.protocolError(parsed.ok ? messageId(parsed.message) : parsed.id, reason);
+        if (!parsed.ok && (item as { t?: unknown } | null)?.t === 'credit') this.refuseCredit(parsed.id, reason);
+        else this.protocolError(parsed.ok ? messageId(parsed.message) : parsed.id, reason);
         continue;
       }
       this.handle(parsed.message);
@@ -372,6 +380,7 @@ export class ServerPeer {
       case 'call':
       case 'sub':
       case 'cancel':
+      case 'credit':
       case 'auth':
         break;
     }
@@ -413,6 +422,9 @@ export class ServerPeer {
         this.notifySettled();
         return;
       }
+      case 'credit':
+        this.onCredit(message);
+        return;
       case 'auth':
         void this.reauthenticate(message);
         return;
@@ -421,6 +433,32 @@ export class ServerPeer {
       case 'pong':
         return; // answered in handle()
     }
+  }
+
+  /** Adds credits to a live subscription (protocol.md §7.1). */
+  private onCredit(message: CreditMessage): void {
+    const entry = this.active.get(message.id);
+    if (entry?.kind === 'sub') {
+      if (!entry.credit || entry.credit.grant(message.n)) return;
+      return this.refuseCredit(message.id, 'credit would pass 2^31 - 1');
+    }
+    // A credit may cross the subscription's `done` or `error` on the wire: only an id never used is an error.
+    if (!entry && message.id <= this.highestId) return;
+    this.refuseCredit(message.id, entry ? `id ${message.id} is a call, not a subscription` : `no subscription with id ${message.id}`);
+  }
+
+  /**
+   * Answers a bad `credit` message. A live subscription whose credit is wrong ends with the error
+   * (its accounting is lost); a live call is left alone, so the answer names no id.
+   */
+  private refuseCredit(id: number | null, reason: string): void {
+    const entry = id === null ? undefined : this.active.get(id);
+    if (entry?.kind === 'call') return this.protocolError(null, `${reason} (credit for call ${id})`);
+    if (entry && id !== null) {
+      this.active.delete(id);
+      this.release(entry, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${reason}` }));
+    }
+    this.protocolError(id, reason);
   }
 
   private onHello({ v: version, codec: codecName, params, sid, seq }: HelloMessage): void {
@@ -500,6 +538,7 @@ export class ServerPeer {
 
   private start(message: CallMessage | SubscribeMessage): void {
     this.started++;
+    if (message.id > this.highestId) this.highestId = message.id;
     if (this.active.has(message.id)) {
       this.protocolError(null, `id ${message.id} is already in use`);
       return;
@@ -545,6 +584,7 @@ export class ServerPeer {
       const claim = message.kind === 'mutation' ? this.claim(message, rawInput) : undefined;
       void this.runCall(message, procedure, input, entry, claim);
     } else {
+      if (message.credit !== undefined) entry.credit = new CreditWindow(message.credit);
       void this.runSubscription(message, procedure, input, entry);
     }
   }
@@ -664,7 +704,7 @@ export class ServerPeer {
     try {
       const iterable = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry, lastEventId: message.lastEventId });
       if (!isAsyncIterable(iterable)) throw new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'subscription handler must return an AsyncIterable' });
-      iterator = iterable[Symbol.asyncIterator]();
+      iterator = applySlowReaderPolicy(iterable[Symbol.asyncIterator](), procedure['~def'].subscription);
       const outputSchema = procedure['~def'].outputSchema;
       while (this.active.get(id) === entry) {
         const blocked = this.out.whenWritable?.();
@@ -672,19 +712,23 @@ export class ServerPeer {
           await this.parkUntil(blocked, entry);
           if (this.active.get(id) !== entry) break;
         }
-        const step = await this.nextOrWake(iterator, entry);
+        // Pull only with credit left: a reader that stopped reading stops the producer (§7.1).
+        if (entry.credit && !entry.credit.available) {
+          await this.parkUntil(entry.credit.whenGranted(), entry);
+          continue;
+        }
+        let step = await this.nextOrWake(iterator, entry);
         if (step === undefined || this.active.get(id) !== entry) break;
         if (step.done) {
           this.finish(id, entry);
           this.enqueue({ t: 'done', id });
           return;
         }
-        const value = step.value;
-        const eid = isTracked(value) ? value.id : undefined;
-        let data = validate(outputSchema, isTracked(value) ? value.data : value, 'INTERNAL_SERVER_ERROR');
-        if (data instanceof Promise) data = await data;
-        if (this.active.get(id) !== entry) break;
-        this.enqueueWithPayload(eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data, entry);
+        let sent = this.sendEvent(id, entry, step.value, outputSchema);
+        // A suspended async frame keeps its locals: drop the event before the next await (issue 14).
+        step = undefined;
+        if (sent instanceof Promise) sent = await sent;
+        if (!sent) break;
       }
     } catch (cause) {
       if (this.finish(id, entry)) {
@@ -696,6 +740,25 @@ export class ServerPeer {
     // Ended by the client, the deadline or the connection: let the generator run its finally.
     // Not awaited: a generator stuck in an await must not hold up teardown.
     if (iterator?.return) iterator.return().catch(() => {});
+  }
+
+  /**
+   * Validates and queues one event; false when the subscription ended meanwhile. A method of its
+   * own so the event lives only in this frame: a local of the loop's suspended async frame would
+   * keep the last event reachable until the next one arrives (issue 14, tRPC #6156).
+   */
+  private sendEvent(id: number, entry: ActiveEntry, value: unknown, outputSchema: AnyProcedure['~def']['outputSchema']): boolean | Promise<boolean> {
+    const eid = isTracked(value) ? value.id : undefined;
+    const data = validate(outputSchema, isTracked(value) ? value.data : value, 'INTERNAL_SERVER_ERROR');
+    if (data instanceof Promise) return data.then((valid) => this.queueEvent(id, entry, eid, valid));
+    return this.queueEvent(id, entry, eid, data);
+  }
+
+  private queueEvent(id: number, entry: ActiveEntry, eid: string | undefined, data: unknown): boolean {
+    if (this.active.get(id) !== entry) return false;
+    entry.credit?.spend();
+    this.enqueueWithPayload(eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data, entry);
+    return true;
   }
 
   /** Resolves with the next step, or undefined as soon as the entry is released. */

@@ -82,3 +82,6 @@ export { createFakeClock, type FakeClock } from './fake-clock.js';
 export { type FaultProxy, startProxy } from './proxy.js';
 export { FakeWebSocket, type SentMessage } from './fake-web-socket.js';
 export { seeded } from './seeded.js';
+export { type RequirementOptions, skipUnless } from './skip-unless.js';
+export { CHROMIUM_INSTALL, type ChromiumLookup, findChromium } from './find-chromium.js';
+export { type BrokerLookup, findNats, findRedis, portAnswers } from './find-broker.js';

@@ -17,10 +17,10 @@ function makeRouter(hub: EventHub<BenchEvent>) {
 }
 export type DuplexBenchRouter = ReturnType<typeof makeRouter>;
 
-function duplexSystem(codec: 'superjson' | 'json'): BenchSystem {
+function duplexSystem(codec: 'superjson' | 'json', nowindow = false): BenchSystem {
   return {
-    id: codec === 'superjson' ? 'duplex' : 'duplex-json',
-    label: codec === 'superjson' ? 'duplex (superjson)' : 'duplex (json codec)',
+    id: nowindow ? 'duplex-nowindow' : codec === 'superjson' ? 'duplex' : 'duplex-json',
+    label: nowindow ? 'duplex (no credit window)' : codec === 'superjson' ? 'duplex (superjson)' : 'duplex (json codec)',
     async startServer({ host }) {
       const hub = new EventHub<BenchEvent>();
       const server = createWsServer({ router: makeRouter(hub), createContext: () => ({}) });
@@ -35,7 +35,12 @@ function duplexSystem(codec: 'superjson' | 'json'): BenchSystem {
       };
     },
     async connect({ host, port }): Promise<SystemClient> {
-      const client = createClient<DuplexBenchRouter>({ url: `ws://${host}:${port}`, WebSocket, codec });
+      const client = createClient<DuplexBenchRouter>({
+        url: `ws://${host}:${port}`,
+        WebSocket,
+        codec,
+        ...(nowindow ? { subscriptionWindow: Number.POSITIVE_INFINITY } : {}),
+      });
       return {
         echo: (input) => client.echo.query(input),
         echoLarge: (input) => client.echoLarge.query(input),
@@ -53,3 +58,5 @@ function duplexSystem(codec: 'superjson' | 'json'): BenchSystem {
 export const duplexSuperjson: BenchSystem = duplexSystem('superjson');
 /** duplex with the plain JSON codec. */
 export const duplexJson: BenchSystem = duplexSystem('json');
+/** duplex with subscription flow control off (`subscriptionWindow: Infinity`), to measure what credits cost. */
+export const duplexNoWindow: BenchSystem = duplexSystem('superjson', true);

@@ -1,5 +1,5 @@
 import type { BenchSystem } from '../system.js';
-import { duplexJson, duplexSuperjson } from './duplex.js';
+import { duplexJson, duplexNoWindow, duplexSuperjson } from './duplex.js';
 import { rawWs } from './raw-ws.js';
 import { rawWsTyped } from './raw-ws-typed.js';
 import { socketIo } from './socket-io.js';
@@ -8,8 +8,11 @@ import { trpc } from './trpc.js';
 /** Every system, the floor first (ratios are taken against `raw-ws`). */
 export const systems: readonly BenchSystem[] = [rawWs, rawWsTyped, trpc, socketIo, duplexSuperjson, duplexJson];
 
+/** Systems run only when named in `--systems` (variants for A/B measurements, e.g. `duplex-nowindow`). */
+export const optionalSystems: readonly BenchSystem[] = [duplexNoWindow];
+
 export function systemById(id: string): BenchSystem {
-  const system = systems.find((s) => s.id === id);
+  const system = systems.find((s) => s.id === id) ?? optionalSystems.find((s) => s.id === id);
   if (!system) throw new Error(`unknown system ${id}; known: ${systems.map((s) => s.id).join(', ')}`);
   return system;
 }

@@ -1,10 +1,12 @@
+import { findNats, skipUnless } from '@duplex/test-utils';
 import { customAlphabet } from 'nanoid';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { event, pubSubContract, take, type ContractEvents } from '../../test/contract.js';
 import { createNatsPubSub } from './nats-pub-sub.js';
 
-const servers = process.env.NATS_URL;
+const nats = await findNats();
+const servers = nats.url;
 const id = customAlphabet('abcdefghijklmnopqrstuvwxyz0123456789', 10)();
 const prefix = `duplextest${id}`;
 const stream = `DUPLEX_TEST_${id}`;
@@ -14,7 +16,7 @@ function clientSubscriptions(nc: NatsConnection): number {
   return (nc as unknown as { protocol: { subscriptions: { size(): number } } }).protocol.subscriptions.size();
 }
 
-describe.skipIf(!servers)('nats adapter', () => {
+describe('nats adapter', skipUnless(nats.missing), () => {
   let nc: NatsConnection;
   beforeAll(async () => {
     nc = await connect({ servers });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { skipUnless } from '@duplex/test-utils';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, describe, expect, it } from 'vitest';
 import { event, type ContractEvents } from '../../test/contract.js';
@@ -51,7 +52,9 @@ async function nextReconnect(nc: NatsConnection): Promise<void> {
   for await (const status of nc.status()) if (status.type === 'reconnect') return;
 }
 
-describe.skipIf(!hasNatsServer())('nats adapter across a NATS server restart', () => {
+const noNatsServer = hasNatsServer() ? undefined : 'NATS restart test: no nats-server on PATH, install it from https://github.com/nats-io/nats-server/releases';
+
+describe('nats adapter across a NATS server restart', skipUnless(noNatsServer), () => {
   const storeDir = mkdtempSync(join(tmpdir(), 'duplex-nats-'));
   let server: ChildProcess | undefined;
   afterAll(async () => {

@@ -1,12 +1,13 @@
 import { initDuplex } from '@duplex/server';
-import { deferred, startProxy, startServer } from '@duplex/test-utils';
+import { deferred, findRedis, skipUnless, startProxy, startServer } from '@duplex/test-utils';
 import { nanoid } from 'nanoid';
 import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createRedisDedupeStore } from './redis-dedupe-store.js';
 
-const url = process.env.REDIS_URL;
+const redis = await findRedis();
+const url = redis.url;
 const prefix = `duplex-test-${nanoid(8)}:`;
 const fast = { minDelayMs: 10, maxDelayMs: 50 };
 
@@ -25,7 +26,7 @@ function makeShop() {
 }
 type Shop = ReturnType<typeof makeShop>['router'];
 
-describe.skipIf(!url)('Redis dedupe store: exactly-once across processes', () => {
+describe('Redis dedupe store: exactly-once across processes', skipUnless(redis.missing), () => {
   const stores = [createRedisDedupeStore({ url, keyPrefix: prefix }), createRedisDedupeStore({ url, keyPrefix: prefix })];
   afterAll(async () => {
     const admin = createClient({ url, RESP: 2 });

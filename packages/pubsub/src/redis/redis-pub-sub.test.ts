@@ -1,13 +1,15 @@
 import { nanoid } from 'nanoid';
+import { findRedis, skipUnless } from '@duplex/test-utils';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { event, pubSubContract, take, type ContractEvents } from '../../test/contract.js';
 import { createRedisPubSub, type RedisPubSub } from './redis-pub-sub.js';
 
-const url = process.env.REDIS_URL;
+const redis = await findRedis();
+const url = redis.url;
 const prefix = `duplex-test-${nanoid(8)}:`;
 
-describe.skipIf(!url)('redis adapter', () => {
+describe('redis adapter', skipUnless(redis.missing), () => {
   const admin = createClient({ url, RESP: 2 });
   admin.on('error', () => {});
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { toNodeListener } from '@duplex/server';
+import { toNodeListener } from '@duplex/server/node';
 import { createFetchHandler } from '@duplex/server/fetch';
 import { describe, it } from 'vitest';
 import { type HttpHarness, httpCases } from './http-suite.js';
