@@ -18,7 +18,7 @@ import { DEFAULT_CLIENT_KEEP_ALIVE, type KeepAliveOptions } from './heartbeat.js
 import { DEFAULT_LAZY, type LazyOptions } from './idle-timer.js';
 import { iterateSubscription } from './iterate.js';
 import type { CallOptions, DuplexClient, IterateOptions, SubscribeOptions } from './types.js';
-import { resolveWebSocket, type WebSocketConstructor } from './web-socket.js';
+import { type ClientTransport, resolveWebSocket, type WebSocketConstructor } from './web-socket.js';
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {
@@ -28,6 +28,12 @@ export interface ClientOptions {
   connectionParams?: ConnectionParams;
   /** WebSocket class; required on Node < 22 (`import { WebSocket } from 'ws'`). @default globalThis.WebSocket */
   WebSocket?: WebSocketConstructor;
+  /**
+   * `'websocket'`, or `httpTransport()` / `autoTransport()` from `@duplex/client/http`: HTTP + SSE
+   * only, or a WebSocket that falls back to them when it cannot open (docs/client.md).
+   * @default 'websocket'
+   */
+  transport?: 'websocket' | ClientTransport;
   /** Payload codec; must be one the server accepts. @default 'superjson' */
   codec?: 'superjson' | 'json' | Codec;
   /** Default deadline of every query and mutation. @default undefined (none) */
@@ -120,7 +126,7 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
   connection = new Connection(
     {
       url: options.url,
-      WebSocket: resolveWebSocket(options.WebSocket),
+      WebSocket: typeof options.transport === 'object' ? options.transport.WebSocket(options.WebSocket) : resolveWebSocket(options.WebSocket),
       connectionParams: options.connectionParams,
       codecName: codec.name,
       reconnect: options.reconnect === false ? false : { ...DEFAULT_RECONNECT, ...options.reconnect },

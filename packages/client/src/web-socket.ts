@@ -32,3 +32,14 @@ export function resolveWebSocket(given: WebSocketConstructor | undefined): WebSo
     "duplex: no global WebSocket in this runtime (Node < 22). Pass one: createClient({ url, WebSocket }) with `import { WebSocket } from 'ws'`.",
   );
 }
+
+/**
+ * How the client reaches the server when not over a plain WebSocket: `httpTransport()` or
+ * `autoTransport()` from `@duplex/client/http` (a separate entry, so apps that do not use it do not
+ * ship it). It supplies the WebSocket-shaped class the connection drives.
+ */
+export interface ClientTransport {
+  readonly kind: 'http' | 'auto';
+  /** The class to open links with, given the `WebSocket` option (the real one `auto` tries first). */
+  WebSocket(given: WebSocketConstructor | undefined): WebSocketConstructor;
+}

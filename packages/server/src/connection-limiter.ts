@@ -1,6 +1,7 @@
-import type { IncomingMessage } from 'node:http';
-
-/** Counts open connections in total and per remote address against optional caps. */
+/**
+ * Counts open connections in total and per remote address against optional caps. Addresses are
+ * the adapter's key for the peer (`request.socket.remoteAddress` on Node, `requestIP` on Bun).
+ */
 export class ConnectionLimiter {
   private total = 0;
   private readonly perIp = new Map<string, number>();
@@ -15,18 +16,17 @@ export class ConnectionLimiter {
     return this.maxTotal !== undefined || this.maxPerIp !== undefined;
   }
 
-  /** The refusal reason when one more connection from `request` would pass a cap, else undefined. */
-  check(request: IncomingMessage): string | undefined {
+  /** The refusal reason when one more connection from `address` would pass a cap, else undefined. */
+  check(address: string): string | undefined {
     if (this.maxTotal !== undefined && this.total >= this.maxTotal) return 'too many connections';
-    if (this.maxPerIp !== undefined && (this.perIp.get(keyOf(request)) ?? 0) >= this.maxPerIp) {
+    if (this.maxPerIp !== undefined && (this.perIp.get(address) ?? 0) >= this.maxPerIp) {
       return 'too many connections from this address';
     }
     return undefined;
   }
 
   /** Counts a connection; returns the function that releases it (idempotent). */
-  acquire(request: IncomingMessage): () => void {
-    const key = keyOf(request);
+  acquire(key: string): () => void {
     this.total++;
     this.perIp.set(key, (this.perIp.get(key) ?? 0) + 1);
     let released = false;
@@ -39,8 +39,4 @@ export class ConnectionLimiter {
       else this.perIp.set(key, left);
     };
   }
-}
-
-function keyOf(request: IncomingMessage): string {
-  return request.socket.remoteAddress ?? 'unknown';
 }

@@ -41,6 +41,7 @@ export {
   type WsServerOptions,
   type WsServerStats,
 } from './ws-server.js';
+export type { ServerStats, SocketServerLifecycle, SocketServerOptions } from './socket-server-options.js';
 export { DEFAULT_MAX_MESSAGE_BYTES } from '@duplex/core';
 export { CLOSE_GRACE_MS, DEFAULT_DRAIN_MS, type Drainable, drainCalls } from './drain.js';
 export { DEFAULT_SERVER_KEEP_ALIVE, type HeartbeatSocket, HeartbeatSweeper, type KeepAliveOptions } from './heartbeat.js';

@@ -1,0 +1,212 @@
+import { type ClientMessage, CloseCode, decodeBinaryFrame, type ErrorShape, SUBPROTOCOL } from '@duplex/core';
+import { readSse } from './sse-reader.js';
+import type { WebSocketLike } from './web-socket.js';
+
+/** Options of the HTTP transport (`httpTransport`, `autoTransport`). */
+export interface HttpTransportOptions {
+  /** The Fetch handler's base URL. @default the client's `url` with `ws` → `http` (`wss` → `https`) */
+  url?: string | undefined;
+  /** The fetch function. @default globalThis.fetch */
+  fetch?: typeof fetch | undefined;
+  /** Longest URL a batch of queries may take as a GET; longer ones go by POST. @default 2_000 */
+  maxUrlLength?: number | undefined;
+}
+
+type Handler<TEvent> = ((event: TEvent) => void) | null;
+type Message = { t: string; id?: number | null; error?: ErrorShape; [field: string]: unknown };
+type CallMessage = Extract<ClientMessage, { t: 'call' }>;
+type SubMessage = Extract<ClientMessage, { t: 'sub' }>;
+
+/**
+ * The duplex protocol over HTTP and SSE behind the WebSocket interface the client's connection
+ * drives (protocol.md §12): `hello` is kept for the requests, the calls of one tick leave as one
+ * batch request, each `sub` is an SSE stream resumed with `Last-Event-ID`, and answers come back
+ * as the messages a socket would deliver. So reconnects, resume, deadlines and retries are the
+ * WebSocket client's own. A lost request or stream counts as a lost link (close 1006).
+ */
+export class HttpSocket implements WebSocketLike {
+  readyState = 0;
+  protocol = '';
+  binaryType = 'arraybuffer';
+  onopen: Handler<unknown> = null;
+  onmessage: Handler<{ data: unknown }> = null;
+  onclose: Handler<{ code: number; reason: string }> = null;
+  onerror: Handler<unknown> = null;
+  private readonly base: string;
+  private readonly fetch: typeof fetch;
+  private query = '?codec=superjson';
+  private headers: Record<string, string> = {};
+  private batch: CallMessage[] = [];
+  private readonly aborts = new Map<number, AbortController>();
+  private readonly all = new AbortController();
+
+  constructor(
+    url: string,
+    private readonly options: HttpTransportOptions = {},
+  ) {
+    this.base = (options.url ?? url.replace(/^ws/, 'http')).replace(/\/$/, '');
+    this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    // Open only once the endpoint answers at all, so 'open' means reachable, as on a socket.
+    this.fetch(this.base, { method: 'OPTIONS', signal: this.all.signal }).then(
+      (response) => {
+        void response.body?.cancel();
+        if (this.readyState !== 0) return;
+        this.readyState = 1;
+        this.protocol = SUBPROTOCOL;
+        this.onopen?.({});
+      },
+      () => this.lost(1006, 'endpoint unreachable'),
+    );
+  }
+
+  send(frame: string | Uint8Array): void {
+    if (this.readyState !== 1) return;
+    if (typeof frame !== 'string') {
+      const { id } = JSON.parse(decodeBinaryFrame(frame).text) as { id: number };
+      const error = { code: 'NOT_IMPLEMENTED', message: 'binary payloads need the WebSocket transport' } as ErrorShape;
+      return this.deliver({ t: 'error', id, error });
+    }
+    const parsed = JSON.parse(frame) as ClientMessage | ClientMessage[];
+    for (const message of Array.isArray(parsed) ? parsed : [parsed]) this.handle(message);
+  }
+
+  close(code = 1000, reason = ''): void {
+    this.lost(code, reason);
+  }
+
+  terminate(): void {
+    this.lost(1006, '');
+  }
+
+  private handle(message: ClientMessage): void {
+    switch (message.t) {
+      case 'hello':
+        this.query = `?codec=${encodeURIComponent(message.codec)}`;
+        if (message.params) this.headers['X-Duplex-Params'] = encodeURIComponent(JSON.stringify(message.params));
+        // The session spans requests, so a mutation re-sent after a lost link runs once on the server.
+        if (message.sid !== undefined) this.headers['X-Duplex-Session'] = message.sid;
+        if (message.seq !== undefined) this.headers['X-Duplex-Seq'] = String(message.seq);
+        return this.deliver({ t: 'ready', cid: 'http' });
+      case 'ping':
+        return this.deliver({ t: 'pong' });
+      case 'pong':
+      case 'credit':
+        // SSE has no credit window: a stream that is not read holds the generator through TCP backpressure.
+        return;
+      case 'call':
+        if (this.batch.push(message) === 1) queueMicrotask(() => void this.flush());
+        return;
+      case 'sub':
+        return void this.subscribe(message);
+      case 'cancel':
+        this.aborts.get(message.id)?.abort();
+        this.aborts.delete(message.id);
+        return;
+      case 'auth':
+        // Every request creates its context from the params it carries: later requests use these.
+        if (message.params) this.headers['X-Duplex-Params'] = encodeURIComponent(JSON.stringify(message.params));
+        else delete this.headers['X-Duplex-Params'];
+        return this.deliver({ t: 'result', id: message.id });
+    }
+  }
+
+  /** Sends the calls of this tick: one as GET (query) or POST (mutation), several as one batch. */
+  private async flush(): Promise<void> {
+    const calls = this.batch;
+    this.batch = [];
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    this.all.signal.addEventListener('abort', abort, { once: true });
+    // A call with a session seq or an idempotency key keeps them: it goes as a batch of one.
+    const first = calls[0] as CallMessage;
+    const single = calls.length === 1 && first.seq === undefined && first.key === undefined ? first : undefined;
+    if (single) this.aborts.set(single.id, controller);
+    const init: RequestInit = { headers: this.headers, signal: controller.signal };
+    let url: string;
+    if (single) {
+      const input = single.input === undefined ? '' : JSON.stringify(single.input);
+      url = `${this.base}/${encodeURIComponent(single.path)}${this.query}`;
+      if (single.kind === 'query') url += input === '' ? '' : `&input=${encodeURIComponent(input)}`;
+      else Object.assign(init, { method: 'POST', body: input });
+    } else {
+      const body = JSON.stringify(calls.map(({ t: _t, ...call }) => call));
+      url = `${this.base}/${this.query}&batch=${encodeURIComponent(body)}`;
+      if (calls.some((call) => call.kind === 'mutation') || url.length > (this.options.maxUrlLength ?? 2_000)) {
+        url = `${this.base}/${this.query}`;
+        Object.assign(init, { method: 'POST', body });
+      }
+    }
+    try {
+      const response = await this.fetch(url, init);
+      const answer = (await response.json()) as Message | Message[];
+      if (Array.isArray(answer)) for (const message of answer) this.deliver(message);
+      else if (answer.t === 'error' && answer.id === null) this.refused(answer.error as ErrorShape, calls.map((call) => call.id));
+      else this.deliver({ ...answer, id: single?.id ?? null });
+    } catch {
+      // A cancelled call needs no answer; anything else lost the answers: the link is gone.
+      if (!controller.signal.aborted) this.lost(1006, 'request failed');
+    } finally {
+      if (single) this.aborts.delete(single.id);
+      this.all.signal.removeEventListener('abort', abort);
+    }
+  }
+
+  /** One subscription as an SSE stream; its messages are delivered with the subscription's id. */
+  private async subscribe(sub: SubMessage): Promise<void> {
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    this.all.signal.addEventListener('abort', abort, { once: true });
+    this.aborts.set(sub.id, controller);
+    const headers: Record<string, string> = { ...this.headers, Accept: 'text/event-stream' };
+    if (sub.lastEventId !== undefined) headers['Last-Event-ID'] = sub.lastEventId;
+    const input = sub.input === undefined ? '' : `&input=${encodeURIComponent(JSON.stringify(sub.input))}`;
+    let ended = false;
+    try {
+      const response = await this.fetch(`${this.base}/${encodeURIComponent(sub.path)}${this.query}${input}`, { headers, signal: controller.signal });
+      if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
+        const answer = (await response.json()) as Message;
+        ended = true;
+        if (answer.t === 'error') this.refused(answer.error as ErrorShape, [sub.id]);
+        return;
+      }
+      for await (const data of readSse(response.body as ReadableStream<Uint8Array>)) {
+        const message = JSON.parse(data) as Message;
+        if (message.t === 'goaway') {
+          ended = true;
+          return this.deliver(message);
+        }
+        this.deliver({ ...message, id: sub.id });
+        if (message.t !== 'data') {
+          ended = true;
+          return;
+        }
+      }
+    } catch {
+      // handled below: a stream that broke off is a lost link
+    } finally {
+      this.aborts.delete(sub.id);
+      this.all.signal.removeEventListener('abort', abort);
+    }
+    // Cut before its end: the connection reconnects and resumes every subscription from its last event id.
+    if (!ended && !controller.signal.aborted) this.lost(1006, 'event stream lost');
+  }
+
+  /** A request refused as a whole: an auth refusal closes the link as the socket would (4401/4403). */
+  private refused(error: ErrorShape, ids: number[]): void {
+    if (error.code === 'UNAUTHORIZED') return this.lost(CloseCode.UNAUTHORIZED, error.message);
+    if (error.code === 'FORBIDDEN') return this.lost(CloseCode.FORBIDDEN, error.message);
+    for (const id of ids) this.deliver({ t: 'error', id, error });
+  }
+
+  private deliver(message: Message): void {
+    if (this.readyState === 1) this.onmessage?.({ data: JSON.stringify(message) });
+  }
+
+  private lost(code: number, reason: string): void {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this.all.abort();
+    this.aborts.clear();
+    queueMicrotask(() => this.onclose?.({ code, reason }));
+  }
+}

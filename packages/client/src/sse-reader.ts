@@ -1,0 +1,25 @@
+/**
+ * The `data` of each event of a `text/event-stream` body (one `data:` line per event, as the
+ * duplex server writes them; comments and other fields are skipped).
+ */
+export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  try {
+    for (;;) {
+      let end = buffered.indexOf('\n\n');
+      while (end >= 0) {
+        const block = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        for (const line of block.split('\n')) if (line.startsWith('data: ')) yield line.slice(6);
+        end = buffered.indexOf('\n\n');
+      }
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffered += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}

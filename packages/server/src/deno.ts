@@ -1,0 +1,1 @@
+export { createDenoServer, type DenoServeInfo, type DenoServer, type DenoServerOptions } from './deno-server.js';

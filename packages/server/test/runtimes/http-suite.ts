@@ -1,0 +1,251 @@
+/**
+ * The Fetch handler's behavioural suite, runtime-neutral like `suite.ts`: plain `fetch` against
+ * `createFetchHandler` served by Node's http (`toNodeListener`), `Bun.serve` or `Deno.serve`.
+ */
+import { deepStrictEqual, equal, ok } from 'node:assert/strict';
+import { createClient } from '@duplex/client';
+import { httpTransport } from '@duplex/client/http';
+import { type AnyRouter, DuplexError, initDuplex, type Tracked, tracked } from '@duplex/server';
+import { z } from 'zod';
+
+/** Serves a Fetch handler on 127.0.0.1 with the runtime's own HTTP server. */
+export interface HttpHarness {
+  runtime: string;
+  startHttp(router: AnyRouter, options: HttpSuiteOptions): Promise<{ port: number; close(): Promise<void> }>;
+}
+
+/** The options the suite sets. */
+export interface HttpSuiteOptions {
+  maxMessageBytes?: number;
+  createContext?: (opts: { connectionParams: Record<string, unknown> | undefined }) => { user: string | null };
+}
+
+/** One named behaviour. */
+export interface HttpCase {
+  name: string;
+  run(harness: HttpHarness): Promise<void>;
+}
+
+type HttpRouter = ReturnType<typeof makeRouter>;
+
+/** The `live` subscription's state, shared with the test. */
+const feed = { running: 0, wake: undefined as ((value: number) => void) | undefined };
+
+function makeRouter() {
+  const d = initDuplex.context<{ user: string | null }>().create();
+  const authed = d.procedure.use(({ ctx, next }) => {
+    if (!ctx.user) throw new DuplexError({ code: 'UNAUTHORIZED', message: 'sign in first' });
+    return next({ ctx: { user: ctx.user } });
+  });
+  let counter = 0;
+  return d.router({
+    /** Yields each value pushed with `push`, until the reader goes away. */
+    live: d.procedure.subscription(async function* ({ signal }) {
+      feed.running++;
+      try {
+        while (!signal.aborted) {
+          const next = await new Promise<number | undefined>((resolve) => {
+            feed.wake = resolve;
+            signal.addEventListener('abort', () => resolve(undefined), { once: true });
+          });
+          if (next === undefined) return;
+          yield next;
+        }
+      } finally {
+        feed.running--;
+      }
+    }),
+    push: d.procedure.input(z.number()).mutation(({ input }) => {
+      const wake = feed.wake;
+      feed.wake = undefined;
+      wake?.(input);
+      return feed.running;
+    }),
+    add: d.procedure.input(z.object({ a: z.number(), b: z.number() })).query(({ input }) => input.a + input.b),
+    when: d.procedure.query(() => new Date(0)),
+    bump: d.procedure.mutation(() => ++counter),
+    whoami: authed.query(({ ctx }) => ctx.user),
+    count: d.procedure.input(z.object({ to: z.number() })).subscription(async function* ({ input, lastEventId }): AsyncGenerator<Tracked<number>> {
+      for (let i = lastEventId === undefined ? 1 : Number(lastEventId) + 1; i <= input.to; i++) yield tracked(String(i), i);
+    }),
+  });
+}
+
+const context = { createContext: ({ connectionParams }: { connectionParams: Record<string, unknown> | undefined }) => ({ user: (connectionParams?.user as string | undefined) ?? null }) };
+
+async function json(response: Response): Promise<unknown> {
+  return JSON.parse(await response.text());
+}
+
+/** Reads SSE events one at a time from a body that stays open. */
+function eventReader(response: Response): { next(): Promise<{ t: string; data?: unknown }>; cancel(): Promise<void> } {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  return {
+    async next() {
+      for (;;) {
+        const end = buffered.indexOf('\n\n');
+        if (end >= 0) {
+          const block = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const line = block.split('\n').find((l) => l.startsWith('data: '));
+          if (line) return JSON.parse(line.slice(6));
+          continue;
+        }
+        const { done, value } = await reader.read();
+        if (done) throw new Error('stream ended');
+        buffered += decoder.decode(value, { stream: true });
+      }
+    },
+    cancel: () => reader.cancel(),
+  };
+}
+
+/** Re-checks `check` on each macrotask until it passes or 5 s have gone (eventual state only). */
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Reads an SSE body to its end: each event's id and parsed data. */
+async function readEvents(response: Response): Promise<Array<{ id: string | undefined; data: { t: string; data?: unknown; error?: { code: string } } }>> {
+  const text = await response.text();
+  return text
+    .split('\n\n')
+    .filter((block) => block.includes('data: '))
+    .map((block) => {
+      const lines = block.split('\n');
+      const id = lines.find((line) => line.startsWith('id: '))?.slice(4);
+      return { id, data: JSON.parse(lines.find((line) => line.startsWith('data: '))?.slice(6) ?? 'null') };
+    });
+}
+
+/** Every HTTP behaviour, in the order the runners report them. */
+export const httpCases: HttpCase[] = [
+  {
+    name: 'http: a query over GET and a mutation over POST, with the codec chosen per request',
+    async run(harness) {
+      const server = await harness.startHttp(makeRouter(), context);
+      const base = `http://127.0.0.1:${server.port}`;
+      const input = encodeURIComponent(JSON.stringify({ a: 2, b: 3 }));
+      const query = await fetch(`${base}/add?codec=json&input=${input}`);
+      equal(query.status, 200);
+      deepStrictEqual(await json(query), { t: 'result', data: 5 });
+      const date = await fetch(`${base}/when`);
+      const dated = (await json(date)) as { t: string; data: { json: string; meta: { values: string[] } } };
+      deepStrictEqual([dated.t, dated.data.json, dated.data.meta.values], ['result', '1970-01-01T00:00:00.000Z', ['Date']]);
+      const mutation = await fetch(`${base}/bump?codec=json`, { method: 'POST' });
+      deepStrictEqual(await json(mutation), { t: 'result', data: 1 });
+      // A mutation over GET is refused as on the socket (a query to a mutation is NOT_FOUND).
+      const wrongVerb = await fetch(`${base}/bump?codec=json`);
+      equal(wrongVerb.status, 404);
+      equal(((await json(wrongVerb)) as { error: { code: string } }).error.code, 'NOT_FOUND');
+      await server.close();
+    },
+  },
+  {
+    name: 'http: a batch runs every call in one request and answers each by id (207 when some failed)',
+    async run(harness) {
+      const server = await harness.startHttp(makeRouter(), context);
+      const batch = [
+        { id: 1, kind: 'query', path: 'add', input: { a: 1, b: 1 } },
+        { id: 2, kind: 'mutation', path: 'bump' },
+        { id: 3, kind: 'query', path: 'add', input: { a: 'x' } },
+        { id: 4, kind: 'query', path: 'nope' },
+      ];
+      const response = await fetch(`http://127.0.0.1:${server.port}/?codec=json`, { method: 'POST', body: JSON.stringify(batch) });
+      equal(response.status, 207);
+      const answers = (await json(response)) as Array<{ t: string; id: number; data?: unknown; error?: { code: string; issues?: unknown[] } }>;
+      deepStrictEqual(answers.map((a) => [a.id, a.t]), [[1, 'result'], [2, 'result'], [3, 'error'], [4, 'error']]);
+      equal(answers[0]?.data, 2);
+      equal(answers[1]?.data, 1);
+      equal(answers[2]?.error?.code, 'BAD_REQUEST');
+      ok((answers[2]?.error?.issues?.length ?? 0) > 0, 'validation issues travel as on the socket');
+      equal(answers[3]?.error?.code, 'NOT_FOUND');
+      const queries = encodeURIComponent(JSON.stringify([batch[0]]));
+      const get = await fetch(`http://127.0.0.1:${server.port}/?codec=json&batch=${queries}`);
+      equal(get.status, 200);
+      deepStrictEqual(await json(get), [{ t: 'result', id: 1, data: 2 }]);
+      await server.close();
+    },
+  },
+  {
+    name: 'http: context from X-Duplex-Params through middleware; refusals, origins and limits as on the socket',
+    async run(harness) {
+      const server = await harness.startHttp(makeRouter(), { ...context, maxMessageBytes: 1_000 });
+      const base = `http://127.0.0.1:${server.port}`;
+      const anonymous = await fetch(`${base}/whoami?codec=json`);
+      equal(anonymous.status, 401);
+      deepStrictEqual(await json(anonymous), { t: 'error', error: { code: 'UNAUTHORIZED', message: 'sign in first' } });
+      const signedIn = await fetch(`${base}/whoami?codec=json`, { headers: { 'X-Duplex-Params': encodeURIComponent(JSON.stringify({ user: 'ada' })) } });
+      deepStrictEqual(await json(signedIn), { t: 'result', data: 'ada' });
+      const evil = await fetch(`${base}/bump`, { method: 'POST', headers: { Origin: 'https://evil.example' } });
+      equal(evil.status, 403);
+      const big = await fetch(`${base}/bump`, { method: 'POST', body: JSON.stringify('x'.repeat(2_000)) });
+      equal(big.status, 413);
+      equal(((await json(big)) as { error: { code: string } }).error.code, 'PAYLOAD_TOO_LARGE');
+      const garbage = await fetch(`${base}/`, { method: 'POST', body: '[{' });
+      equal(garbage.status, 400);
+      await server.close();
+    },
+  },
+  {
+    name: 'http: a subscription over SSE carries tracked ids and resumes after Last-Event-ID',
+    async run(harness) {
+      const server = await harness.startHttp(makeRouter(), context);
+      const url = `http://127.0.0.1:${server.port}/count?codec=json&input=${encodeURIComponent(JSON.stringify({ to: 4 }))}`;
+      const first = await fetch(url, { headers: { Accept: 'text/event-stream' } });
+      equal(first.headers.get('content-type'), 'text/event-stream');
+      const events = await readEvents(first);
+      deepStrictEqual(
+        events.map((e) => [e.id, e.data.t, e.data.data]),
+        [['1', 'data', 1], ['2', 'data', 2], ['3', 'data', 3], ['4', 'data', 4], [undefined, 'done', undefined]],
+      );
+      const resumed = await readEvents(await fetch(url, { headers: { 'Last-Event-ID': '2' } }));
+      deepStrictEqual(resumed.map((e) => e.data.data ?? e.data.t), [3, 4, 'done']);
+      await server.close();
+    },
+  },
+  {
+    name: 'http: an SSE stream stays open for later events; a reader that leaves ends the handler',
+    async run(harness) {
+      const server = await harness.startHttp(makeRouter(), context);
+      const base = `http://127.0.0.1:${server.port}`;
+      const events = eventReader(await fetch(`${base}/live?codec=json`));
+      const push = async (value: number) => {
+        await eventually(() => feed.wake !== undefined, 'the handler to wait');
+        const response = await fetch(`${base}/push?codec=json`, { method: 'POST', body: JSON.stringify(value) });
+        return ((await json(response)) as { data: number }).data;
+      };
+      equal(await push(7), 1);
+      deepStrictEqual(await events.next(), { t: 'data', data: 7 });
+      await push(8);
+      deepStrictEqual(await events.next(), { t: 'data', data: 8 });
+      await events.cancel();
+      await eventually(() => feed.running === 0, "the handler's finally");
+      await server.close();
+    },
+  },
+  {
+    name: "http: the client's HTTP transport on this runtime's fetch: batched calls, errors, a tracked subscription",
+    async run(harness) {
+      const server = await harness.startHttp(makeRouter(), context);
+      const client = createClient<HttpRouter>({ url: `ws://127.0.0.1:${server.port}`, transport: httpTransport(), connectionParams: { user: 'ada' } });
+      const [sum, who] = await Promise.all([client.add.query({ a: 1, b: 2 }), client.whoami.query()]);
+      deepStrictEqual([sum, who], [3, 'ada']);
+      const error = (await client.add.query({ a: 'x' } as never).catch((e: unknown) => e)) as DuplexError;
+      equal(error.code, 'BAD_REQUEST');
+      const seen: Array<[number, string | undefined]> = [];
+      await new Promise<void>((resolve, reject) => {
+        client.count.subscribe({ to: 3 }, { onData: (value, { id }) => seen.push([value, id]), onComplete: resolve, onError: reject });
+      });
+      deepStrictEqual(seen, [[1, '1'], [2, '2'], [3, '3']]);
+      await client.close();
+      await server.close();
+    },
+  },
+];
