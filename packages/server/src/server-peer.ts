@@ -19,8 +19,6 @@ import {
   type ErrorShape,
   findUnsafeKey,
   isTracked,
-  joinFrame,
-  joinFrames,
   mayContainUnsafeKey,
   PROTOCOL_VERSION,
   type ProcedureKind,
@@ -32,9 +30,9 @@ import {
   type TimerHandle,
   toCloseReason,
 } from '@duplex/core';
-import { callProcedure, type SignalSource, validate } from './call-procedure.js';
+import { callProcedure, validate } from './call-procedure.js';
 import { CreditWindow } from './credit-window.js';
-import { recheckSubscription, type SubscriptionSource } from './recheck-subscription.js';
+import { recheckSubscription, } from './recheck-subscription.js';
 import { ActiveEntry, DecodedInput, NO_ENTRIES } from './active-entry.js';
 import { EXPIRED, KEY_MISMATCH, OPTED_OUT, storeFailure } from './dedupe-answers.js';
 import { type DedupeClaim, type DedupeOutcome, type DedupeStore, defaultDedupeStore } from './dedupe-store.js';
@@ -43,7 +41,6 @@ import { formatErrorShape } from './format-error.js';
 import { inputFingerprint } from './input-fingerprint.js';
 import {
   advertisedLimits,
-  BATCH_FLUSH_CHARS,
   MAX_TIMER_DELAY_MS,
   type PeerLimitOptions,
   type PeerLimits,

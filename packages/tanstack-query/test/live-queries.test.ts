@@ -1,6 +1,6 @@
 import { createMemoryPubSub } from '@duplex/pubsub';
 import { createRedisPubSub } from '@duplex/pubsub/redis';
-import { startProxy, startServer, waitForState } from '@duplex/test-utils';
+import { findRedis, skipUnless, startProxy, startServer, waitForState } from '@duplex/test-utils';
 import { QueryClient, QueryObserver } from '@tanstack/query-core';
 import { nanoid } from 'nanoid';
 import { createClient as createRedisClient } from 'redis';
@@ -91,10 +91,11 @@ describe('live queries', () => {
   });
 });
 
-const redisUrl = process.env.REDIS_URL;
+const redis = await findRedis();
+const redisUrl = redis.url;
 const prefix = `duplex-live-${nanoid(8)}:`;
 
-describe.skipIf(!redisUrl)('live queries across servers over Redis', () => {
+describe('live queries across servers over Redis', skipUnless(redis.missing), () => {
   afterAll(async () => {
     const admin = createRedisClient({ url: redisUrl });
     await admin.connect();

@@ -6,6 +6,7 @@
 import { deepStrictEqual, equal, ok } from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { createClient, type WebSocketConstructor, type WebSocketLike } from '@duplex/client';
+import { binary } from '@duplex/client/binary';
 import { type AnyRouter, SUBPROTOCOL } from '@duplex/core';
 import { DuplexError, initDuplex, type ServerStats, type Tracked, tracked } from '@duplex/server';
 import { z } from 'zod';
@@ -179,7 +180,7 @@ export const cases: SuiteCase[] = [
     async run(harness) {
       const { router } = fixture();
       const server = await harness.start(router, {});
-      const client = createClient<SuiteRouter>({ url: `ws://127.0.0.1:${server.port}`, WebSocket: harness.WebSocket });
+      const client = createClient<SuiteRouter>({ url: `ws://127.0.0.1:${server.port}`, WebSocket: harness.WebSocket, binary });
       const bytes = new Uint8Array(70_000).map((_, i) => i % 251);
       const back = (await client.echo.mutate({ label: 'blob', bytes })) as { label: string; bytes: Uint8Array };
       equal(back.label, 'blob');
