@@ -167,20 +167,46 @@ describe('reconnect', () => {
     await client.close();
   });
 
-  it('does not retry an auth refusal in a loop; the next call reconnects', async () => {
-    const { client } = makeClient({ keepAlive: false });
+  it('answers an auth refusal with exactly one refresh (fresh connectionParams), never a loop; the next call reconnects', async () => {
+    let n = 0;
+    const { client } = makeClient({ keepAlive: false, connectionParams: async () => ({ token: `t${++n}` }) });
     await flush();
     FakeWebSocket.last.open();
     const call = errorOf(client.q.query());
     await flush();
+    FakeWebSocket.last.serverClose(CloseCode.UNAUTHORIZED, 'token expired');
+    await flush();
+    // One attempt at once, without a backoff timer, with the params evaluated again.
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    expect(clock.pending).toBe(0);
+    FakeWebSocket.last.open();
+    await flush();
+    expect(FakeWebSocket.last.sent.find((m) => m.t === 'hello')?.params).toEqual({ token: 't2' });
     FakeWebSocket.last.serverClose(CloseCode.UNAUTHORIZED, 'bad token');
     expect((await call)?.code).toBe('UNAUTHORIZED');
     expect(client.state).toBe('closed');
     expect(clock.pending).toBe(0);
-    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(FakeWebSocket.instances).toHaveLength(2);
     void errorOf(client.q.query());
     await flush();
-    expect(FakeWebSocket.instances).toHaveLength(2);
+    expect(FakeWebSocket.instances).toHaveLength(3);
+    await client.close();
+  });
+
+  it('a refreshed token that the server accepts lets the pending call through', async () => {
+    let n = 0;
+    const { client } = makeClient({ keepAlive: false, connectionParams: () => ({ token: `t${++n}` }) });
+    await flush();
+    FakeWebSocket.last.open();
+    const call = client.q.query();
+    await flush();
+    FakeWebSocket.last.serverClose(CloseCode.UNAUTHORIZED, 'token expired');
+    await flush();
+    ready(FakeWebSocket.last);
+    await flush();
+    const sent = FakeWebSocket.last.sent.find((m) => m.t === 'call');
+    FakeWebSocket.last.receive({ t: 'result', id: sent?.id, data: { json: 5 } });
+    expect(await call).toBe(5);
     await client.close();
   });
 

@@ -55,6 +55,8 @@ export class Connection {
   state: ClientState;
   #socket: WebSocketLike | undefined;
   #attempt = 0;
+  /** A 4401 was answered with one immediate reconnect (fresh connectionParams); the next one fails. */
+  #refreshed = false;
   #timer: TimerHandle | undefined;
   #closing = false;
   /** The current socket's link number in the peer (0 until it opened). */
@@ -126,6 +128,7 @@ export class Connection {
   onReady(): void {
     if (this.#closing) return;
     this.#attempt = 0;
+    this.#refreshed = false;
     this.#setState('open');
     this.onSettle();
   }
@@ -328,9 +331,19 @@ export class Connection {
     for (const listener of [...this.#listeners.close]) listener({ code, reason });
     if (this.#closing) return;
     const refusal = REFUSALS[code];
+    if (code === CloseCode.UNAUTHORIZED && !this.#refreshed && this.#options.reconnect !== false) {
+      // Credentials expired: one attempt at once with freshly evaluated connectionParams (a token
+      // refresh), keeping what is pending. A second refusal in a row fails it (below): no loop.
+      this.#refreshed = true;
+      this.#peer.detach(undefined, link);
+      this.#setState('reconnecting');
+      void this.#connect();
+      return;
+    }
     if (refusal) {
       // Retrying with the same credentials would loop: fail what is pending and wait for the
       // next call or subscribe, which reconnects with freshly evaluated connectionParams.
+      this.#refreshed = false;
       this.#peer.detach(new DuplexError({ code: refusal, message: reason || `connection refused (${code})` }), link);
       this.#attempt = 0;
       this.#setState('closed');
