@@ -3,7 +3,7 @@ import { ConnectionHub } from './connection-hub.js';
 import { DEFAULT_HIGH_WATER_MARK_BYTES, DEFAULT_MAX_BUFFERED_BYTES } from './limits.js';
 import { NativeSocketTransport, type NativeSocketTransportOptions } from './native-socket-transport.js';
 import type { SocketServerLifecycle, SocketServerOptions } from './socket-server-options.js';
-import { checkUpgrade, refusalResponse } from './upgrade-checks.js';
+import { refuseFetchUpgrade, refusalResponse } from './upgrade-checks.js';
 
 /** What duplex keeps in a Bun socket's `data`: the upgrade request until the socket opens, then its connection. */
 export interface BunSocketData {
@@ -133,19 +133,9 @@ export function createBunServer<TRouter extends AnyRouter>(options: BunServerOpt
   const server: BunServer = {
     websocket,
     async fetch(request, bun) {
-      if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
-        return new Response(`This is a duplex WebSocket endpoint (${SUBPROTOCOL}).\n`, { status: 426, headers: { 'Content-Type': 'text/plain' } });
-      }
-      if (hub.closing) return refusalResponse({ status: 503, message: 'server is shutting down' });
-      const { headers } = request;
-      const refusal = await checkUpgrade(
-        { request, origin: headers.get('origin'), host: headers.get('host'), protocols: headers.get('sec-websocket-protocol') },
-        { allowedOrigins: options.allowedOrigins, verifyUpgrade: options.verifyUpgrade, handshakeMs: hub.handshakeMs, clock: hub.clock },
-      );
-      if (refusal) return refusalResponse(refusal);
       const address = bun.requestIP(request)?.address ?? 'unknown';
-      const overCap = hub.refusal(address);
-      if (overCap) return refusalResponse({ status: 503, message: overCap });
+      const refused = await refuseFetchUpgrade(request, address, hub, options);
+      if (refused) return refused;
       if (bun.upgrade(request, { data: { request, address }, headers: { 'Sec-WebSocket-Protocol': SUBPROTOCOL } })) return undefined;
       return refusalResponse({ status: 400, message: 'not a valid WebSocket upgrade' });
     },

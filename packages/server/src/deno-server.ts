@@ -3,7 +3,7 @@ import { ConnectionHub } from './connection-hub.js';
 import { DEFAULT_HIGH_WATER_MARK_BYTES, DEFAULT_MAX_BUFFERED_BYTES } from './limits.js';
 import { NativeSocketTransport, type NativeSocketTransportOptions } from './native-socket-transport.js';
 import type { SocketServerLifecycle, SocketServerOptions } from './socket-server-options.js';
-import { checkUpgrade, refusalResponse } from './upgrade-checks.js';
+import { refuseFetchUpgrade } from './upgrade-checks.js';
 
 /** Options of {@link createDenoServer}: those of `createWsServer`, with the Fetch `Request`. */
 export type DenoServerOptions<TRouter extends AnyRouter> = SocketServerOptions<TRouter, Request>;
@@ -118,19 +118,9 @@ export function createDenoServer<TRouter extends AnyRouter>(options: DenoServerO
 
   const server: DenoServer = {
     async fetch(request, info) {
-      if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
-        return new Response(`This is a duplex WebSocket endpoint (${SUBPROTOCOL}).\n`, { status: 426, headers: { 'Content-Type': 'text/plain' } });
-      }
-      if (hub.closing) return refusalResponse({ status: 503, message: 'server is shutting down' });
-      const { headers } = request;
-      const refusal = await checkUpgrade(
-        { request, origin: headers.get('origin'), host: headers.get('host'), protocols: headers.get('sec-websocket-protocol') },
-        { allowedOrigins: options.allowedOrigins, verifyUpgrade: options.verifyUpgrade, handshakeMs: hub.handshakeMs, clock: hub.clock },
-      );
-      if (refusal) return refusalResponse(refusal);
       const address = info?.remoteAddr?.hostname ?? 'unknown';
-      const overCap = hub.refusal(address);
-      if (overCap) return refusalResponse({ status: 503, message: overCap });
+      const refused = await refuseFetchUpgrade(request, address, hub, options);
+      if (refused) return refused;
       return accept(request, address);
     },
     async listen(opts = {}) {

@@ -66,3 +66,37 @@ export function refusalResponse(refusal: UpgradeRefusal): Response {
     headers: { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' },
   });
 }
+
+/** What {@link refuseFetchUpgrade} reads of a server's state: its `ConnectionHub`. */
+export interface FetchUpgradeGate {
+  readonly closing: Promise<void> | undefined;
+  readonly handshakeMs: number;
+  readonly clock: Clock;
+  refusal(address: string): string | undefined;
+}
+
+/**
+ * The checks a Fetch-based runtime (Bun, Deno) runs on a `Request` before upgrading it, in order:
+ * a plain request gets 426, a closing server 503, then origin, subprotocol and `verifyUpgrade`
+ * ({@link checkUpgrade}), then the connection caps for `address`. Resolves with the response
+ * that refuses it, or undefined to upgrade.
+ */
+export async function refuseFetchUpgrade(
+  request: Request,
+  address: string,
+  gate: FetchUpgradeGate,
+  options: Pick<Parameters<typeof checkUpgrade<Request>>[1], 'allowedOrigins' | 'verifyUpgrade'>,
+): Promise<Response | undefined> {
+  const { headers } = request;
+  if (headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+    return new Response(`This is a duplex WebSocket endpoint (${SUBPROTOCOL}).\n`, { status: 426, headers: { 'Content-Type': 'text/plain' } });
+  }
+  if (gate.closing) return refusalResponse({ status: 503, message: 'server is shutting down' });
+  const refusal = await checkUpgrade(
+    { request, origin: headers.get('origin'), host: headers.get('host'), protocols: headers.get('sec-websocket-protocol') },
+    { allowedOrigins: options.allowedOrigins, verifyUpgrade: options.verifyUpgrade, handshakeMs: gate.handshakeMs, clock: gate.clock },
+  );
+  if (refusal) return refusalResponse(refusal);
+  const overCap = gate.refusal(address);
+  return overCap ? refusalResponse({ status: 503, message: overCap }) : undefined;
+}
