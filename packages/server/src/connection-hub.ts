@@ -1,3 +1,4 @@
+import { sharedPeerOptions } from './shared-peer-options.js';
 import { type AnyRouter, CloseCode, DuplexError, systemClock } from '@duplex/core';
 import { nanoid } from 'nanoid';
 import { ConnectionLimiter } from './connection-limiter.js';
@@ -55,28 +56,12 @@ export class ConnectionHub<TSocket extends HubSocket, TRequest> {
           });
     // Per-connection state is kept small (memory per idle connection is a benchmark target): the
     // peer options are shared, and the upgrade request is released once createContext has seen it.
-    this.peerDefaults = {
-      router: options.router,
-      createContext: ({ connectionParams, connectionId, transport }) => {
-        const request = this.requests.get(transport) as TRequest;
-        this.requests.delete(transport);
-        return options.createContext ? options.createContext({ request, connectionParams, connectionId }) : {};
-      },
-      exposeErrors: options.exposeErrors,
-      onError: options.onError,
-      codecs: options.codecs,
-      helloTimeoutMs: options.helloTimeoutMs,
-      clock: options.clock,
-      maxMessageBytes: options.maxMessageBytes,
-      dedupe: options.dedupe,
-      recheckSubscriptions: options.recheckSubscriptions,
-      maxJsonDepth: options.maxJsonDepth,
-      maxCallsInFlight: options.maxCallsInFlight,
-      maxSubscriptions: options.maxSubscriptions,
-      maxProtocolErrors: options.maxProtocolErrors,
-      maxRequestsPerSecond: options.maxRequestsPerSecond,
-      schedule: extra.schedule,
+    const createContext: SharedPeerOptions['createContext'] = ({ connectionParams, connectionId, transport }) => {
+      const request = this.requests.get(transport) as TRequest;
+      this.requests.delete(transport);
+      return options.createContext ? options.createContext({ request, connectionParams, connectionId }) : {};
     };
+    this.peerDefaults = { ...sharedPeerOptions(options, createContext), schedule: extra.schedule };
     this.peerDefaults.limits = resolvePeerLimits(this.peerDefaults);
   }
 

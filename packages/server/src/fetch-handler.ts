@@ -1,3 +1,4 @@
+import { sharedPeerOptions } from './shared-peer-options.js';
 import {
   type AnyRouter,
   type CallMessage,
@@ -126,25 +127,12 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
   const live = new Set<RequestPeer>();
   const streams = new Map<RequestPeer, SseWriter>();
   let closing: Promise<void> | undefined;
-  const peerDefaults: SharedPeerOptions = {
-    router: options.router,
-    createContext: ({ connectionParams, connectionId, transport }) => {
-      const request = requests.get(transport) as Request;
-      return options.createContext ? options.createContext({ request, connectionParams, connectionId }) : {};
-    },
-    exposeErrors: options.exposeErrors,
-    onError: options.onError,
-    codecs: options.codecs,
-    helloTimeoutMs: options.helloTimeoutMs,
-    clock: options.clock,
-    maxMessageBytes: options.maxMessageBytes,
-    dedupe: options.dedupe,
-    maxJsonDepth: options.maxJsonDepth,
-    maxCallsInFlight: options.maxCallsInFlight,
-    maxSubscriptions: 1,
-    maxProtocolErrors: options.maxProtocolErrors,
-    maxRequestsPerSecond: options.maxRequestsPerSecond,
+  const createContext: SharedPeerOptions['createContext'] = ({ connectionParams, connectionId, transport }) => {
+    const request = requests.get(transport) as Request;
+    return options.createContext ? options.createContext({ request, connectionParams, connectionId }) : {};
   };
+  // One subscription per request: each SSE stream is its own request and peer.
+  const peerDefaults: SharedPeerOptions = { ...sharedPeerOptions(options, createContext), maxSubscriptions: 1 };
   peerDefaults.limits = resolvePeerLimits(peerDefaults);
   const maxDepth = peerDefaults.limits.maxJsonDepth;
 

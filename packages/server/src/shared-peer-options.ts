@@ -1,0 +1,30 @@
+import type { PeerLimitOptions } from './limits.js';
+import type { SharedPeerOptions } from './server-peer.js';
+
+/** What every adapter's options hold for its peers: the router, hooks, codecs and limits. */
+export type PeerOptionSource = PeerLimitOptions &
+  Pick<SharedPeerOptions, 'router' | 'exposeErrors' | 'onError' | 'codecs' | 'helloTimeoutMs' | 'clock' | 'dedupe' | 'recheckSubscriptions'>;
+
+/**
+ * The peer options an adapter shares between its connections, taken from its own options field
+ * by field (so per-connection state stays small), with the adapter's `createContext` wrapper.
+ */
+export function sharedPeerOptions(options: PeerOptionSource, createContext: SharedPeerOptions['createContext']): SharedPeerOptions {
+  return {
+    router: options.router,
+    createContext,
+    exposeErrors: options.exposeErrors,
+    onError: options.onError,
+    codecs: options.codecs,
+    helloTimeoutMs: options.helloTimeoutMs,
+    clock: options.clock,
+    maxMessageBytes: options.maxMessageBytes,
+    dedupe: options.dedupe,
+    recheckSubscriptions: options.recheckSubscriptions,
+    maxJsonDepth: options.maxJsonDepth,
+    maxCallsInFlight: options.maxCallsInFlight,
+    maxSubscriptions: options.maxSubscriptions,
+    maxProtocolErrors: options.maxProtocolErrors,
+    maxRequestsPerSecond: options.maxRequestsPerSecond,
+  };
+}
