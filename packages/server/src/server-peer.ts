@@ -1,10 +1,8 @@
 import {
   type AnyProcedure,
   type AnyRouter,
-  BinaryFrameError,
   builtinCodecs,
   type CallMessage,
-  checkAttachments,
   type AuthMessage,
   type ClientMessage,
   type HelloMessage,
@@ -15,14 +13,12 @@ import {
   type CreditMessage,
   DEFAULT_STREAM_WINDOW,
   DuplexError,
-  decodeBinaryFrame,
   encodeBinaryFrame,
   type ErrorShape,
   findUnsafeKey,
   type InputDataMessage,
   isStreamSchema,
   isStreamSource,
-  isTracked,
   mayContainUnsafeKey,
   PROTOCOL_VERSION,
   type ProcedureKind,
@@ -36,7 +32,7 @@ import {
   type TimerHandle,
   toCloseReason,
 } from '@duplex/core';
-import { callProcedure, validate } from './call-procedure.js';
+import { callProcedure } from './call-procedure.js';
 import { CreditWindow } from './credit-window.js';
 import { recheckSubscription, } from './recheck-subscription.js';
 import { ActiveEntry, DecodedInput, NO_ENTRIES } from './active-entry.js';
@@ -55,7 +51,9 @@ import {
   resolvePeerLimits,
 } from './limits.js';
 import { encodePayload } from './payload-cache.js';
+import { readBinaryMessage } from './read-binary-message.js';
 import { ServerOutbox } from './server-outbox.js';
+import { type PumpHost, pumpItems } from './stream-pump.js';
 import { applySlowReaderPolicy } from './slow-reader-buffer.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
@@ -163,6 +161,8 @@ export class ServerPeer {
   private heldSubs = 0;
   /** Present only when `maxRequestsPerSecond` is set. */
   private budget: RequestBudget | undefined;
+  /** What the stream loops call back into; allocated by the first stream (memory per connection matters). */
+  private host: PumpHost | undefined;
   /** Drain waiters; allocated only while a drain waits (memory per connection matters). */
   private settledWaiters: Array<() => void> | undefined;
 
@@ -249,35 +249,9 @@ export class ServerPeer {
     if (this.state === 'closed') return;
     // The codec, which says how references are marked, is known only after hello.
     if (this.state === 'awaiting-hello') return this.protocolError(null, 'binary frame before hello');
-    let split: ReturnType<typeof decodeBinaryFrame>;
-    let decoded: unknown;
-    try {
-      split = decodeBinaryFrame(frame);
-      decoded = parseBoundedJson(split.text, this.limits.maxJsonDepth);
-    } catch (error) {
-      this.protocolError(null, error instanceof SyntaxError ? 'frame is not valid JSON' : (error as Error).message);
-      return;
-    }
-    const parsed = parseClientMessage(decoded);
-    if (!parsed.ok) return this.protocolError(parsed.id, parsed.reason);
-    const message = parsed.message;
-    const payload = message.t === 'data' ? message.data : message.t === 'call' || message.t === 'sub' ? message.input : undefined;
-    if (payload === undefined || (message.t !== 'call' && message.t !== 'sub' && message.t !== 'data')) {
-      return this.protocolError(messageId(message), 'a binary frame must carry one call, sub or data message with a payload');
-    }
-    const unsafeKey = mayContainUnsafeKey(split.text) ? findUnsafeKey(decoded) : undefined;
-    if (unsafeKey !== undefined) return this.protocolError(message.id, `forbidden key "${unsafeKey}"`);
-    let decodedPayload: DecodedInput;
-    try {
-      decodedPayload = new DecodedInput(decodeInput(this.codec, payload, split.attachments));
-      checkAttachments(split.attachments);
-    } catch (error) {
-      if (error instanceof BinaryFrameError) return this.protocolError(message.id, `binary frame: ${error.message}`);
-      decodedPayload = new DecodedInput(undefined, true);
-    }
-    if (message.t === 'data') message.data = decodedPayload;
-    else message.input = decodedPayload;
-    this.handle(message);
+    const read = readBinaryMessage(frame, this.codec, this.limits.maxJsonDepth);
+    if (!read.ok) return this.protocolError(read.id, read.reason);
+    this.handle(read.message);
   }
 
   /** Tells the client to reconnect elsewhere (server draining). */
@@ -740,7 +714,7 @@ export class ServerPeer {
       const iterable = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry, lastEventId: message.lastEventId });
       if (!isAsyncIterable(iterable)) throw new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'subscription handler must return an AsyncIterable' });
       iterator = applySlowReaderPolicy(iterable[Symbol.asyncIterator](), procedure['~def'].subscription);
-      await this.pumpItems(id, entry, iterator, procedure['~def'].outputSchema);
+      await pumpItems(this.pumpHost, id, entry, iterator, procedure['~def'].outputSchema);
     } catch (cause) {
       this.failStream(id, entry, cause, path, 'subscription');
     }
@@ -765,7 +739,7 @@ export class ServerPeer {
     let iterator: AsyncIterator<unknown> | undefined;
     try {
       iterator = streamIterator(source);
-      await this.pumpItems(id, entry, iterator, isStreamSchema(schema) ? schema['~item'] : undefined);
+      await pumpItems(this.pumpHost, id, entry, iterator, isStreamSchema(schema) ? schema['~item'] : undefined);
     } catch (cause) {
       this.failStream(id, entry, cause, path, message.kind);
     }
@@ -781,74 +755,21 @@ export class ServerPeer {
     this.sendError(id, error, cause, path, kind);
   }
 
-  /**
-   * Sends a stream's items as `data` on `id`, each validated by `schema`, pulling the producer
-   * only while the socket takes more and credit is left; then `done`. Returns when the stream
-   * ends or its entry is released; throws what the producer throws.
-   */
-  private async pumpItems(id: number, entry: ActiveEntry, iterator: AsyncIterator<unknown>, schema: StandardSchemaV1 | undefined): Promise<void> {
-    while (this.active.get(id) === entry) {
-      const blocked = this.out.whenWritable?.();
-      if (blocked) {
-        await this.parkUntil(blocked, entry);
-        if (this.active.get(id) !== entry) return;
-      }
-      // Pull only with credit left: a reader that stopped reading stops the producer (§7.1).
-      if (entry.credit && !entry.credit.available) {
-        await this.parkUntil(entry.credit.whenGranted(), entry);
-        continue;
-      }
-      let step = await this.nextOrWake(iterator, entry);
-      if (step === undefined || this.active.get(id) !== entry) return;
-      if (step.done) {
+  /** The peer as seen by {@link pumpItems}; one object per connection, made on first use. */
+  private get pumpHost(): PumpHost {
+    this.host ??= {
+      isLive: (id, entry) => this.active.get(id) === entry,
+      whenWritable: () => this.out.whenWritable?.(),
+      sendItem: (id, entry, eid, data) => {
+        entry.credit?.spend();
+        this.enqueueWithPayload(eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data, entry);
+      },
+      sendDone: (id, entry) => {
         this.finish(id, entry);
         this.enqueue({ t: 'done', id });
-        return;
-      }
-      let sent = this.sendEvent(id, entry, step.value, schema);
-      // A suspended async frame keeps its locals: drop the event before the next await (issue 14).
-      step = undefined;
-      if (sent instanceof Promise) sent = await sent;
-      if (!sent) return;
-    }
-  }
-
-  /**
-   * Validates and queues one event; false when the subscription ended meanwhile. A method of its
-   * own so the event lives only in this frame: a local of the loop's suspended async frame would
-   * keep the last event reachable until the next one arrives (issue 14, tRPC #6156).
-   */
-  private sendEvent(id: number, entry: ActiveEntry, value: unknown, outputSchema: AnyProcedure['~def']['outputSchema']): boolean | Promise<boolean> {
-    const eid = isTracked(value) ? value.id : undefined;
-    const data = validate(outputSchema, isTracked(value) ? value.data : value, 'INTERNAL_SERVER_ERROR');
-    if (data instanceof Promise) return data.then((valid) => this.queueEvent(id, entry, eid, valid));
-    return this.queueEvent(id, entry, eid, data);
-  }
-
-  private queueEvent(id: number, entry: ActiveEntry, eid: string | undefined, data: unknown): boolean {
-    if (this.active.get(id) !== entry) return false;
-    entry.credit?.spend();
-    this.enqueueWithPayload(eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data, entry);
-    return true;
-  }
-
-  /** Resolves with the next step, or undefined as soon as the entry is released. */
-  private nextOrWake(iterator: AsyncIterator<unknown>, entry: ActiveEntry): Promise<IteratorResult<unknown> | undefined> {
-    if (entry.aborted) return Promise.resolve(undefined);
-    // A stale `wake` left from an earlier step is harmless: resolving a settled promise is a no-op.
-    return new Promise<IteratorResult<unknown> | undefined>((resolve, reject) => {
-      entry.wake = resolve;
-      iterator.next().then(resolve, reject);
-    });
-  }
-
-  /** Waits for the socket to drain, or for the entry to be released, whichever comes first. */
-  private parkUntil(writable: Promise<void>, entry: ActiveEntry): Promise<void> {
-    if (entry.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      entry.wake = resolve;
-      writable.then(resolve, resolve);
-    });
+      },
+    };
+    return this.host;
   }
 
   /** True when starting one more `kind` would pass its limit. Counts only near the limit. */
