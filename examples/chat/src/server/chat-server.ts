@@ -1,6 +1,7 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { type AllowedOrigins, createWsServer, type WsServer } from '@duplex/server';
 import { z } from 'zod';
+import { ASYNCAPI_PATH, asyncApiResponder } from './asyncapi.js';
 import { chatRouter } from './router.js';
 import { staticFiles } from './static-files.js';
 import { ChatStore } from './store.js';
@@ -38,8 +39,12 @@ const userName = z.string().trim().min(1).max(24);
 export async function startChatServer(options: ChatServerOptions): Promise<ChatServer> {
   const store = options.store ?? new ChatStore();
   const serveFile = staticFiles(options.publicDir);
-  // Fire and forget: the handler answers its own errors (400/404/405) and never rejects.
-  const http = createServer((request, response) => void serveFile(request, response));
+  let serveAsyncApi: ((response: ServerResponse) => void) | undefined; // once the port is known
+  const http = createServer((request, response) => {
+    if (serveAsyncApi && request.method === 'GET' && request.url === ASYNCAPI_PATH) return serveAsyncApi(response);
+    // Fire and forget: the handler answers its own errors (400/404/405) and never rejects.
+    void serveFile(request, response);
+  });
   const wsServer = createWsServer({
     router: chatRouter,
     // The name comes from connectionParams; it is only a display name, not authentication.
@@ -76,5 +81,6 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     return closing;
   };
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  serveAsyncApi = asyncApiResponder(`${shownHost}:${address.port}`, RPC_PATH);
   return { url: `http://${shownHost}:${address.port}/`, port: address.port, wsServer, store, close, [Symbol.asyncDispose]: close };
 }
