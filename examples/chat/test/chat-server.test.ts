@@ -82,6 +82,18 @@ describe('chat server (Node client)', () => {
     expect(checked?.inputProperties['messages.post.call']).toEqual(['room', 'text']);
   }, 60_000);
 
+  it('serves the devtools page only when asked, with its token', async () => {
+    const plain = await chat();
+    expect((await fetch(`${plain.url}__duplex/state`, { headers: { Authorization: 'Bearer chat-devtools-token-0123' } })).status).toBe(404);
+    const server = await startChatServer({ publicDir: webDir, devtools: { token: 'chat-devtools-token-0123' } });
+    cleanup.push(() => server.close());
+    expect((await fetch(`${server.url}__duplex/state`)).status).toBe(401);
+    const response = await fetch(`${server.url}__duplex/state`, { headers: { Authorization: 'Bearer chat-devtools-token-0123' } });
+    const state = (await response.json()) as { socketPath: string; procedures: Array<{ path: string }> };
+    expect(state.socketPath).toBe('/rpc');
+    expect(state.procedures.map((proc) => proc.path)).toContain('messages.post');
+  });
+
   it('serves the favicon the page links to', async () => {
     const server = await chat();
     expect(await (await fetch(server.url)).text()).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml" />');

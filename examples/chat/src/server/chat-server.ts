@@ -1,5 +1,5 @@
 import { createServer, type ServerResponse } from 'node:http';
-import { type AllowedOrigins, createWsServer, type WsServer } from '@duplex/server';
+import { type AllowedOrigins, createWsServer, type DevtoolsOptions, type WsServer } from '@duplex/server';
 import { z } from 'zod';
 import { ASYNCAPI_PATH, asyncApiResponder } from './asyncapi.js';
 import { chatRouter } from './router.js';
@@ -18,6 +18,8 @@ export interface ChatServerOptions {
   store?: ChatStore;
   /** Pages of other origins allowed to connect. @default same-origin pages only */
   allowedOrigins?: AllowedOrigins;
+  /** Serve the devtools page (docs/devtools.md). @default off */
+  devtools?: DevtoolsOptions;
 }
 
 /** A running chat: one Node http server for the page and the duplex socket on `/rpc`. */
@@ -41,6 +43,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   const serveFile = staticFiles(options.publicDir);
   let serveAsyncApi: ((response: ServerResponse) => void) | undefined; // once the port is known
   const http = createServer((request, response) => {
+    if (wsServer.handleDevtools(request, response)) return;
     if (serveAsyncApi && request.method === 'GET' && request.url === ASYNCAPI_PATH) return serveAsyncApi(response);
     // Fire and forget: the handler answers its own errors (400/404/405) and never rejects.
     void serveFile(request, response);
@@ -53,6 +56,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
       return { user: parsed.success ? parsed.data : null, store };
     },
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+    ...(options.devtools ? { devtools: options.devtools } : {}),
   });
   wsServer.attach(http, { path: RPC_PATH });
   const host = options.host ?? '127.0.0.1';
