@@ -293,16 +293,22 @@ function sha256(text: string): string {
   return `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 }
 
+let csp: string | undefined;
+
 /**
  * The page's Content-Security-Policy: only its own inline script and style (by hash), requests to
  * its own origin (`'self'` covers ws: and wss: of the same host), no frames, forms or plugins.
+ * Hashed on first use, so a server without devtools never computes it.
  */
-export const DEVTOOLS_PAGE_CSP = [
-  "default-src 'none'",
-  `script-src ${sha256(SCRIPT)}`,
-  `style-src ${sha256(STYLE)}`,
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function devtoolsPageCsp(): string {
+  csp ??= [
+    "default-src 'none'",
+    `script-src ${sha256(SCRIPT)}`,
+    `style-src ${sha256(STYLE)}`,
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return csp;
+}

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AnyProcedure, AnyRouter, ProcedureKind } from '@duplex/core';
-import { DEVTOOLS_PAGE, DEVTOOLS_PAGE_CSP } from './devtools-page.js';
+import { DEVTOOLS_PAGE, devtoolsPageCsp } from './devtools-page.js';
 import { ErrorRing } from './error-ring.js';
 import { type JsonSchema, jsonSchemaOf } from './json-schema-of.js';
 import type { ErrorEvent, ServerPeer } from './server-peer.js';
@@ -115,7 +115,12 @@ export function createDevtools(options: DevtoolsOptions, source: DevtoolsSource)
 
   return {
     handle(request, response) {
-      const url = new URL(request.url ?? '/', 'http://devtools.invalid');
+      let url: URL;
+      try {
+        url = new URL(request.url ?? '/', 'http://devtools.invalid');
+      } catch {
+        return false; // not a path this page could have; the app's own handler answers it
+      }
       const page = url.pathname === path;
       const api = url.pathname === `${path}/state`;
       if (!page && !api && !url.pathname.startsWith(`${path}/`)) return false;
@@ -128,7 +133,7 @@ export function createDevtools(options: DevtoolsOptions, source: DevtoolsSource)
       if (!tokenMatches(page ? url.searchParams.get('token') : bearer)) {
         return send(response, 401, 'text/plain; charset=utf-8', 'duplex devtools: missing or wrong token\n');
       }
-      if (page) return send(response, 200, 'text/html; charset=utf-8', DEVTOOLS_PAGE, { 'Content-Security-Policy': DEVTOOLS_PAGE_CSP });
+      if (page) return send(response, 200, 'text/html; charset=utf-8', DEVTOOLS_PAGE, { 'Content-Security-Policy': devtoolsPageCsp() });
       return send(response, 200, 'application/json; charset=utf-8', JSON.stringify(state()));
     },
     tapErrors(onError) {

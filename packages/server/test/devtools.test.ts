@@ -118,6 +118,7 @@ describe('devtools over HTTP', () => {
     expect(answered.at(-1)?.status).toBe(200);
     // Other paths are left alone, and a server without devtools handles nothing.
     expect(open.handleDevtools({ ...remote, url: '/app' } as IncomingMessage, response)).toBe(false);
+    expect(open.handleDevtools({ ...remote, url: '//[' } as IncomingMessage, response)).toBe(false); // unparsable: not ours
     expect(createWsServer({ router }).handleDevtools(remote, response)).toBe(false);
     expect(answered).toHaveLength(2);
     await Promise.all([closed.close(), open.close()]);
