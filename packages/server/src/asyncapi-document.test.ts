@@ -53,6 +53,18 @@ describe('createAsyncApiDocument', () => {
     info: { title: 'Nested', version: '1' },
   });
   const empty = createAsyncApiDocument(d.router({}), { info: { title: 'Empty', version: '0.0.0' } });
+  // Procedures named like the connection-level operations, and two keys that sanitise alike.
+  const clashing = createAsyncApiDocument(
+    d.router({
+      ping: d.procedure.query(() => 'pong'),
+      hello: d.procedure.subscription(async function* () {
+        yield 1;
+      }),
+      'a b': d.procedure.query(() => 1),
+      'a!b': d.procedure.query(() => 2),
+    }),
+    { info: { title: 'Clashing', version: '1' } },
+  );
   // The same document with one operation naming a channel that does not exist: the checker must
   // report it, or a pass would mean nothing.
   const broken = structuredClone(document);
@@ -61,13 +73,15 @@ describe('createAsyncApiDocument', () => {
   let checkedNested: AsyncApiCheck;
   let checkedEmpty: AsyncApiCheck;
   let checkedBroken: AsyncApiCheck;
+  let checkedClashing: AsyncApiCheck;
   beforeAll(async () => {
-    [checked, checkedNested, checkedEmpty, checkedBroken] = (await checkAsyncApi(document, nested, empty, broken)) as [
-      AsyncApiCheck,
-      AsyncApiCheck,
-      AsyncApiCheck,
-      AsyncApiCheck,
-    ];
+    [checked, checkedNested, checkedEmpty, checkedBroken, checkedClashing] = (await checkAsyncApi(
+      document,
+      nested,
+      empty,
+      broken,
+      clashing,
+    )) as [AsyncApiCheck, AsyncApiCheck, AsyncApiCheck, AsyncApiCheck, AsyncApiCheck];
   }, 60_000);
 
   it('is a valid AsyncAPI 3.0 document with zero error diagnostics', () => {
@@ -166,6 +180,16 @@ describe('createAsyncApiDocument', () => {
     expect(checkedEmpty.errors).toEqual([]);
     expect(empty.channels.duplex?.address).toBe('/');
     expect(Object.keys(empty.operations)).toEqual(['hello', 'ping', 'goaway']);
+  });
+
+  it('never lets a procedure replace a connection-level operation or another procedure', () => {
+    expect(checkedClashing.errors).toEqual([]);
+    expect(checkedClashing.operations.ping).toEqual({ action: 'receive', messages: ['ping'], reply: ['pong'] });
+    expect(checkedClashing.operations.ping_2).toEqual({ action: 'receive', messages: ['ping.call', 'cancel'], reply: ['ping.result', 'error'] });
+    expect(checkedClashing.operations.hello?.reply).toEqual(['ready']);
+    expect(checkedClashing.operations.hello_2).toEqual({ action: 'send', messages: ['hello.data', 'done', 'error'], reply: null });
+    expect(checkedClashing.operations['hello.subscribe']?.messages).toEqual(['hello.sub', 'cancel']);
+    expect([clashing.operations.a_b?.title, clashing.operations.a_b_2?.title].sort()).toEqual(['a b', 'a!b']);
   });
 
   it('is checked by a validator that does report a broken document', () => {

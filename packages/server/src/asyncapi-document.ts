@@ -59,14 +59,17 @@ const CODEC_NOTE =
   'Payloads (`input`, `data`) are shown as the `json` codec carries them. With the default `superjson` codec each ' +
   'payload field holds `{ "json": <this value>, "meta"?: {...} }` instead (docs/protocol.md §3).';
 
-/** A key per path that is unique and valid as a component name. */
-function keyMaker(): (path: string) => string {
-  const taken = new Set<string>();
-  return (path) => {
-    const base = componentKey(path);
-    let key = base;
-    for (let n = 2; taken.has(key); n++) key = `${base}_${n}`;
-    taken.add(key);
+/**
+ * Hands out keys unique within one map: the preferred one, else with `_2`, `_3`… (a procedure
+ * named `ping` must not replace the connection-level `ping` operation, nor two paths that only
+ * differ in characters AsyncAPI refuses share a key).
+ */
+function claimer(taken: Iterable<string> = []): (preferred: string) => string {
+  const used = new Set(taken);
+  return (preferred) => {
+    let key = preferred;
+    for (let n = 2; used.has(key); n++) key = `${preferred}_${n}`;
+    used.add(key);
     return key;
   };
 }
@@ -88,7 +91,6 @@ export function createAsyncApiDocument(router: AnyRouter, options: AsyncApiOptio
   const messages: Record<string, MessageObject> = { ...envelopeMessages(ERROR_CODES) };
   const schemas: Record<string, JsonSchema> = {};
   const operations: Record<string, AsyncApiOperation> = {};
-  const keyOf = keyMaker();
   const ref = (name: string): AsyncApiRef => ({ $ref: `#/channels/${ASYNCAPI_CHANNEL}/messages/${name}` });
 
   const schemaOf = (procedure: AnyProcedure, io: 'input' | 'output', key: string): JsonSchema | undefined => {
@@ -99,52 +101,6 @@ export function createAsyncApiDocument(router: AnyRouter, options: AsyncApiOptio
     return converted.schema;
   };
 
-  const paths = [...(router['~def'].procedures as ReadonlyMap<string, AnyProcedure>).keys()].sort();
-  for (const path of paths) {
-    const procedure = router['~def'].procedures.get(path) as AnyProcedure;
-    const { kind, inputSchema } = procedure['~def'];
-    const key = keyOf(path);
-    const envelope = procedureEnvelope({
-      path,
-      kind,
-      input: schemaOf(procedure, 'input', key),
-      inputRequired: !acceptsUndefined(inputSchema),
-      output: schemaOf(procedure, 'output', key),
-    });
-    const tags = [{ name: kind }];
-    if (kind === 'subscription') {
-      messages[`${key}.sub`] = envelope.request;
-      messages[`${key}.data`] = envelope.response;
-      operations[`${key}.subscribe`] = {
-        action: 'receive',
-        channel: channelRef,
-        title: `subscribe to ${path}`,
-        summary: `Starts subscription \`${path}\`; events follow as \`${key}\` (send). End it early with \`cancel\`.`,
-        tags,
-        messages: [ref(`${key}.sub`), ref('cancel')],
-      };
-      operations[key] = {
-        action: 'send',
-        channel: channelRef,
-        title: path,
-        summary: `Events of subscription \`${path}\`: \`data\` per event, then \`done\` (source ended) or \`error\`.`,
-        tags,
-        messages: [ref(`${key}.data`), ref('done'), ref('error')],
-      };
-    } else {
-      messages[`${key}.call`] = envelope.request;
-      messages[`${key}.result`] = envelope.response;
-      operations[key] = {
-        action: 'receive',
-        channel: channelRef,
-        title: path,
-        summary: `${kind === 'query' ? 'Query' : 'Mutation'} \`${path}\`: a \`call\` answered by \`result\` or \`error\` with the same id.`,
-        tags,
-        messages: [ref(`${key}.call`), ref('cancel')],
-        reply: { channel: channelRef, messages: [ref(`${key}.result`), ref('error')] },
-      };
-    }
-  }
   operations.hello = {
     action: 'receive',
     channel: channelRef,
@@ -169,6 +125,62 @@ export function createAsyncApiDocument(router: AnyRouter, options: AsyncApiOptio
     messages: [ref('goaway')],
   };
 
+  const operationKey = claimer(Object.keys(operations));
+  const messageKey = claimer(Object.keys(messages));
+  const schemaPrefix = claimer();
+  const paths = [...(router['~def'].procedures as ReadonlyMap<string, AnyProcedure>).keys()].sort();
+  for (const path of paths) {
+    const procedure = router['~def'].procedures.get(path) as AnyProcedure;
+    const { kind, inputSchema } = procedure['~def'];
+    // Messages and schemas keep the path's own name even when the operation's key had to change.
+    const base = componentKey(path);
+    const key = operationKey(base);
+    const prefix = schemaPrefix(base);
+    const envelope = procedureEnvelope({
+      path,
+      kind,
+      input: schemaOf(procedure, 'input', prefix),
+      inputRequired: !acceptsUndefined(inputSchema),
+      output: schemaOf(procedure, 'output', prefix),
+    });
+    const tags = [{ name: kind }];
+    if (kind === 'subscription') {
+      const sub = messageKey(`${base}.sub`);
+      const data = messageKey(`${base}.data`);
+      messages[sub] = envelope.request;
+      messages[data] = envelope.response;
+      operations[operationKey(`${base}.subscribe`)] = {
+        action: 'receive',
+        channel: channelRef,
+        title: `subscribe to ${path}`,
+        summary: `Starts subscription \`${path}\`; events follow as \`${key}\` (send). End it early with \`cancel\`.`,
+        tags,
+        messages: [ref(sub), ref('cancel')],
+      };
+      operations[key] = {
+        action: 'send',
+        channel: channelRef,
+        title: path,
+        summary: `Events of subscription \`${path}\`: \`data\` per event, then \`done\` (source ended) or \`error\`.`,
+        tags,
+        messages: [ref(data), ref('done'), ref('error')],
+      };
+    } else {
+      const call = messageKey(`${base}.call`);
+      const result = messageKey(`${base}.result`);
+      messages[call] = envelope.request;
+      messages[result] = envelope.response;
+      operations[key] = {
+        action: 'receive',
+        channel: channelRef,
+        title: path,
+        summary: `${kind === 'query' ? 'Query' : 'Mutation'} \`${path}\`: a \`call\` answered by \`result\` or \`error\` with the same id.`,
+        tags,
+        messages: [ref(call), ref('cancel')],
+        reply: { channel: channelRef, messages: [ref(result), ref('error')] },
+      };
+    }
+  }
   const info = { ...options.info, description: [options.info.description, CODEC_NOTE].filter(Boolean).join('\n\n') };
   const channelMessages: Record<string, AsyncApiRef> = {};
   for (const name of Object.keys(messages)) channelMessages[name] = { $ref: `#/components/messages/${name}` };
