@@ -66,6 +66,9 @@ const SCRIPT = `
 
   function connect(socketPath) {
     if (socket) socket.close(1000, 'reconnect');
+    // Whatever was running belonged to the old connection: its answers will never come.
+    pending.clear();
+    if (current !== null) { $('sub-status').textContent = 'ended (reconnected)'; current = null; }
     var params;
     try { params = JSON.parse($('params').value || '{}'); } catch (error) { status('connection params: ' + error.message); return; }
     var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + socketPath;
@@ -238,7 +241,7 @@ const SCRIPT = `
     $('connect').addEventListener('click', function () { connect(state.socketPath); });
     $('run').addEventListener('click', run);
     $('stop').addEventListener('click', stop);
-    $('refresh').addEventListener('click', function () { load().then(render); });
+    $('refresh').addEventListener('click', function () { load().then(render, function (error) { status(error.message); }); });
     setInterval(function () { load().then(render, function () {}); }, 1000);
   }, function (error) {
     document.body.replaceChildren(el('p', { class: 'refused', role: 'alert', text: error.message }));
