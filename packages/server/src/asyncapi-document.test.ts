@@ -3,6 +3,7 @@ import { type AsyncApiCheck, checkAsyncApi } from '@duplex/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createAsyncApiDocument } from './asyncapi.js';
+import { streamOf } from '@duplex/core';
 import { initDuplex } from './init.js';
 
 const d = initDuplex.create();
@@ -41,6 +42,17 @@ const router = d.router({
   tree: d.procedure.input(treeNode).query(({ input }) => input.name),
   opaque: d.procedure.input(opaque).query(({ input }) => input),
   'odd key!': d.procedure.query(() => 1),
+  upload: d.procedure.input(streamOf(z.object({ chunk: z.string() }))).mutation(async ({ input }) => {
+    let n = 0;
+    for await (const _ of input) n++;
+    return n;
+  }),
+  tokens: d.procedure
+    .input(z.object({ prompt: z.string() }))
+    .output(streamOf(z.string()))
+    .query(async function* () {
+      yield 'a';
+    }),
 });
 
 describe('createAsyncApiDocument', () => {
@@ -190,6 +202,31 @@ describe('createAsyncApiDocument', () => {
     expect(checkedClashing.operations.hello_2).toEqual({ action: 'send', messages: ['hello.data', 'done', 'error'], reply: null });
     expect(checkedClashing.operations['hello.subscribe']?.messages).toEqual(['hello.sub', 'cancel']);
     expect([clashing.operations.a_b?.title, clashing.operations.a_b_2?.title].sort()).toEqual(['a b', 'a!b']);
+  });
+
+  it('describes client streams and streamed results with their item schemas (protocol.md §7.2)', () => {
+    expect(checked.operations.upload).toEqual({
+      action: 'receive',
+      messages: ['upload.call', 'upload.inputItem', 'done', 'cancel'],
+      reply: ['upload.result', 'credit', 'error'],
+    });
+    const call = document.components.messages['upload.call']?.payload as { properties: Record<string, unknown>; required: string[] };
+    expect(call.properties.input).toBeUndefined();
+    expect(call.required).toEqual(['t', 'id', 'kind', 'path', 'stream']);
+    const item = document.components.messages['upload.inputItem']?.payload as { properties: Record<string, unknown> };
+    expect(item.properties.t).toEqual({ const: 'data' });
+    expect(item.properties.data).toMatchObject({ type: 'object', properties: { chunk: { type: 'string' } } });
+
+    expect(checked.operations.tokens).toEqual({
+      action: 'receive',
+      messages: ['tokens.call', 'credit', 'cancel'],
+      reply: ['tokens.result', 'tokens.outputItem', 'done', 'error'],
+    });
+    const result = document.components.messages['tokens.result']?.payload as { properties: Record<string, unknown>; required: string[] };
+    expect(result.required).toEqual(['t', 'id', 'stream']);
+    expect(result.properties.data).toBeUndefined();
+    const out = document.components.messages['tokens.outputItem']?.payload as { properties: Record<string, unknown> };
+    expect(out.properties.data).toEqual({ type: 'string' });
   });
 
   it('is checked by a validator that does report a broken document', () => {

@@ -1,4 +1,4 @@
-import { type AnyProcedure, type AnyRouter, ERROR_CODES, SUBPROTOCOL } from '@duplex/core';
+import { type AnyProcedure, type AnyRouter, ERROR_CODES, isStreamSchema, SUBPROTOCOL, type StandardSchemaV1 } from '@duplex/core';
 import { type JsonSchema, acceptsUndefined, componentKey, jsonSchemaOf } from './json-schema-of.js';
 import { envelopeMessages, type MessageObject, procedureEnvelope } from './asyncapi-messages.js';
 
@@ -93,10 +93,10 @@ export function createAsyncApiDocument(router: AnyRouter, options: AsyncApiOptio
   const operations: Record<string, AsyncApiOperation> = {};
   const ref = (name: string): AsyncApiRef => ({ $ref: `#/channels/${ASYNCAPI_CHANNEL}/messages/${name}` });
 
-  const schemaOf = (procedure: AnyProcedure, io: 'input' | 'output', key: string): JsonSchema | undefined => {
-    const schema = io === 'input' ? procedure['~def'].inputSchema : procedure['~def'].outputSchema;
+  const schemaOf = (schema: StandardSchemaV1 | undefined, io: 'input' | 'output', key: string): JsonSchema | undefined => {
     if (!schema) return undefined;
-    const converted = jsonSchemaOf(schema, io, `${key}.${io}`);
+    // A stream (`streamOf(item)`) is described by its item's schema; the messages say it streams.
+    const converted = jsonSchemaOf(isStreamSchema(schema) ? schema['~item'] : schema, io, `${key}.${io}`);
     Object.assign(schemas, converted.definitions);
     return converted.schema;
   };
@@ -131,7 +131,7 @@ export function createAsyncApiDocument(router: AnyRouter, options: AsyncApiOptio
   const paths = [...(router['~def'].procedures as ReadonlyMap<string, AnyProcedure>).keys()].sort();
   for (const path of paths) {
     const procedure = router['~def'].procedures.get(path) as AnyProcedure;
-    const { kind, inputSchema } = procedure['~def'];
+    const { kind, inputSchema, outputSchema } = procedure['~def'];
     // Messages and schemas keep the path's own name even when the operation's key had to change.
     const base = componentKey(path);
     const key = operationKey(base);
@@ -139,9 +139,11 @@ export function createAsyncApiDocument(router: AnyRouter, options: AsyncApiOptio
     const envelope = procedureEnvelope({
       path,
       kind,
-      input: schemaOf(procedure, 'input', prefix),
+      input: schemaOf(inputSchema, 'input', prefix),
       inputRequired: !acceptsUndefined(inputSchema),
-      output: schemaOf(procedure, 'output', prefix),
+      output: schemaOf(outputSchema, 'output', prefix),
+      inputStream: isStreamSchema(inputSchema),
+      outputStream: isStreamSchema(outputSchema),
     });
     const tags = [{ name: kind }];
     if (kind === 'subscription') {
@@ -170,14 +172,29 @@ export function createAsyncApiDocument(router: AnyRouter, options: AsyncApiOptio
       const result = messageKey(`${base}.result`);
       messages[call] = envelope.request;
       messages[result] = envelope.response;
+      // Streams (protocol.md §7.2): items and credit flow on the call's id, ended by done.
+      const received = [ref(call)];
+      const replies = [ref(result)];
+      if (envelope.inputItem) {
+        const item = messageKey(`${base}.inputItem`);
+        messages[item] = envelope.inputItem;
+        received.push(ref(item), ref('done'));
+        replies.push(ref('credit'));
+      }
+      if (envelope.outputItem) {
+        const item = messageKey(`${base}.outputItem`);
+        messages[item] = envelope.outputItem;
+        replies.push(ref(item), ref('done'));
+        received.push(ref('credit'));
+      }
       operations[key] = {
         action: 'receive',
         channel: channelRef,
         title: path,
         summary: `${kind === 'query' ? 'Query' : 'Mutation'} \`${path}\`: a \`call\` answered by \`result\` or \`error\` with the same id.`,
         tags,
-        messages: [ref(call), ref('cancel')],
-        reply: { channel: channelRef, messages: [ref(result), ref('error')] },
+        messages: [...received, ref('cancel')],
+        reply: { channel: channelRef, messages: [...replies, ref('error')] },
       };
     }
   }

@@ -69,7 +69,16 @@ export function envelopeMessages(errorCodes: readonly string[]): Record<string, 
       'A call or subscription failed (it is over); `id: null` for a rejected frame that named no usable id.',
       envelope('error', { id: { oneOf: [id, { type: 'null' }] }, error: errorShape }, ['id', 'error']),
     ),
-    done: message('done', "The subscription's source ended normally.", envelope('done', { id }, ['id'])),
+    done: message(
+      'done',
+      "The subscription's source, a streamed result or a client stream ended normally.",
+      envelope('done', { id }, ['id']),
+    ),
+    credit: message(
+      'credit',
+      'Grants n more items of a subscription or a stream, either way (protocol.md §7.1, §7.2).',
+      envelope('credit', { id, n: { type: 'integer', minimum: 1, maximum: 2 ** 31 - 1 } }, ['id', 'n']),
+    ),
     ping: message('ping', 'Heartbeat (either side); the receiver answers pong.', envelope('ping', {})),
     pong: message('pong', 'Answer to ping.', envelope('pong', {})),
     goaway: message('goaway', 'The server is draining; reconnect.', envelope('goaway', { reason: { type: 'string' } })),
@@ -83,16 +92,29 @@ export interface ProcedureShape {
   input: JsonSchema | undefined;
   inputRequired: boolean;
   output: JsonSchema | undefined;
+  /** The input is a client stream (`streamOf`): `input` is then the schema of one item. */
+  inputStream?: boolean;
+  /** The output is declared as a stream (`streamOf`): `output` is then the schema of one item. */
+  outputStream?: boolean;
+}
+
+/** The extra item messages of a query or mutation that streams (protocol.md §7.2). */
+export interface StreamMessages {
+  /** Client → server items of a client stream. */
+  inputItem?: MessageObject;
+  /** Server → client items of a streamed result. */
+  outputItem?: MessageObject;
 }
 
 /**
  * The request (`call` or `sub`) and response (`result` or `data`) messages of one procedure, with
  * its path and kind fixed by `const` so a reader can match a message to its procedure.
  */
-export function procedureEnvelope(shape: ProcedureShape): { request: MessageObject; response: MessageObject } {
+export function procedureEnvelope(shape: ProcedureShape): { request: MessageObject; response: MessageObject } & StreamMessages {
   const { path, kind } = shape;
-  const input: Record<string, JsonSchema> = shape.input ? { input: shape.input } : {};
-  const inputRequired = shape.input && shape.inputRequired ? ['input'] : [];
+  const streamed = { const: true, description: 'Items follow as data messages with this id, then done (protocol.md §7.2).' };
+  const input: Record<string, JsonSchema> = shape.inputStream ? { stream: streamed } : shape.input ? { input: shape.input } : {};
+  const inputRequired = shape.inputStream ? ['stream'] : shape.input && shape.inputRequired ? ['input'] : [];
   const data = shape.output ?? anyValue;
   if (kind === 'subscription') {
     return {
@@ -125,7 +147,21 @@ export function procedureEnvelope(shape: ProcedureShape): { request: MessageObje
           key: { type: 'string', minLength: 1, maxLength: 128, description: 'Idempotency key chosen by the application.' },
         }
       : {};
+  const item = (direction: string, schema: JsonSchema | undefined) =>
+    message(`${path} ${direction} item`, `One ${direction} item of ${path}'s stream.`, envelope('data', { id, data: schema ?? anyValue }, ['id']));
+  const streams: StreamMessages = {
+    ...(shape.inputStream ? { inputItem: item('input', shape.input) } : {}),
+    ...(shape.outputStream ? { outputItem: item('output', shape.output) } : {}),
+  };
+  const result = shape.outputStream
+    ? envelope('result', { id, stream: streamed }, ['id', 'stream'])
+    : envelope(
+        'result',
+        { id, data, stream: { const: true, description: 'Set (without data) when the handler returned a stream (§7.2).' } },
+        ['id'],
+      );
   return {
+    ...streams,
     request: message(
       `${path} call`,
       `Calls ${kind} ${path}.`,
@@ -142,6 +178,6 @@ export function procedureEnvelope(shape: ProcedureShape): { request: MessageObje
         ['id', 'kind', 'path', ...inputRequired],
       ),
     ),
-    response: message(`${path} result`, `The result of ${path}.`, envelope('result', { id, data }, ['id'])),
+    response: message(`${path} result`, `The result of ${path}.`, result),
   };
 }

@@ -91,7 +91,11 @@ const SCRIPT = `
       case 'ready': cid = message.cid; status('connected as ' + cid); return;
       case 'ping': send({ t: 'pong' }); return;
       case 'goaway': status('server draining: ' + (message.reason || '')); return;
-      case 'result': if (entry) { pending.delete(message.id); entry.result(message.data); } return;
+      case 'result':
+        if (!entry) return;
+        if (message.stream && entry.stream) entry.stream(); // items follow as data, then done (§7.2)
+        else { pending.delete(message.id); entry.result(message.data); }
+        return;
       case 'data': if (entry) entry.data(message.data, message.eid); return;
       case 'done': if (entry) { pending.delete(message.id); entry.end('done'); } return;
       case 'error':
@@ -178,9 +182,17 @@ const SCRIPT = `
     var id = nextId++;
     var proc = selected;
     if (proc.kind !== 'subscription') {
+      var items = [];
       pending.set(id, {
         result: function (data) { $('result').textContent = show(data); },
-        error: function (error) { $('result').textContent = errorText(error); },
+        error: function (error) { $('result').textContent = items.concat([errorText(error)]).join('\\n'); },
+        stream: function () { $('result').textContent = '(streaming)'; },
+        data: function (data) {
+          items.push(JSON.stringify(data));
+          $('result').textContent = items.join('\\n');
+          send({ t: 'credit', id: id, n: 1 }); // one more item for each one shown
+        },
+        end: function () { $('result').textContent = items.concat(['(done)']).join('\\n'); },
       });
       $('result').textContent = 'running ' + proc.path + '…';
       if (!send({ t: 'call', id: id, kind: proc.kind, path: proc.path, input: value })) pending.delete(id);

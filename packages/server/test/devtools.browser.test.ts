@@ -1,4 +1,4 @@
-import { DuplexError, initDuplex } from '@duplex/server';
+import { DuplexError, initDuplex, streamOf } from '@duplex/server';
 import { startServer, type TestServer } from '@duplex/test-utils';
 import { type Browser, launchChromium, withChromium } from '@duplex/test-utils/browser';
 import type { Page } from 'playwright-core';
@@ -17,6 +17,13 @@ const router = d.router({
   deny: d.procedure.query((): string => {
     throw new DuplexError({ code: 'FORBIDDEN', message: '<img src=x onerror="document.title=1">not yours' });
   }),
+  /** A streamed result longer than the server's default window (16), so the page must grant credit. */
+  count: d.procedure
+    .input(z.object({ to: z.number().int() }))
+    .output(streamOf(z.number()))
+    .query(async function* ({ input }) {
+      for (let n = 1; n <= input.to; n++) yield n;
+    }),
   ticks: d.procedure.input(z.object({ from: z.number() })).subscription(async function* ({ input, signal }) {
     const queue: number[] = [];
     let wake: (() => void) | undefined;
@@ -92,7 +99,7 @@ describe('devtools page in headless Chromium', withChromium, () => {
     const cid = ((await page.locator('#status').textContent()) ?? '').replace('connected as ', '');
 
     // The procedure list, with kinds.
-    expect(await page.locator('#procedures button').allTextContents()).toEqual(['denyquery', 'greetquery', 'tickssubscription']);
+    expect(await page.locator('#procedures button').allTextContents()).toEqual(['countquery', 'denyquery', 'greetquery', 'tickssubscription']);
 
     // A query through the form generated from the zod schema: text, checkbox, number, enum.
     await page.locator('#procedures button[data-path="greet"]').click();
@@ -110,7 +117,15 @@ describe('devtools page in headless Chromium', withChromium, () => {
     await page.locator('#result').filter({ hasText: '"Hello Raw x1 (calm)"' }).waitFor();
     await page.locator('#use-raw').uncheck();
 
+    // A streamed result: every item, then done, past the first credit window.
+    await page.locator('#procedures button[data-path="count"]').click();
+    await page.getByLabel('to *').fill('20');
+    await page.locator('#run').click();
+    await page.locator('#result').filter({ hasText: '(done)' }).waitFor();
+    expect(await page.locator('#result').textContent()).toBe([...Array.from({ length: 20 }, (_, i) => String(i + 1)), '(done)'].join('\n'));
+
     // Validation errors come back with their issues.
+    await page.locator('#procedures button[data-path="greet"]').click();
     await page.getByLabel('times *').fill('');
     await page.locator('#run').click();
     await page.locator('#result').filter({ hasText: /^BAD_REQUEST: / }).waitFor();

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Script } from 'node:vm';
 import { DuplexError, initDuplex, createWsServer, type ErrorEvent } from '@duplex/server';
 import { startServer } from '@duplex/test-utils';
 import { describe, expect, it } from 'vitest';
@@ -66,6 +67,10 @@ describe('devtools over HTTP', () => {
     const html = await response.text();
     expect(html).toContain('<title>duplex devtools</title>');
     expect(html).not.toContain(token);
+    // The inline script compiles (checked here too, since the browser test needs Chromium).
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '';
+    expect(script).toContain("t: 'hello'");
+    expect(() => new Script(script)).not.toThrow();
   });
 
   it('lists procedures, connections and recent errors, and still calls the app onError', async () => {
