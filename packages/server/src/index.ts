@@ -42,6 +42,13 @@ export {
   type WsServerStats,
 } from './ws-server.js';
 export type { ServerStats, SocketServerLifecycle, SocketServerOptions } from './socket-server-options.js';
+export {
+  DEFAULT_DEVTOOLS_MAX_ERRORS,
+  DEFAULT_DEVTOOLS_PATH,
+  type DevtoolsError,
+  type DevtoolsOptions,
+  MIN_DEVTOOLS_TOKEN_LENGTH,
+} from './devtools.js';
 export { DEFAULT_MAX_MESSAGE_BYTES } from '@duplex/core';
 export { CLOSE_GRACE_MS, DEFAULT_DRAIN_MS, type Drainable, drainCalls } from './drain.js';
 export { DEFAULT_SERVER_KEEP_ALIVE, type HeartbeatSocket, HeartbeatSweeper, type KeepAliveOptions } from './heartbeat.js';
