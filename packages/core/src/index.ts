@@ -12,3 +12,4 @@ export type { StandardSchemaV1 } from './standard-schema.js';
 export * from './tracked.js';
 export * from './safe-json.js';
 export * from './binary-frame.js';
+export * from './trace-context.js';

@@ -1,5 +1,6 @@
 import type { ErrorShape } from './errors.js';
 import { isCredit } from './flow.js';
+import { parseWireTraceContext, type WireTraceContext } from './trace-context.js';
 
 /** Procedure kinds a `call` may name. */
 export type CallKind = 'query' | 'mutation';
@@ -34,6 +35,8 @@ export interface CallMessage {
   seq?: number;
   /** Mutations: an idempotency key the application chose; calls with the same key run once. */
   key?: string;
+  /** The caller's W3C trace context (§3.3); a malformed one is ignored. */
+  tc?: WireTraceContext;
 }
 /** Start a subscription; `lastEventId` resumes after that event. */
 export interface SubscribeMessage {
@@ -44,6 +47,8 @@ export interface SubscribeMessage {
   lastEventId?: string;
   /** Initial credit window (§7.1): events the server may send before the client grants more. Absent: no credit limit. */
   credit?: number;
+  /** The caller's W3C trace context (§3.3); a malformed one is ignored. */
+  tc?: WireTraceContext;
 }
 /** Grants `n` more credits to subscription `id` (§7.1). */
 export interface CreditMessage {
@@ -217,6 +222,7 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
       if (raw.timeoutMs !== undefined) message.timeoutMs = raw.timeoutMs as number;
       if (raw.seq !== undefined) message.seq = raw.seq as number;
       if (raw.key !== undefined) message.key = raw.key as string;
+      if (raw.tc !== undefined) setTraceContext(message, raw.tc);
       return { ok: true, message };
     }
     case 'sub': {
@@ -229,6 +235,7 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
         if (!isCredit(raw.credit, 0)) return bad('sub.credit must be an integer from 0 to 2^31 - 1');
         message.credit = raw.credit;
       }
+      if (raw.tc !== undefined) setTraceContext(message, raw.tc);
       return { ok: true, message };
     }
     case 'credit':
@@ -265,6 +272,12 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
     default:
       return bad(typeof raw.t === 'string' ? `unknown message kind "${raw.t.slice(0, 32)}"` : 'message.t must be a string');
   }
+}
+
+/** Keeps a well-formed `tc` on the message; a malformed one is dropped, not an error (§3.3). */
+function setTraceContext(message: CallMessage | SubscribeMessage, raw: unknown): void {
+  const tc = parseWireTraceContext(raw);
+  if (tc) message.tc = tc;
 }
 
 /** Checks one decoded JSON value against the server message union (used by clients). */

@@ -1,6 +1,7 @@
 import type { DuplexError, TimerHandle } from '@duplex/core';
 import type { SignalSource } from './call-procedure.js';
 import type { CreditWindow } from './credit-window.js';
+import type { RequestInstrumentation } from './instrumentation.js';
 import type { SubscriptionSource } from './recheck-subscription.js';
 
 /**
@@ -16,6 +17,8 @@ export class ActiveEntry implements SignalSource {
   wake: ((value?: undefined) => void) | undefined = undefined;
   /** A subscription's credits, when its `sub` carried a window (protocol.md §7.1). */
   credit: CreditWindow | undefined = undefined;
+  /** Its span and metrics, when the server has `instrumentation`. */
+  trace: RequestInstrumentation | undefined = undefined;
   private controller: AbortController | undefined = undefined;
   private reason: DuplexError | undefined = undefined;
 
@@ -37,6 +40,7 @@ export class ActiveEntry implements SignalSource {
     if (this.reason) return;
     this.reason = reason;
     this.controller?.abort(reason);
+    this.trace?.end(reason);
   }
 }
 

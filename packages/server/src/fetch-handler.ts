@@ -25,6 +25,7 @@ import { type AllowedOrigins, checkOrigin } from './origin.js';
 import { RequestPeer } from './request-peer.js';
 import type { ErrorEvent, ServerTransport, SharedPeerOptions } from './server-peer.js';
 import type { CreateContextOptions } from './socket-server-options.js';
+import type { Instrumentation } from './instrumentation.js';
 import { DEFAULT_SSE_PING_MS, SseWriter } from './sse-response.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
@@ -57,6 +58,12 @@ export interface FetchHandlerOptions<TRouter extends AnyRouter> extends PeerLimi
   /** SSE comment pings on quiet streams; `false` turns them off. @default { intervalMs: 10_000 } */
   keepAlive?: { intervalMs?: number } | false;
   /** Extra response headers, e.g. `Cache-Control` for queries (GET responses are cacheable). */
+  /**
+   * Tracing and metrics: pass `otelInstrumentation()` from `@duplex/server/otel`
+   * (docs/observability.md). Without it the handler calls no hook at all.
+   * @default undefined (off)
+   */
+  instrumentation?: Instrumentation;
   responseHeaders?: (info: { request: Request; kind: 'query' | 'mutation' | 'subscription' | 'batch'; paths: string[]; status: number }) => HeadersInit | undefined;
   clock?: Clock;
 }
