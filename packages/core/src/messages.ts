@@ -35,7 +35,7 @@ export interface CallMessage {
   seq?: number;
   /** Mutations: an idempotency key the application chose; calls with the same key run once. */
   key?: string;
-  /** The caller's W3C trace context (§3.3); a malformed one is ignored. */
+  /** The caller's W3C trace context (§4.1); a malformed one is ignored. */
   tc?: WireTraceContext;
 }
 /** Start a subscription; `lastEventId` resumes after that event. */
@@ -47,7 +47,7 @@ export interface SubscribeMessage {
   lastEventId?: string;
   /** Initial credit window (§7.1): events the server may send before the client grants more. Absent: no credit limit. */
   credit?: number;
-  /** The caller's W3C trace context (§3.3); a malformed one is ignored. */
+  /** The caller's W3C trace context (§4.1); a malformed one is ignored. */
   tc?: WireTraceContext;
 }
 /** Grants `n` more credits to subscription `id` (§7.1). */
@@ -274,7 +274,7 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
   }
 }
 
-/** Keeps a well-formed `tc` on the message; a malformed one is dropped, not an error (§3.3). */
+/** Keeps a well-formed `tc` on the message; a malformed one is dropped, not an error (§4.1). */
 function setTraceContext(message: CallMessage | SubscribeMessage, raw: unknown): void {
   const tc = parseWireTraceContext(raw);
   if (tc) message.tc = tc;

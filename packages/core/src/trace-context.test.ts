@@ -4,7 +4,7 @@ import { fromWireTraceContext, MAX_TRACEPARENT_LENGTH, MAX_TRACESTATE_LENGTH, pa
 
 const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
-describe('trace context on the wire (protocol.md §3.3)', () => {
+describe('trace context on the wire (protocol.md §4.1)', () => {
   it.each([
     ['traceparent only', { tp }, { tp }],
     ['with tracestate', { tp, ts: 'congo=t61rcWkgMzE' }, { tp, ts: 'congo=t61rcWkgMzE' }],

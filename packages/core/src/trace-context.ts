@@ -9,7 +9,7 @@ export interface TraceContext {
   tracestate?: string;
 }
 
-/** The wire form of a {@link TraceContext}, `call.tc` and `sub.tc` (protocol.md §3.3). */
+/** The wire form of a {@link TraceContext}, `call.tc` and `sub.tc` (protocol.md §4.1). */
 export interface WireTraceContext {
   tp: string;
   ts?: string;

@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import { EventHub, iterateHub } from '../event-hub.js';
 import { type BenchEvent, type DatedEvent, largeSchema, makeDatedEvent, makeEvent, richSchema, smallSchema } from '../payloads.js';
 import type { BenchSystem, SystemClient } from '../system.js';
+import { type BenchOtel, startBenchOtel } from './otel-setup.js';
 
 const d = initDuplex.create();
 function makeRouter(hub: EventHub<BenchEvent>, datedHub: EventHub<DatedEvent>) {
@@ -21,15 +22,21 @@ function makeRouter(hub: EventHub<BenchEvent>, datedHub: EventHub<DatedEvent>) {
 }
 export type DuplexBenchRouter = ReturnType<typeof makeRouter>;
 
-function duplexSystem(codec: 'superjson' | 'json', nowindow = false): BenchSystem {
+function duplexSystem(codec: 'superjson' | 'json', variant?: 'nowindow' | 'otel'): BenchSystem {
+  const nowindow = variant === 'nowindow';
   return {
-    id: nowindow ? 'duplex-nowindow' : codec === 'superjson' ? 'duplex' : 'duplex-json',
-    label: nowindow ? 'duplex (no credit window)' : codec === 'superjson' ? 'duplex (superjson)' : 'duplex (json codec)',
+    id: variant ? `duplex-${variant}` : codec === 'superjson' ? 'duplex' : 'duplex-json',
+    label: nowindow ? 'duplex (no credit window)' : variant === 'otel' ? 'duplex (OpenTelemetry on)' : codec === 'superjson' ? 'duplex (superjson)' : 'duplex (json codec)',
     richTypes: codec === 'superjson',
     async startServer({ host }) {
       const hub = new EventHub<BenchEvent>();
       const datedHub = new EventHub<DatedEvent>();
-      const server = createWsServer({ router: makeRouter(hub, datedHub), createContext: () => ({}) });
+      const otel: BenchOtel | undefined = variant === 'otel' ? await startBenchOtel() : undefined;
+      const server = createWsServer({
+        router: makeRouter(hub, datedHub),
+        createContext: () => ({}),
+        ...(otel ? { instrumentation: otel.instrumentation } : {}),
+      });
       const { port } = await server.listen({ port: 0, host });
       return {
         port,
@@ -38,7 +45,10 @@ function duplexSystem(codec: 'superjson' | 'json', nowindow = false): BenchSyste
           else for (let seq = 0; seq < count; seq++) hub.emit(makeEvent(seq));
         },
         subscribers: () => hub.size + datedHub.size,
-        close: () => server.close(),
+        async close() {
+          await server.close();
+          await otel?.stop();
+        },
       };
     },
     async connect({ host, port }): Promise<SystemClient> {
@@ -67,4 +77,6 @@ export const duplexSuperjson: BenchSystem = duplexSystem('superjson');
 /** duplex with the plain JSON codec. */
 export const duplexJson: BenchSystem = duplexSystem('json');
 /** duplex with subscription flow control off (`subscriptionWindow: Infinity`), to measure what credits cost. */
-export const duplexNoWindow: BenchSystem = duplexSystem('superjson', true);
+export const duplexNoWindow: BenchSystem = duplexSystem('superjson', 'nowindow');
+/** duplex with `otelInstrumentation()` on (spans and metrics to an SDK that exports nowhere), to measure what tracing costs. */
+export const duplexOtel: BenchSystem = duplexSystem('superjson', 'otel');
