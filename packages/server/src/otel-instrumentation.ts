@@ -17,7 +17,7 @@ import {
 import type { TraceContext } from '@duplex/core';
 import { byteLength } from './byte-length.js';
 import type { ConnectionInstrumentation, Instrumentation, RequestInfo, RequestInstrumentation } from './instrumentation.js';
-import { DuplexMetrics } from './otel-metrics.js';
+import { type ActiveCount, DuplexMetrics } from './otel-metrics.js';
 
 /** Options of {@link otelInstrumentation}. */
 export interface OtelInstrumentationOptions {
@@ -97,7 +97,7 @@ class OtelConnection implements ConnectionInstrumentation {
     private readonly shared: Shared,
     readonly connectionId: string,
   ) {
-    shared.metrics.connections.add(1);
+    shared.metrics.connections++;
   }
 
   received(frame: string | Uint8Array): void {
@@ -120,7 +120,7 @@ class OtelConnection implements ConnectionInstrumentation {
   closed(): void {
     if (!this.open) return;
     this.open = false;
-    this.shared.metrics.connections.add(-1);
+    this.shared.metrics.connections--;
   }
 }
 
@@ -128,7 +128,7 @@ class OtelRequest implements RequestInstrumentation {
   private readonly span: Span;
   private readonly context: Context;
   private readonly started = performance.now();
-  private readonly counted: Attributes;
+  private readonly active: ActiveCount;
   private bytesOut = 0;
   private frames = 0;
   private ended = false;
@@ -149,8 +149,8 @@ class OtelRequest implements RequestInstrumentation {
     const parent = shared.parent(info.traceContext);
     this.span = shared.tracer.startSpan(info.path, { kind: SpanKind.SERVER, attributes }, parent);
     this.context = trace.setSpan(parent, this.span);
-    this.counted = { 'rpc.method': info.path, 'duplex.kind': info.kind };
-    (info.kind === 'subscription' ? shared.metrics.subscriptionsActive : shared.metrics.callsActive).add(1, this.counted);
+    this.active = shared.metrics.activeCount(info.kind, info.path);
+    this.active.count++;
   }
 
   run<TArg, TResult>(fn: (arg: TArg) => TResult, arg: TArg): TResult {
@@ -180,12 +180,9 @@ class OtelRequest implements RequestInstrumentation {
       if (outcome === 'error') span.setStatus({ code: SpanStatusCode.ERROR, message: `${error.code}: ${error.message}` });
     }
     span.end();
-    if (info.kind === 'subscription') {
-      shared.metrics.subscriptionsActive.add(-1, this.counted);
-      return;
-    }
-    shared.metrics.callsActive.add(-1, this.counted);
-    const attributes: Attributes = { ...this.counted, 'duplex.outcome': outcome };
+    this.active.count--;
+    if (info.kind === 'subscription') return;
+    const attributes: Attributes = { ...this.active.attributes, 'duplex.outcome': outcome };
     if (error) attributes['error.type'] = error.code;
     shared.metrics.callDuration.record((performance.now() - this.started) / 1000, attributes);
   }
