@@ -6,6 +6,7 @@ import { type DataPoint, type Histogram, MeterProvider, MetricReader, type Metri
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { otelTraceContext } from '@duplex/client/otel';
 import { DuplexError, initDuplex } from '@duplex/server';
+import { createFetchHandler } from '@duplex/server/fetch';
 import { DUPLEX_METRICS, otelInstrumentation } from '@duplex/server/otel';
 import { deferred, startServer } from '@duplex/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -211,6 +212,22 @@ describe('OpenTelemetry traces over real sockets', () => {
     expect(span?.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
     expect(seen.generator).toBe(span?.spanContext().spanId);
     expect(span?.attributes).toMatchObject({ 'duplex.kind': 'subscription', 'duplex.outcome': 'cancelled', 'duplex.subscription.events': 3 });
+  });
+});
+
+describe('OpenTelemetry over plain HTTP (Fetch handler)', () => {
+  it('reads the traceparent header as the parent of the call span', async () => {
+    const handler = createFetchHandler({ router, createContext: () => ({ user: null }), instrumentation });
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const input = encodeURIComponent(JSON.stringify({ name: 'Ada' }));
+    const response = await handler.fetch(new Request(`http://127.0.0.1/greet?codec=json&input=${input}`, { headers: { traceparent } }));
+    expect(await response.json()).toMatchObject({ t: 'result', data: 'Hello Ada' });
+    const [span] = serverSpans('greet');
+    expect(span?.spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(span?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    const preflight = await handler.fetch(new Request('http://127.0.0.1/greet', { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1' } }));
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('traceparent');
+    await handler.close();
   });
 });
 
