@@ -18,7 +18,6 @@ import {
   type SubscribeMessage,
   type TimerHandle,
   type TraceContext,
-  toWireTraceContext,
   type WireTraceContext,
 } from '@duplex/core';
 import type { BinarySupport } from './binary.js';
@@ -29,6 +28,7 @@ import { Outbox } from './outbox.js';
 import { createSessionId } from './session-id.js';
 import type { CallOptions, SubscribeOptions } from './types.js';
 import { guardedCallbacks } from './user-callback.js';
+import { wireTraceContext } from './wire-trace-context.js';
 
 interface PendingCall {
   message: CallMessage;
@@ -374,7 +374,7 @@ export class ClientPeer {
       message.seq = ++this.#seq;
       if (opts.idempotencyKey !== undefined) message.key = opts.idempotencyKey;
     }
-    const tc = this.#options.traceContext && toWireTraceContext(this.#options.traceContext());
+    const tc = wireTraceContext(this.#options.traceContext);
     if (tc) message.tc = tc;
     return new Promise((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? this.#options.timeoutMs;
@@ -451,7 +451,7 @@ export class ClientPeer {
       queueMicrotask(() => options.onError?.(failure(cause, 'BAD_REQUEST', 'input could not be serialized')));
       return () => {};
     }
-    const tc = this.#options.traceContext && toWireTraceContext(this.#options.traceContext());
+    const tc = wireTraceContext(this.#options.traceContext);
     const sub: LiveSubscription = { id, path, input: encoded, bytes, lastEventId: undefined, options, link: 0, cleanup: undefined, flow, tc };
     const stop = () => this.#unsubscribe(id);
     if (options.signal) {
