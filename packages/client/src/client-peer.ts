@@ -20,6 +20,8 @@ import {
   type StreamSource,
   type SubscribeMessage,
   type TimerHandle,
+  type TraceContext,
+  type WireTraceContext,
 } from '@duplex/core';
 import type { BinarySupport } from './binary.js';
 import { CallQueue } from './call-queue.js';
@@ -30,6 +32,7 @@ import { Outbox } from './outbox.js';
 import { createSessionId } from './session-id.js';
 import type { CallOptions, SubscribeOptions } from './types.js';
 import { guardedCallbacks } from './user-callback.js';
+import { wireTraceContext } from './wire-trace-context.js';
 
 interface PendingCall {
   message: CallMessage;
@@ -65,6 +68,8 @@ interface LiveSubscription {
   cleanup: (() => void) | undefined;
   /** Its credit window (protocol.md §7.1); undefined sends no window (no credit limit). */
   flow: CreditFlow | undefined;
+  /** The caller's trace context when it subscribed, sent again on every resume. */
+  tc: WireTraceContext | undefined;
 }
 
 /** Options of a {@link ClientPeer}. */
@@ -87,6 +92,8 @@ export interface ClientPeerOptions {
   maxMessageBytes?: number | undefined;
   /** Carries `Uint8Array` values in binary frames (`binary` from `@duplex/client/binary`). @default undefined (they fail with `NOT_IMPLEMENTED`) */
   binary?: BinarySupport | undefined;
+  /** Read when a call or subscription starts; its W3C trace context rides along as `tc`. @default undefined (none sent) */
+  traceContext?: (() => TraceContext | undefined) | undefined;
 }
 
 /** Default bound of the client's queue of calls waiting for a connection or a free slot. */
@@ -405,6 +412,8 @@ export class ClientPeer {
       message.seq = ++this.#seq;
       if (opts.idempotencyKey !== undefined) message.key = opts.idempotencyKey;
     }
+    const tc = wireTraceContext(this.#options.traceContext);
+    if (tc) message.tc = tc;
     return new Promise((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? this.#options.timeoutMs;
       const call: PendingCall = {
@@ -481,7 +490,8 @@ export class ClientPeer {
       queueMicrotask(() => options.onError?.(failure(cause, 'BAD_REQUEST', 'input could not be serialized')));
       return () => {};
     }
-    const sub: LiveSubscription = { id, path, input: encoded, bytes, lastEventId: undefined, options, link: 0, cleanup: undefined, flow };
+    const tc = wireTraceContext(this.#options.traceContext);
+    const sub: LiveSubscription = { id, path, input: encoded, bytes, lastEventId: undefined, options, link: 0, cleanup: undefined, flow, tc };
     const stop = () => this.#unsubscribe(id);
     if (options.signal) {
       if (options.signal.aborted) return () => {};
@@ -736,6 +746,7 @@ export class ClientPeer {
     const message: SubscribeMessage = { t: 'sub', id: sub.id, path: sub.path };
     if (sub.input !== undefined) message.input = sub.input;
     if (sub.lastEventId !== undefined) message.lastEventId = sub.lastEventId;
+    if (sub.tc) message.tc = sub.tc;
     if (sub.flow) message.credit = sub.flow.start((n) => this.#sendCredit(sub, n));
     const text = JSON.stringify(message);
     const frame = sub.bytes ? this.#binary.frame(text, sub.bytes) : text;

@@ -8,6 +8,7 @@ import {
   MAX_CREDIT,
   RESERVED_ROUTER_KEYS,
   systemClock,
+  type TraceContext,
 } from '@duplex/core';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
 import type { BinarySupport } from './binary.js';
@@ -86,6 +87,13 @@ export interface ClientOptions {
    * @default undefined (no binary frames; about 0.47 KB gzip less in the browser bundle)
    */
   binary?: BinarySupport;
+  /**
+   * Returns the caller's W3C trace context; it is read when a call or subscription starts and sent
+   * with it, so the server's span joins the caller's trace. `otelTraceContext()` from
+   * `@duplex/client/otel` reads OpenTelemetry's active context (docs/observability.md).
+   * @default undefined (no trace context sent)
+   */
+  traceContext?: () => TraceContext | undefined;
   /** Timers (backoff, heartbeat, deadlines, idle) go through this clock. @default the system clock */
   clock?: Clock;
   /** Random source for backoff jitter. @default Math.random */
@@ -115,6 +123,7 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
     retryQueries: options.retryQueries ?? 0,
     maxMessageBytes: options.maxMessageBytes,
     binary: options.binary,
+    traceContext: options.traceContext,
     onDemand: () => connection?.start(),
     onSettle: () => connection?.onSettle(),
     onServerNotice: (message) => {

@@ -1,5 +1,5 @@
 export { DuplexError, type ErrorCode, isDuplexError } from '@duplex/core';
-export type { InferDuplexError, InferErrorData } from '@duplex/core';
+export type { InferDuplexError, InferErrorData, TraceContext } from '@duplex/core';
 export type { BinarySupport } from './binary.js';
 export { backoffDelay, DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
 export { ClientPeer, type ClientPeerOptions, DEFAULT_MAX_QUEUED_CALLS } from './client-peer.js';

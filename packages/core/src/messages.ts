@@ -1,5 +1,6 @@
 import type { ErrorShape } from './errors.js';
 import { isCredit } from './flow.js';
+import { parseWireTraceContext, type WireTraceContext } from './trace-context.js';
 
 /** Procedure kinds a `call` may name. */
 export type CallKind = 'query' | 'mutation';
@@ -41,6 +42,8 @@ export interface CallMessage {
   stream?: true;
   /** Initial credit for a streamed result (§7.2). Absent: `DEFAULT_STREAM_WINDOW` (16). */
   credit?: number;
+  /** The caller's W3C trace context (§4.1); a malformed one is ignored. */
+  tc?: WireTraceContext;
 }
 /** Start a subscription; `lastEventId` resumes after that event. */
 export interface SubscribeMessage {
@@ -51,6 +54,8 @@ export interface SubscribeMessage {
   lastEventId?: string;
   /** Initial credit window (§7.1): events the server may send before the client grants more. Absent: no credit limit. */
   credit?: number;
+  /** The caller's W3C trace context (§4.1); a malformed one is ignored. */
+  tc?: WireTraceContext;
 }
 /** One item of a call's client stream (§7.2); sent only against credit the server granted. */
 export interface InputDataMessage {
@@ -255,6 +260,7 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
         if (!isCredit(raw.credit, 1)) return bad('call.credit must be an integer from 1 to 2^31 - 1');
         message.credit = raw.credit;
       }
+      if (raw.tc !== undefined) setTraceContext(message, raw.tc);
       return { ok: true, message };
     }
     case 'sub': {
@@ -267,6 +273,7 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
         if (!isCredit(raw.credit, 0)) return bad('sub.credit must be an integer from 0 to 2^31 - 1');
         message.credit = raw.credit;
       }
+      if (raw.tc !== undefined) setTraceContext(message, raw.tc);
       return { ok: true, message };
     }
     case 'credit':
@@ -312,6 +319,12 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
     default:
       return bad(typeof raw.t === 'string' ? `unknown message kind "${raw.t.slice(0, 32)}"` : 'message.t must be a string');
   }
+}
+
+/** Keeps a well-formed `tc` on the message; a malformed one is dropped, not an error (§4.1). */
+function setTraceContext(message: CallMessage | SubscribeMessage, raw: unknown): void {
+  const tc = parseWireTraceContext(raw);
+  if (tc) message.tc = tc;
 }
 
 /** Checks one decoded JSON value against the server message union (used by clients). */

@@ -18,6 +18,7 @@ export type {
 } from './caller-types.js';
 export { type CreateOptions, type DefaultErrorShape, type DuplexInit, type DuplexInstance, initDuplex } from './init.js';
 export type { HandlerOptions, ProcedureBuilder, SubscriptionHandlerOptions } from './procedure-builder.js';
+export type { ConnectionInstrumentation, Instrumentation, RequestInfo, RequestInstrumentation } from './instrumentation.js';
 export { type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport, type SharedPeerOptions } from './server-peer.js';
 export { type AllowedOrigins, isOriginAllowed } from './origin.js';
 export { DEFAULT_MAX_JSON_DEPTH } from '@duplex/core';

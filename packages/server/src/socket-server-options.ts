@@ -1,5 +1,6 @@
 import type { AnyRouter, Clock, Codec, InferRouterContext } from '@duplex/core';
 import type { DedupeStore } from './dedupe-store.js';
+import type { Instrumentation } from './instrumentation.js';
 import type { KeepAliveOptions } from './heartbeat.js';
 import type { PeerLimitOptions, SocketLimitOptions } from './limits.js';
 import type { AllowedOrigins } from './origin.js';
@@ -71,6 +72,12 @@ export interface SocketServerOptions<TRouter extends AnyRouter, TRequest> extend
    * terminated. `false` turns it off. @default { intervalMs: 10_000, pongTimeoutMs: 5_000 }
    */
   keepAlive?: KeepAliveOptions | false;
+  /**
+   * Tracing and metrics: pass `otelInstrumentation()` from `@duplex/server/otel`
+   * (docs/observability.md). Without it the server calls no hook at all.
+   * @default undefined (off)
+   */
+  instrumentation?: Instrumentation;
   clock?: Clock;
 }
 

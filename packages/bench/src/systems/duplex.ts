@@ -1,12 +1,31 @@
+import { pathToFileURL } from 'node:url';
 import { createClient } from '@duplex/client';
 import { createWsServer, initDuplex } from '@duplex/server';
 import { WebSocket } from 'ws';
+import { BASE_DIR } from '../build-duplex.js';
 import { EventHub, iterateHub } from '../event-hub.js';
 import { type BenchEvent, type DatedEvent, largeSchema, makeDatedEvent, makeEvent, richSchema, smallSchema } from '../payloads.js';
 import type { BenchSystem, SystemClient } from '../system.js';
+import { type BenchOtel, startBenchOtel } from './otel-setup.js';
 
-const d = initDuplex.create();
-function makeRouter(hub: EventHub<BenchEvent>, datedHub: EventHub<DatedEvent>) {
+/** The duplex entry points a system runs: this checkout's, or another commit's built by `--base`. */
+interface DuplexModules {
+  createWsServer: typeof createWsServer;
+  initDuplex: typeof initDuplex;
+  createClient: typeof createClient;
+}
+
+const current: DuplexModules = { createWsServer, initDuplex, createClient };
+
+async function loadBase(): Promise<DuplexModules> {
+  const load = (name: string) => import(pathToFileURL(`${BASE_DIR}node_modules/@duplex/${name}/dist/index.js`).href);
+  const [server, client] = await Promise.all([load('server'), load('client')]);
+  if (!server.createWsServer) throw new Error('duplex-base needs `npm run bench -- --base=<git ref>` to build it first');
+  return { createWsServer: server.createWsServer, initDuplex: server.initDuplex, createClient: client.createClient };
+}
+
+type Builder = ReturnType<typeof initDuplex.create>;
+function makeRouter(d: Builder, hub: EventHub<BenchEvent>, datedHub: EventHub<DatedEvent>) {
   return d.router({
     echo: d.procedure.input(smallSchema).query(({ input }) => input),
     echoLarge: d.procedure.input(largeSchema).query(({ input }) => input),
@@ -21,15 +40,29 @@ function makeRouter(hub: EventHub<BenchEvent>, datedHub: EventHub<DatedEvent>) {
 }
 export type DuplexBenchRouter = ReturnType<typeof makeRouter>;
 
-function duplexSystem(codec: 'superjson' | 'json', nowindow = false): BenchSystem {
+const LABELS = {
+  nowindow: 'duplex (no credit window)',
+  otel: 'duplex (OpenTelemetry on)',
+  base: 'duplex (--base build)',
+} as const;
+
+function duplexSystem(codec: 'superjson' | 'json', variant?: keyof typeof LABELS): BenchSystem {
+  const nowindow = variant === 'nowindow';
+  const modules = variant === 'base' ? loadBase : () => Promise.resolve(current);
   return {
-    id: nowindow ? 'duplex-nowindow' : codec === 'superjson' ? 'duplex' : 'duplex-json',
-    label: nowindow ? 'duplex (no credit window)' : codec === 'superjson' ? 'duplex (superjson)' : 'duplex (json codec)',
+    id: variant ? `duplex-${variant}` : codec === 'superjson' ? 'duplex' : 'duplex-json',
+    label: variant ? LABELS[variant] : codec === 'superjson' ? 'duplex (superjson)' : 'duplex (json codec)',
     richTypes: codec === 'superjson',
     async startServer({ host }) {
+      const { createWsServer, initDuplex } = await modules();
       const hub = new EventHub<BenchEvent>();
       const datedHub = new EventHub<DatedEvent>();
-      const server = createWsServer({ router: makeRouter(hub, datedHub), createContext: () => ({}) });
+      const otel: BenchOtel | undefined = variant === 'otel' ? await startBenchOtel() : undefined;
+      const server = createWsServer({
+        router: makeRouter(initDuplex.create(), hub, datedHub),
+        createContext: () => ({}),
+        ...(otel ? { instrumentation: otel.instrumentation } : {}),
+      });
       const { port } = await server.listen({ port: 0, host });
       return {
         port,
@@ -38,10 +71,14 @@ function duplexSystem(codec: 'superjson' | 'json', nowindow = false): BenchSyste
           else for (let seq = 0; seq < count; seq++) hub.emit(makeEvent(seq));
         },
         subscribers: () => hub.size + datedHub.size,
-        close: () => server.close(),
+        async close() {
+          await server.close();
+          await otel?.stop();
+        },
       };
     },
     async connect({ host, port }): Promise<SystemClient> {
+      const { createClient } = await modules();
       const client = createClient<DuplexBenchRouter>({
         url: `ws://${host}:${port}`,
         WebSocket,
@@ -67,4 +104,8 @@ export const duplexSuperjson: BenchSystem = duplexSystem('superjson');
 /** duplex with the plain JSON codec. */
 export const duplexJson: BenchSystem = duplexSystem('json');
 /** duplex with subscription flow control off (`subscriptionWindow: Infinity`), to measure what credits cost. */
-export const duplexNoWindow: BenchSystem = duplexSystem('superjson', true);
+export const duplexNoWindow: BenchSystem = duplexSystem('superjson', 'nowindow');
+/** duplex with `otelInstrumentation()` on (spans and metrics to an SDK that exports nowhere), to measure what tracing costs. */
+export const duplexOtel: BenchSystem = duplexSystem('superjson', 'otel');
+/** duplex built from another commit by `--base=<git ref>`, to measure a change against its parent in the same run. */
+export const duplexBase: BenchSystem = duplexSystem('superjson', 'base');
