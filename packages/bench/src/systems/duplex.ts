@@ -9,6 +9,8 @@ const d = initDuplex.create();
 function makeRouter(hub: EventHub<BenchEvent>, datedHub: EventHub<DatedEvent>) {
   return d.router({
     echo: d.procedure.input(smallSchema).query(({ input }) => input),
+    /** `echo` as a mutation: goes through the dedupe window (exactly-once), for `duplex-mutation*`. */
+    echoMutation: d.procedure.input(smallSchema).mutation(({ input }) => input),
     echoLarge: d.procedure.input(largeSchema).query(({ input }) => input),
     echoRich: d.procedure.input(richSchema).mutation(({ input }) => input),
     events: d.procedure.subscription(async function* ({ signal }) {
@@ -21,15 +23,32 @@ function makeRouter(hub: EventHub<BenchEvent>, datedHub: EventHub<DatedEvent>) {
 }
 export type DuplexBenchRouter = ReturnType<typeof makeRouter>;
 
-function duplexSystem(codec: 'superjson' | 'json', nowindow = false): BenchSystem {
+/** A/B variants: what they switch off or change against the defaults. */
+interface DuplexVariant {
+  id: string;
+  label: string;
+  /** `subscriptionWindow: Infinity`: no credit flow control. */
+  nowindow?: boolean;
+  /** `dedupe: false` on the server: no exactly-once window. */
+  nodedupe?: boolean;
+  /** `echo` calls go to a mutation (which the window sees) instead of a query. */
+  mutation?: boolean;
+}
+
+function duplexSystem(codec: 'superjson' | 'json', variant?: DuplexVariant): BenchSystem {
+  const nowindow = variant?.nowindow === true;
   return {
-    id: nowindow ? 'duplex-nowindow' : codec === 'superjson' ? 'duplex' : 'duplex-json',
-    label: nowindow ? 'duplex (no credit window)' : codec === 'superjson' ? 'duplex (superjson)' : 'duplex (json codec)',
+    id: variant?.id ?? (codec === 'superjson' ? 'duplex' : 'duplex-json'),
+    label: variant?.label ?? (codec === 'superjson' ? 'duplex (superjson)' : 'duplex (json codec)'),
     richTypes: codec === 'superjson',
     async startServer({ host }) {
       const hub = new EventHub<BenchEvent>();
       const datedHub = new EventHub<DatedEvent>();
-      const server = createWsServer({ router: makeRouter(hub, datedHub), createContext: () => ({}) });
+      const server = createWsServer({
+        router: makeRouter(hub, datedHub),
+        createContext: () => ({}),
+        ...(variant?.nodedupe ? { dedupe: false as const } : {}),
+      });
       const { port } = await server.listen({ port: 0, host });
       return {
         port,
@@ -49,7 +68,7 @@ function duplexSystem(codec: 'superjson' | 'json', nowindow = false): BenchSyste
         ...(nowindow ? { subscriptionWindow: Number.POSITIVE_INFINITY } : {}),
       });
       return {
-        echo: (input) => client.echo.query(input),
+        echo: variant?.mutation ? (input) => client.echoMutation.mutate(input) : (input) => client.echo.query(input),
         echoLarge: (input) => client.echoLarge.query(input),
         echoRich: (input) => client.echoRich.mutate(input),
         subscribe(onData, shape = 'plain') {
@@ -67,4 +86,15 @@ export const duplexSuperjson: BenchSystem = duplexSystem('superjson');
 /** duplex with the plain JSON codec. */
 export const duplexJson: BenchSystem = duplexSystem('json');
 /** duplex with subscription flow control off (`subscriptionWindow: Infinity`), to measure what credits cost. */
-export const duplexNoWindow: BenchSystem = duplexSystem('superjson', true);
+export const duplexNoWindow: BenchSystem = duplexSystem('superjson', { id: 'duplex-nowindow', label: 'duplex (no credit window)', nowindow: true });
+/** duplex with `dedupe: false` (no exactly-once window), to measure what the window costs. */
+export const duplexNoDedupe: BenchSystem = duplexSystem('superjson', { id: 'duplex-nodedupe', label: 'duplex (dedupe: false)', nodedupe: true });
+/** duplex whose `echo` is a mutation: every call claims and records a slot in the window. */
+export const duplexMutation: BenchSystem = duplexSystem('superjson', { id: 'duplex-mutation', label: 'duplex (echo as mutation)', mutation: true });
+/** The same mutation with `dedupe: false`: the window's cost per mutation is the difference. */
+export const duplexMutationNoDedupe: BenchSystem = duplexSystem('superjson', {
+  id: 'duplex-mutation-nodedupe',
+  label: 'duplex (echo as mutation, dedupe: false)',
+  mutation: true,
+  nodedupe: true,
+});
