@@ -45,6 +45,12 @@ export interface SocketServerOptions<TRouter extends AnyRouter, TRequest> extend
    */
   recheckSubscriptions?: boolean;
   /**
+   * Items of a client stream a client may send ahead of the handler that reads it (protocol.md
+   * §7.2): at most this many wait in the server's memory per stream.
+   * @default 16
+   */
+  streamWindow?: number;
+  /**
    * When the credentials behind a context expire (epoch ms or a `Date`), e.g. a token's `exp`.
    * The server states it in `ready` and in the answer to `auth`; the duplex client then calls
    * `connectionParams` again and sends them with `reauthenticate()` shortly before that time.
