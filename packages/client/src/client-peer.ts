@@ -80,7 +80,7 @@ export interface ClientPeerOptions {
   timeoutMs?: number | undefined;
   /** Called when there is something to send and no connection (lazy connect). */
   onDemand?: (() => void) | undefined;
-  /** Called for `ready` and `goaway` messages. */
+  /** Called for `ready` and `goaway` messages, and `auth` answers stating an expiry. */
   onServerNotice?: ((message: ServerMessage) => void) | undefined;
   /** Calls waiting in the client (for a connection, or for a slot under the server's `maxCallsInFlight`); one more fails with `TOO_MANY_REQUESTS`. @default 50_000 */
   maxQueuedCalls?: number | undefined;
@@ -543,6 +543,7 @@ export class ClientPeer {
         if (auth) {
           this.#auths.delete(message.id);
           auth.resolve();
+          if (message.exp !== undefined) this.#options.onServerNotice?.(message);
           return;
         }
         const call = this.#calls.get(message.id);

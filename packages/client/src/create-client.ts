@@ -15,6 +15,7 @@ import type { BinarySupport } from './binary.js';
 import { ClientPeer, DEFAULT_MAX_QUEUED_CALLS } from './client-peer.js';
 import { CreditFlow } from './credit-flow.js';
 import { type ConnectionParams, Connection } from './connection.js';
+import { createCredentialRefresh, DEFAULT_REFRESH_BEFORE_EXPIRY_MS } from './credential-refresh.js';
 import { DEFAULT_CLIENT_KEEP_ALIVE, type KeepAliveOptions } from './heartbeat.js';
 import { DEFAULT_LAZY, type LazyOptions } from './idle-timer.js';
 import { iterateSubscription } from './iterate.js';
@@ -94,6 +95,15 @@ export interface ClientOptions {
    * @default undefined (no trace context sent)
    */
   traceContext?: () => TraceContext | undefined;
+  /**
+   * When the server states that the credentials expire (its `credentialsExpireAt` option), the
+   * client evaluates `connectionParams` again and sends them over the open connection
+   * (`reauthenticate()`) this long before, or halfway through the time left if that is later.
+   * Once per stated expiry; `false` never renews ahead (the server's 4401 at expiry then gets
+   * the one reconnect with fresh params).
+   * @default 10_000
+   */
+  refreshBeforeExpiryMs?: number | false;
   /** Timers (backoff, heartbeat, deadlines, idle) go through this clock. @default the system clock */
   clock?: Clock;
   /** Random source for backoff jitter. @default Math.random */
@@ -115,6 +125,9 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
   const clock = options.clock ?? systemClock;
   const defaultWindow = checkWindow(options.subscriptionWindow ?? DEFAULT_SUBSCRIPTION_WINDOW);
   let connection: Connection | undefined;
+  const before = options.refreshBeforeExpiryMs ?? DEFAULT_REFRESH_BEFORE_EXPIRY_MS;
+  // Only an open link is renewed: a reconnect evaluates connectionParams anyway.
+  const refresh = before === false ? undefined : createCredentialRefresh(clock, before, async () => (connection?.state === 'open' ? connection.reauthenticate() : undefined));
   const peer = new ClientPeer({
     codec,
     clock,
@@ -127,6 +140,7 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
     onDemand: () => connection?.start(),
     onSettle: () => connection?.onSettle(),
     onServerNotice: (message) => {
+      if (message.t === 'ready' || message.t === 'result') refresh?.expiresAt(message.exp);
       if (message.t === 'ready') connection?.onReady();
       else if (message.t === 'goaway') connection?.onGoAway();
     },
@@ -181,7 +195,10 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
       return conn.state;
     },
     on: conn.on.bind(conn),
-    close: () => conn.close(),
+    close: () => {
+      refresh?.stop();
+      return conn.close();
+    },
     reauthenticate: () => conn.reauthenticate(),
   };
 

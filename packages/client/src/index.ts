@@ -7,5 +7,6 @@ export type { ConnectionParams } from './connection.js';
 export { type ClientOptions, createClient } from './create-client.js';
 export type * from './types.js';
 export type { ClientTransport, WebSocketConstructor, WebSocketLike } from './web-socket.js';
+export { createCredentialRefresh, type CredentialRefresh, DEFAULT_REFRESH_BEFORE_EXPIRY_MS } from './credential-refresh.js';
 export { DEFAULT_CLIENT_KEEP_ALIVE, type KeepAliveOptions } from './heartbeat.js';
 export { DEFAULT_LAZY, type LazyOptions } from './idle-timer.js';

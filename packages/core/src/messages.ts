@@ -138,6 +138,8 @@ export interface ReadyMessage {
    * `seq` run at most once, so a client may send one again after a lost link (reliability.md).
    */
   dedupe?: DedupeInfo;
+  /** When the context's credentials expire (epoch ms, server clock): refresh before then (protocol.md §5.3). */
+  exp?: number;
 }
 
 /** How long and how many completed mutations a server remembers per session. */
@@ -157,6 +159,8 @@ export interface ResultMessage {
    * client's credit, then `done` or `error`. Such a result carries no `data` itself.
    */
   stream?: true;
+  /** Answers to `auth` only: when the new credentials expire (epoch ms, protocol.md §5.3). */
+  exp?: number;
 }
 /** A call or subscription failed; `id: null` for a frame that names no valid id. */
 export interface ErrorMessage {
@@ -342,6 +346,7 @@ export function parseServerMessage(raw: unknown): ParseResult<ServerMessage> {
     case 'done':
       if (id === null) return bad(`${raw.t}.id must be a non-negative integer`);
       if (raw.t === 'data' && raw.eid !== undefined && typeof raw.eid !== 'string') return bad('data.eid must be a string');
+      if (raw.t === 'result' && raw.exp !== undefined && !Number.isFinite(raw.exp)) return bad('result.exp must be a number');
       return { ok: true, message: raw as unknown as ServerMessage };
     case 'error': {
       if (raw.id !== null && id === null) return bad('error.id must be an integer or null');
@@ -357,6 +362,7 @@ export function parseServerMessage(raw: unknown): ParseResult<ServerMessage> {
       const dedupe = raw.dedupe;
       if (isPlainObject(dedupe) && isLimit(dedupe.windowMs) && isLimit(dedupe.maxEntries))
         message.dedupe = { windowMs: dedupe.windowMs, maxEntries: dedupe.maxEntries };
+      if (typeof raw.exp === 'number' && Number.isFinite(raw.exp)) message.exp = raw.exp;
       return { ok: true, message };
     }
     case 'goaway':

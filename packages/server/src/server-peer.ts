@@ -34,6 +34,7 @@ import {
 } from '@duplex/core';
 import { callProcedure } from './call-procedure.js';
 import { CreditWindow } from './credit-window.js';
+import { CredentialExpiry } from './credential-expiry.js';
 import { recheckSubscription, } from './recheck-subscription.js';
 import { ActiveEntry, DecodedInput, NO_ENTRIES } from './active-entry.js';
 import { EXPIRED, KEY_MISMATCH, OPTED_OUT, STREAMED, storeFailure } from './dedupe-answers.js';
@@ -117,6 +118,8 @@ export interface ServerPeerOptions extends PeerLimitOptions {
    * @default 16
    */
   streamWindow?: number | undefined;
+  /** When a context's credentials expire (epoch ms or Date); the connection closes with 4401 then unless an `auth` renewed them (protocol.md §5.3). @default undefined (never) */
+  credentialsExpireAt?: ((ctx: unknown) => number | Date | undefined) | undefined;
   clock?: Clock | undefined;
   /** Called once when the peer has released everything (after close). */
   onClosed?: (() => void) | undefined;
@@ -154,6 +157,7 @@ export class ServerPeer {
   private protocolErrors = 0;
   /** Counts `auth` messages, so a slower earlier one cannot overwrite a newer context. */
   private authGeneration = 0;
+  private readonly expiry: CredentialExpiry | undefined;
   /** The client's session and the store that remembers its mutations (exactly-once). */
   private session: { store: DedupeStore; sid: string; floor: number } | undefined;
   private started = 0;
@@ -194,6 +198,8 @@ export class ServerPeer {
       this.budget = new RequestBudget(this.limits.maxRequestsPerSecond, () => this.clock.now());
     }
     this.helloTimer = this.clock.setTimeout(() => this.onHandshakeTimeout(), options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS);
+    const read = options.credentialsExpireAt;
+    if (read) this.expiry = new CredentialExpiry(this.clock, read, () => this.fail(CloseCode.UNAUTHORIZED, 'credentials expired'));
   }
 
   /** Calls and subscriptions started on this connection so far (idle detection reads it). */
@@ -295,6 +301,7 @@ export class ServerPeer {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.endHandshake();
+    this.expiry?.stop();
     this.waiting = undefined;
     this.outbox.clear();
     const entries = [...this.active.values()];
@@ -510,6 +517,8 @@ export class ServerPeer {
     this.state = 'ready';
     const ready: ReadyMessage = { t: 'ready', cid: this.id, limits: advertisedLimits(this.limits) };
     if (this.session) ready.dedupe = { windowMs: this.session.store.windowMs, maxEntries: this.session.store.maxEntries };
+    const exp = this.expiry?.arm(ctx);
+    if (exp !== undefined) ready.exp = exp;
     this.enqueue(ready);
     const held = this.waiting ?? [];
     this.waiting = undefined;
@@ -638,7 +647,8 @@ export class ServerPeer {
     // A later `auth` that finished first wins; this one's context is already stale.
     if (this.state !== 'ready' || generation !== this.authGeneration) return;
     this.ctx = ctx;
-    this.enqueue({ t: 'result', id: message.id });
+    const exp = this.expiry?.arm(ctx);
+    this.enqueue(exp === undefined ? { t: 'result', id: message.id } : { t: 'result', id: message.id, exp });
     if (this.options.recheckSubscriptions === false) return;
     for (const [id, entry] of this.active) {
       if (!entry.source) continue;

@@ -28,6 +28,8 @@ type Builder = ReturnType<typeof initDuplex.create>;
 function makeRouter(d: Builder, hub: EventHub<BenchEvent>, datedHub: EventHub<DatedEvent>) {
   return d.router({
     echo: d.procedure.input(smallSchema).query(({ input }) => input),
+    /** `echo` as a mutation: goes through the dedupe window (exactly-once), for `duplex-mutation*`. */
+    echoMutation: d.procedure.input(smallSchema).mutation(({ input }) => input),
     echoLarge: d.procedure.input(largeSchema).query(({ input }) => input),
     echoRich: d.procedure.input(richSchema).mutation(({ input }) => input),
     events: d.procedure.subscription(async function* ({ signal }) {
@@ -40,28 +42,39 @@ function makeRouter(d: Builder, hub: EventHub<BenchEvent>, datedHub: EventHub<Da
 }
 export type DuplexBenchRouter = ReturnType<typeof makeRouter>;
 
-const LABELS = {
-  nowindow: 'duplex (no credit window)',
-  otel: 'duplex (OpenTelemetry on)',
-  base: 'duplex (--base build)',
-} as const;
+/** A/B variants: what they switch off or change against the defaults. */
+interface DuplexVariant {
+  id: string;
+  label: string;
+  /** `subscriptionWindow: Infinity`: no credit flow control. */
+  nowindow?: boolean;
+  /** `dedupe: false` on the server: no exactly-once window. */
+  nodedupe?: boolean;
+  /** `echo` calls go to a mutation (which the window sees) instead of a query. */
+  mutation?: boolean;
+  /** `otelInstrumentation()` on the server. */
+  otel?: boolean;
+  /** Another commit's build (`--base=<git ref>`). */
+  base?: boolean;
+}
 
-function duplexSystem(codec: 'superjson' | 'json', variant?: keyof typeof LABELS): BenchSystem {
-  const nowindow = variant === 'nowindow';
-  const modules = variant === 'base' ? loadBase : () => Promise.resolve(current);
+function duplexSystem(codec: 'superjson' | 'json', variant?: DuplexVariant): BenchSystem {
+  const nowindow = variant?.nowindow === true;
+  const modules = variant?.base ? loadBase : () => Promise.resolve(current);
   return {
-    id: variant ? `duplex-${variant}` : codec === 'superjson' ? 'duplex' : 'duplex-json',
-    label: variant ? LABELS[variant] : codec === 'superjson' ? 'duplex (superjson)' : 'duplex (json codec)',
+    id: variant?.id ?? (codec === 'superjson' ? 'duplex' : 'duplex-json'),
+    label: variant?.label ?? (codec === 'superjson' ? 'duplex (superjson)' : 'duplex (json codec)'),
     richTypes: codec === 'superjson',
     async startServer({ host }) {
       const { createWsServer, initDuplex } = await modules();
       const hub = new EventHub<BenchEvent>();
       const datedHub = new EventHub<DatedEvent>();
-      const otel: BenchOtel | undefined = variant === 'otel' ? await startBenchOtel() : undefined;
+      const otel: BenchOtel | undefined = variant?.otel ? await startBenchOtel() : undefined;
       const server = createWsServer({
         router: makeRouter(initDuplex.create(), hub, datedHub),
         createContext: () => ({}),
         ...(otel ? { instrumentation: otel.instrumentation } : {}),
+        ...(variant?.nodedupe ? { dedupe: false as const } : {}),
       });
       const { port } = await server.listen({ port: 0, host });
       return {
@@ -86,7 +99,7 @@ function duplexSystem(codec: 'superjson' | 'json', variant?: keyof typeof LABELS
         ...(nowindow ? { subscriptionWindow: Number.POSITIVE_INFINITY } : {}),
       });
       return {
-        echo: (input) => client.echo.query(input),
+        echo: variant?.mutation ? (input) => client.echoMutation.mutate(input) : (input) => client.echo.query(input),
         echoLarge: (input) => client.echoLarge.query(input),
         echoRich: (input) => client.echoRich.mutate(input),
         subscribe(onData, shape = 'plain') {
@@ -104,8 +117,19 @@ export const duplexSuperjson: BenchSystem = duplexSystem('superjson');
 /** duplex with the plain JSON codec. */
 export const duplexJson: BenchSystem = duplexSystem('json');
 /** duplex with subscription flow control off (`subscriptionWindow: Infinity`), to measure what credits cost. */
-export const duplexNoWindow: BenchSystem = duplexSystem('superjson', 'nowindow');
+export const duplexNoWindow: BenchSystem = duplexSystem('superjson', { id: 'duplex-nowindow', label: 'duplex (no credit window)', nowindow: true });
+/** duplex with `dedupe: false` (no exactly-once window), to measure what the window costs. */
+export const duplexNoDedupe: BenchSystem = duplexSystem('superjson', { id: 'duplex-nodedupe', label: 'duplex (dedupe: false)', nodedupe: true });
+/** duplex whose `echo` is a mutation: every call claims and records a slot in the window. */
+export const duplexMutation: BenchSystem = duplexSystem('superjson', { id: 'duplex-mutation', label: 'duplex (echo as mutation)', mutation: true });
+/** The same mutation with `dedupe: false`: the window's cost per mutation is the difference. */
+export const duplexMutationNoDedupe: BenchSystem = duplexSystem('superjson', {
+  id: 'duplex-mutation-nodedupe',
+  label: 'duplex (echo as mutation, dedupe: false)',
+  mutation: true,
+  nodedupe: true,
+});
 /** duplex with `otelInstrumentation()` on (spans and metrics to an SDK that exports nowhere), to measure what tracing costs. */
-export const duplexOtel: BenchSystem = duplexSystem('superjson', 'otel');
+export const duplexOtel: BenchSystem = duplexSystem('superjson', { id: 'duplex-otel', label: 'duplex (OpenTelemetry on)', otel: true });
 /** duplex built from another commit by `--base=<git ref>`, to measure a change against its parent in the same run. */
-export const duplexBase: BenchSystem = duplexSystem('superjson', 'base');
+export const duplexBase: BenchSystem = duplexSystem('superjson', { id: 'duplex-base', label: 'duplex (--base build)', base: true });

@@ -1,5 +1,5 @@
 import type { BenchSystem } from '../system.js';
-import { duplexBase, duplexJson, duplexNoWindow, duplexOtel, duplexSuperjson } from './duplex.js';
+import { duplexBase, duplexJson, duplexMutation, duplexMutationNoDedupe, duplexNoDedupe, duplexNoWindow, duplexOtel, duplexSuperjson } from './duplex.js';
 import { rawWs } from './raw-ws.js';
 import { rawWsTyped } from './raw-ws-typed.js';
 import { socketIo } from './socket-io.js';
@@ -9,7 +9,7 @@ import { trpc } from './trpc.js';
 export const systems: readonly BenchSystem[] = [rawWs, rawWsTyped, trpc, socketIo, duplexSuperjson, duplexJson];
 
 /** Systems run only when named in `--systems` (variants for A/B measurements, e.g. `duplex-nowindow`). */
-export const optionalSystems: readonly BenchSystem[] = [duplexNoWindow, duplexOtel, duplexBase];
+export const optionalSystems: readonly BenchSystem[] = [duplexNoWindow, duplexNoDedupe, duplexMutation, duplexMutationNoDedupe, duplexOtel, duplexBase];
 
 export function systemById(id: string): BenchSystem {
   const system = systems.find((s) => s.id === id) ?? optionalSystems.find((s) => s.id === id);
