@@ -6,7 +6,6 @@ import type {
   ProcedureDef,
   ProcedureKind,
   StandardSchemaV1,
-  StreamedOutput,
   SubscriptionProcedureOptions,
   Tracked,
   UntrackedValue,
