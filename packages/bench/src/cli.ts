@@ -76,7 +76,7 @@ async function main(): Promise<void> {
       log(`  f: skipping ${config.idleConnections.filter((n) => !counts.includes(n)).join(', ')} connections: raise ulimit -n (now ${fdLimit()})`);
     }
     for (const system of chosen) {
-      const client = spawnWorker('./client-process.ts', CLIENT_CORE);
+      const client = spawnWorker('./client-process.ts', { core: CLIENT_CORE });
       try {
         const row = await runIdleMemory({ system, client, counts, serverArgs });
         rows.push(row);

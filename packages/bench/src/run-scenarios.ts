@@ -21,9 +21,9 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Forks a server process for `system` and starts serving on 127.0.0.1. */
-export async function startServer(system: BenchSystem, serverArgs: string[]): Promise<{ server: Worker; port: number }> {
-  const server = spawnWorker('./server-process.ts', SERVER_CORE, serverArgs);
+/** Forks a server process for `system` (under its runtime) and starts serving on 127.0.0.1. */
+export async function startServer(system: BenchSystem, serverArgs: string[], source?: boolean): Promise<{ server: Worker; port: number }> {
+  const server = spawnWorker('./server-process.ts', { core: SERVER_CORE, extraArgs: serverArgs, runtime: system.runtime, source });
   const { port } = await server.ipc.request<{ port: number }>({ op: 'start', system: system.id, host: HOST } satisfies ServerRequest);
   return { server, port };
 }
@@ -31,7 +31,7 @@ export async function startServer(system: BenchSystem, serverArgs: string[]): Pr
 /** Starts a server and a load generator (both get `serverArgs`, e.g. `--cpu-prof`); fan-out requests are relayed. */
 export async function startPair(system: BenchSystem, serverArgs: string[]): Promise<SystemPair> {
   const { server, port } = await startServer(system, serverArgs);
-  const client = spawnWorker('./client-process.ts', CLIENT_CORE, serverArgs);
+  const client = spawnWorker('./client-process.ts', { core: CLIENT_CORE, extraArgs: serverArgs });
   client.ipc.handle(async (body) => {
     const req = body as { op: 'await-subscribers'; count: number } | { op: 'publish'; count: number; shape: EventShape };
     if (req.op === 'publish') return server.ipc.request({ op: 'publish', count: req.count, shape: req.shape } satisfies ServerRequest);

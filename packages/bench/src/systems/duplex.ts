@@ -1,25 +1,23 @@
-import { createClient } from '@duplex/client';
-import { createWsServer, initDuplex } from '@duplex/server';
+import { type ClientOptions, createClient } from '@duplex/client';
+import { createWsServer } from '@duplex/server';
 import { WebSocket } from 'ws';
-import { EventHub, iterateHub } from '../event-hub.js';
-import { type BenchEvent, type DatedEvent, largeSchema, makeDatedEvent, makeEvent, richSchema, smallSchema } from '../payloads.js';
 import type { BenchSystem, SystemClient } from '../system.js';
+import { benchRouter, type DuplexBenchRouter } from './duplex-router.js';
 
-const d = initDuplex.create();
-function makeRouter(hub: EventHub<BenchEvent>, datedHub: EventHub<DatedEvent>) {
-  return d.router({
-    echo: d.procedure.input(smallSchema).query(({ input }) => input),
-    echoLarge: d.procedure.input(largeSchema).query(({ input }) => input),
-    echoRich: d.procedure.input(richSchema).mutation(({ input }) => input),
-    events: d.procedure.subscription(async function* ({ signal }) {
-      yield* iterateHub(hub, signal);
-    }),
-    datedEvents: d.procedure.subscription(async function* ({ signal }) {
-      yield* iterateHub(datedHub, signal);
-    }),
-  });
+/** The bench's client calls on a duplex client, whatever its transport. */
+export function duplexClient(options: ClientOptions): SystemClient {
+  const client = createClient<DuplexBenchRouter>(options);
+  return {
+    echo: (input) => client.echo.query(input),
+    echoLarge: (input) => client.echoLarge.query(input),
+    echoRich: (input) => client.echoRich.mutate(input),
+    subscribe(onData, shape = 'plain') {
+      const sub = (shape === 'dated' ? client.datedEvents : client.events).subscribe(undefined, { onData });
+      return () => sub.unsubscribe();
+    },
+    close: () => client.close(),
+  };
 }
-export type DuplexBenchRouter = ReturnType<typeof makeRouter>;
 
 function duplexSystem(codec: 'superjson' | 'json', nowindow = false): BenchSystem {
   return {
@@ -27,37 +25,18 @@ function duplexSystem(codec: 'superjson' | 'json', nowindow = false): BenchSyste
     label: nowindow ? 'duplex (no credit window)' : codec === 'superjson' ? 'duplex (superjson)' : 'duplex (json codec)',
     richTypes: codec === 'superjson',
     async startServer({ host }) {
-      const hub = new EventHub<BenchEvent>();
-      const datedHub = new EventHub<DatedEvent>();
-      const server = createWsServer({ router: makeRouter(hub, datedHub), createContext: () => ({}) });
+      const { router, publish, subscribers } = benchRouter();
+      const server = createWsServer({ router, createContext: () => ({}) });
       const { port } = await server.listen({ port: 0, host });
-      return {
-        port,
-        publish(count, shape = 'plain') {
-          if (shape === 'dated') for (let seq = 0; seq < count; seq++) datedHub.emit(makeDatedEvent(seq));
-          else for (let seq = 0; seq < count; seq++) hub.emit(makeEvent(seq));
-        },
-        subscribers: () => hub.size + datedHub.size,
-        close: () => server.close(),
-      };
+      return { port, publish, subscribers, close: () => server.close() };
     },
-    async connect({ host, port }): Promise<SystemClient> {
-      const client = createClient<DuplexBenchRouter>({
+    async connect({ host, port }) {
+      return duplexClient({
         url: `ws://${host}:${port}`,
         WebSocket,
         codec,
         ...(nowindow ? { subscriptionWindow: Number.POSITIVE_INFINITY } : {}),
       });
-      return {
-        echo: (input) => client.echo.query(input),
-        echoLarge: (input) => client.echoLarge.query(input),
-        echoRich: (input) => client.echoRich.mutate(input),
-        subscribe(onData, shape = 'plain') {
-          const sub = (shape === 'dated' ? client.datedEvents : client.events).subscribe(undefined, { onData });
-          return () => sub.unsubscribe();
-        },
-        close: () => client.close(),
-      };
     },
   };
 }
