@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RepeatedScenario } from './client-process.js';
-import { type BenchConfig, fullConfig, quickConfig, SCENARIOS, type ScenarioId } from './config.js';
+import { type BenchConfig, fullConfig, quickConfig, SCENARIOS, type ScenarioId, takesPart } from './config.js';
 import { buildDuplex } from './build-duplex.js';
 import { environment } from './environment.js';
 import { renderTable, type ScenarioRow } from './report.js';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   if (repeated.length) {
     const pairs: SystemPair[] = [];
     try {
-      for (const system of chosen) pairs.push(await startPair(system, serverArgs));
+      for (const system of chosen.filter((s) => repeated.some((scenario) => takesPart(s, scenario)))) pairs.push(await startPair(system, serverArgs));
       for (const scenario of repeated) {
         const t0 = performance.now();
         const scenarioRows = await runRepeated({ scenario, pairs, config, log });
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     if (counts.length < config.idleConnections.length) {
       log(`  f: skipping ${config.idleConnections.filter((n) => !counts.includes(n)).join(', ')} connections: raise ulimit -n (now ${fdLimit()})`);
     }
-    for (const system of chosen) {
+    for (const system of chosen.filter((s) => takesPart(s, 'f'))) {
       const client = spawnWorker('./client-process.ts', { core: CLIENT_CORE });
       try {
         const row = await runIdleMemory({ system, client, counts, serverArgs });

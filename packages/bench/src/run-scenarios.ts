@@ -1,5 +1,5 @@
 import type { ClientRequest, RepeatedScenario, RunSample } from './client-process.js';
-import { type BenchConfig, RICH_SCENARIOS } from './config.js';
+import { type BenchConfig, takesPart } from './config.js';
 import type { EventShape } from './payloads.js';
 import type { ScenarioRow } from './report.js';
 import type { MemorySample, ServerRequest } from './server-process.js';
@@ -64,7 +64,7 @@ function summarize(scenario: RepeatedScenario, samples: RunSample[]): Record<str
 }
 
 /**
- * Runs one scenario on every pair (every pair whose system carries rich types, for those scenarios): prepare all (connect, warm up), then each repeat visits
+ * Runs one scenario on every pair whose system takes part in it ({@link takesPart}): prepare all (connect, warm up), then each repeat visits
  * every system in turn, then release all. Reports the median of the repeats.
  */
 export async function runRepeated(opts: {
@@ -74,7 +74,7 @@ export async function runRepeated(opts: {
   log: (line: string) => void;
 }): Promise<ScenarioRow[]> {
   const { scenario, config } = opts;
-  const pairs = RICH_SCENARIOS.has(scenario) ? opts.pairs.filter((pair) => pair.system.richTypes) : opts.pairs;
+  const pairs = opts.pairs.filter((pair) => takesPart(pair.system, scenario));
   const rows = pairs.map(
     (pair): ScenarioRow => ({ scenario, system: pair.system.id, label: pair.system.label, metrics: {} }),
   );

@@ -1,3 +1,4 @@
+import type { ScenarioId } from './config.js';
 import type { EventShape, LargePayload, RichPayload, SmallPayload } from './payloads.js';
 
 /** A running server of one system, driven by the bench server process. */
@@ -32,6 +33,8 @@ export interface BenchSystem {
   label: string;
   /** True when `Date`, `Map` and the rest of superjson's types survive its wire (scenarios i and j). */
   richTypes: boolean;
+  /** The only scenarios this system takes part in. @default every one but (k) */
+  scenarios?: readonly ScenarioId[];
   /** The runtime the server process runs on (the load generator is always Node). @default 'node' */
   runtime?: ServerRuntime;
   startServer(opts: { host: string }): Promise<SystemServer>;

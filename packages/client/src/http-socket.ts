@@ -8,7 +8,7 @@ export interface HttpTransportOptions {
   url?: string | undefined;
   /** The fetch function. @default globalThis.fetch */
   fetch?: typeof fetch | undefined;
-  /** Longest URL a batch of queries may take as a GET; longer ones go by POST. @default 2_000 */
+  /** Longest URL a query or a batch of queries may take as a GET; longer ones go by POST (as a batch). @default 2_000 */
   maxUrlLength?: number | undefined;
 }
 
@@ -119,19 +119,23 @@ export class HttpSocket implements WebSocketLike {
     this.all.signal.addEventListener('abort', abort, { once: true });
     // A call with a session seq or an idempotency key keeps them: it goes as a batch of one.
     const first = calls[0] as CallMessage;
-    const single = calls.length === 1 && first.seq === undefined && first.key === undefined ? first : undefined;
-    if (single) this.aborts.set(single.id, controller);
+    const maxUrlLength = this.options.maxUrlLength ?? 2_000;
+    let single = calls.length === 1 && first.seq === undefined && first.key === undefined ? first : undefined;
     const init: RequestInit = { headers: this.headers, signal: controller.signal };
-    let url: string;
+    let url = '';
     if (single) {
       const input = single.input === undefined ? '' : JSON.stringify(single.input);
       url = `${this.base}/${encodeURIComponent(single.path)}${this.query}`;
       if (single.kind === 'query') url += input === '' ? '' : `&input=${encodeURIComponent(input)}`;
       else Object.assign(init, { method: 'POST', body: input });
-    } else {
+      // A query too long for a URL (servers refuse long request lines, Node's at 16 KB) goes as a POST batch of one.
+      if (url.length > maxUrlLength && single.kind === 'query') single = undefined;
+    }
+    if (single) this.aborts.set(single.id, controller);
+    else {
       const body = JSON.stringify(calls.map(({ t: _t, ...call }) => call));
       url = `${this.base}/${this.query}&batch=${encodeURIComponent(body)}`;
-      if (calls.some((call) => call.kind === 'mutation') || url.length > (this.options.maxUrlLength ?? 2_000)) {
+      if (calls.some((call) => call.kind === 'mutation') || url.length > maxUrlLength) {
         url = `${this.base}/${this.query}`;
         Object.assign(init, { method: 'POST', body });
       }

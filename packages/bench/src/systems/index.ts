@@ -1,13 +1,14 @@
 import type { BenchSystem } from '../system.js';
 import { duplexJson, duplexNoWindow, duplexSuperjson } from './duplex.js';
 import { duplexBun, duplexDeno } from './duplex-runtimes.js';
+import { duplexHttp, trpcHttp } from './http.js';
 import { rawWs } from './raw-ws.js';
 import { rawWsTyped } from './raw-ws-typed.js';
 import { socketIo } from './socket-io.js';
 import { trpc } from './trpc.js';
 
 /** Every system, the floor first (ratios are taken against `raw-ws`). */
-export const systems: readonly BenchSystem[] = [rawWs, rawWsTyped, trpc, socketIo, duplexSuperjson, duplexJson, duplexBun, duplexDeno];
+export const systems: readonly BenchSystem[] = [rawWs, rawWsTyped, trpc, socketIo, duplexSuperjson, duplexJson, duplexBun, duplexDeno, trpcHttp, duplexHttp];
 
 /** Systems run only when named in `--systems` (variants for A/B measurements, e.g. `duplex-nowindow`). */
 export const optionalSystems: readonly BenchSystem[] = [duplexNoWindow];
