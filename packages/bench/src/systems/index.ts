@@ -1,5 +1,6 @@
 import type { BenchSystem } from '../system.js';
 import { duplexJson, duplexNoWindow, duplexSuperjson } from './duplex.js';
+import { duplexProxied } from './duplex-proxied.js';
 import { duplexBun, duplexDeno } from './duplex-runtimes.js';
 import { duplexHttp, trpcHttp } from './http.js';
 import { rawWs } from './raw-ws.js';
@@ -8,7 +9,7 @@ import { socketIo } from './socket-io.js';
 import { trpc } from './trpc.js';
 
 /** Every system, the floor first (ratios are taken against `raw-ws`). */
-export const systems: readonly BenchSystem[] = [rawWs, rawWsTyped, trpc, socketIo, duplexSuperjson, duplexJson, duplexBun, duplexDeno, trpcHttp, duplexHttp];
+export const systems: readonly BenchSystem[] = [rawWs, rawWsTyped, trpc, socketIo, duplexSuperjson, duplexJson, duplexBun, duplexDeno, trpcHttp, duplexHttp, duplexProxied];
 
 /** Systems run only when named in `--systems` (variants for A/B measurements, e.g. `duplex-nowindow`). */
 export const optionalSystems: readonly BenchSystem[] = [duplexNoWindow];
