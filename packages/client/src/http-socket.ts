@@ -1,4 +1,5 @@
-import { type ClientMessage, CloseCode, decodeBinaryFrame, type ErrorShape, SUBPROTOCOL } from '@duplex/core';
+import { type ClientMessage, CloseCode, type DedupeInfo, decodeBinaryFrame, type ErrorShape, SUBPROTOCOL } from '@duplex/core';
+import { readDedupeHeader } from './dedupe-header.js';
 import { readSse } from './sse-reader.js';
 import type { WebSocketLike } from './web-socket.js';
 
@@ -39,6 +40,7 @@ export class HttpSocket implements WebSocketLike {
   private batch: CallMessage[] = [];
   private readonly aborts = new Map<number, AbortController>();
   private readonly all = new AbortController();
+  private dedupe: DedupeInfo | undefined;
 
   constructor(
     url: string,
@@ -51,6 +53,7 @@ export class HttpSocket implements WebSocketLike {
       (response) => {
         void response.body?.cancel();
         if (this.readyState !== 0) return;
+        this.dedupe = readDedupeHeader(response.headers);
         this.readyState = 1;
         this.protocol = SUBPROTOCOL;
         this.onopen?.({});
@@ -86,7 +89,8 @@ export class HttpSocket implements WebSocketLike {
         // The session spans requests, so a mutation re-sent after a lost link runs once on the server.
         if (message.sid !== undefined) this.headers['X-Duplex-Session'] = message.sid;
         if (message.seq !== undefined) this.headers['X-Duplex-Seq'] = String(message.seq);
-        return this.deliver({ t: 'ready', cid: 'http' });
+        // The server's dedupe window, stated on OPTIONS, as a socket's `ready` states it: the client then sends a mutation whose answer was lost again.
+        return this.deliver(this.dedupe ? { t: 'ready', cid: 'http', dedupe: this.dedupe } : { t: 'ready', cid: 'http' });
       case 'ping':
         return this.deliver({ t: 'pong' });
       case 'pong':
