@@ -6,20 +6,24 @@ import {
   type Clock,
   type Codec,
   DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_STREAM_WINDOW,
   DuplexError,
   decodeFrame,
   type ErrorCode,
   type ErrorShape,
   isErrorCode,
+  isStreamSource,
   parseServerMessage,
   type ReadyMessage,
   type ServerLimits,
   type ServerMessage,
+  type StreamSource,
   type SubscribeMessage,
   type TimerHandle,
 } from '@duplex/core';
 import type { BinarySupport } from './binary.js';
 import { CallQueue } from './call-queue.js';
+import { CallStreams } from './call-streams.js';
 import { type CreditFlow, consumeAfter } from './credit-flow.js';
 import { noBinary } from './no-binary.js';
 import { Outbox } from './outbox.js';
@@ -45,6 +49,8 @@ interface PendingCall {
   cleanup: (() => void) | undefined;
   /** Queries only: re-sends left after a lost connection (see `retryQueries`). */
   retriesLeft: number;
+  /** The call's client stream (protocol.md §7.2), sent as the server grants credit; such a call is never sent again. */
+  source: StreamSource<unknown> | undefined;
 }
 
 interface LiveSubscription {
@@ -103,6 +109,11 @@ export function errorFromShape(shape: ErrorShape): DuplexError {
   return error;
 }
 
+/** What a streamed result or client stream fails with when its connection is lost. */
+function lostStream(): DuplexError {
+  return new DuplexError({ code: 'SERVICE_UNAVAILABLE', message: 'connection lost while the stream was open', retryable: true });
+}
+
 /** A `DuplexError` a codec threw (bytes without `binary`) as is, else a new one of `code`. */
 function failure(cause: unknown, code: ErrorCode, message: string): DuplexError {
   return cause instanceof DuplexError ? cause : new DuplexError({ code, message, cause });
@@ -119,6 +130,8 @@ export class ClientPeer {
   #nextId = 1;
   readonly #calls = new Map<number, PendingCall>();
   readonly #subs = new Map<number, LiveSubscription>();
+  /** Client streams being sent and streamed results being read. */
+  readonly #streams = new CallStreams();
   /** Calls waiting for a connection, for `ready`, or for a free slot. */
   readonly #queue = new CallQueue<PendingCall>();
   /** Calls written to the current link and not yet answered. */
@@ -158,7 +171,7 @@ export class ClientPeer {
 
   /** Pending calls and live subscriptions (for lazy idle-close and leak checks). */
   get stats(): { calls: number; subscriptions: number } {
-    return { calls: this.#calls.size, subscriptions: this.#subs.size };
+    return { calls: this.#calls.size + this.#streams.size, subscriptions: this.#subs.size };
   }
 
   /** Calls written to `link` and not yet answered. */
@@ -286,6 +299,8 @@ export class ClientPeer {
       );
     }
     this.#queue.unshift(again);
+    if (fatal) this.#streams.failAll(fatal);
+    else if (link !== 0) this.#streams.failAll(lostWith ?? lostStream(), link);
     if (link !== 0 && this.#auths.size > 0) this.#retryAuths(fatal);
     for (const [id, sub] of this.#subs) {
       if (link !== 0 && sub.link === link) sub.link = 0;
@@ -311,6 +326,8 @@ export class ClientPeer {
 
   /** Whether a call lost with its link goes out again on the next one. */
   #sendAgain(call: PendingCall): boolean {
+    // A client stream was consumed as it was sent: it cannot go out again.
+    if (call.source) return false;
     if (call.message.kind === 'mutation') return call.deduped;
     if (call.retriesLeft <= 0) return false;
     // Queries are safe to repeat (opt-in).
@@ -332,6 +349,7 @@ export class ClientPeer {
     const calls = [...this.#calls.values()];
     this.#calls.clear();
     for (const call of calls) this.#settleCall(call, new DuplexError({ code: 'CANCELLED', message: 'client is closed' }));
+    this.#streams.failAll(closed);
     const subs = [...this.#subs.values()];
     this.#subs.clear();
     for (const sub of subs) {
@@ -358,12 +376,16 @@ export class ClientPeer {
     const id = this.#nextId++;
     const message: CallMessage = { t: 'call', id, kind, path };
     let bytes: Uint8Array | undefined;
+    const source = isStreamSource(input) ? input : undefined;
+    if (source) message.stream = true;
+    if (opts.window !== undefined && opts.window !== DEFAULT_STREAM_WINDOW) message.credit = opts.window;
     try {
-      if (input !== undefined) [message.input, bytes] = this.#encode(input);
+      if (input !== undefined && !source) [message.input, bytes] = this.#encode(input);
     } catch (cause) {
       return Promise.reject(failure(cause, 'BAD_REQUEST', 'input could not be serialized'));
     }
-    if (kind === 'mutation') {
+    // A client stream is never sent again, so it needs no place in the server's dedupe window.
+    if (kind === 'mutation' && !source) {
       message.seq = ++this.#seq;
       if (opts.idempotencyKey !== undefined) message.key = opts.idempotencyKey;
     }
@@ -380,7 +402,8 @@ export class ClientPeer {
         waiting: false,
         deduped: false,
         cleanup: undefined,
-        retriesLeft: kind === 'query' ? (this.#options.retryQueries ?? 0) : 0,
+        retriesLeft: kind === 'query' && !source ? (this.#options.retryQueries ?? 0) : 0,
+        source,
       };
       if (timeoutMs !== undefined) {
         call.timer = this.#options.clock.setTimeout(
@@ -494,6 +517,7 @@ export class ClientPeer {
         const call = this.#calls.get(message.id);
         if (!call || call.link !== link) return; // cancelled or timed out already
         this.#calls.delete(message.id);
+        if (message.stream) return this.#resolveStreamed(call, link);
         let value: unknown;
         try {
           value = 'data' in message ? this.#options.codec.decode(message.data, attachments) : undefined;
@@ -525,14 +549,16 @@ export class ClientPeer {
           sub.cleanup?.();
           sub.options.onError?.(error);
           this.#options.onSettle?.();
+          return;
         }
+        this.#streams.fail(message.id, error, link);
         return;
       }
       case 'data': {
         const sub = this.#subs.get(message.id);
         // After a handover, events still arriving on the old link are dropped: the new link
         // resumes from the last event id delivered before the move.
-        if (!sub || sub.link !== link) return;
+        if (!sub || sub.link !== link) return this.#streamItem(message.id, link, message, attachments);
         let value: unknown;
         try {
           value = 'data' in message ? this.#options.codec.decode(message.data, attachments) : undefined;
@@ -549,13 +575,16 @@ export class ClientPeer {
       }
       case 'done': {
         const sub = this.#subs.get(message.id);
-        if (!sub || sub.link !== link) return;
+        if (!sub || sub.link !== link) return void this.#streams.done(message.id, link);
         this.#subs.delete(message.id);
         sub.cleanup?.();
         sub.options.onComplete?.();
         this.#options.onSettle?.();
         return;
       }
+      case 'credit':
+        this.#streams.grant(message.id, message.n);
+        return;
       case 'ping':
         this.#outbox.push(JSON.stringify({ t: 'pong' }));
         return;
@@ -586,7 +615,12 @@ export class ClientPeer {
   /** Gives up on a call locally (abort / timeout) and tells the server to stop its handler. */
   #abandon(id: number, error: DuplexError): void {
     const call = this.#calls.get(id);
-    if (!call) return;
+    if (!call) {
+      // Its result may be streaming: the signal ends both halves.
+      const link = this.#streams.fail(id, error, undefined, true);
+      if (link > 0) this.#cancelOn(link, id);
+      return;
+    }
     this.#calls.delete(id);
     this.#cancelOn(call.link, id);
     this.#settleCall(call, error);
@@ -596,6 +630,7 @@ export class ClientPeer {
     if (call.timer !== undefined) this.#options.clock.clearTimeout(call.timer);
     call.timer = undefined;
     call.cleanup?.();
+    if (call.source) this.#streams.stopInput(call.message.id);
     this.#queue.remove(call);
     const freed = call.link !== 0 && call.link === this.#link;
     call.link = -1;
@@ -639,6 +674,75 @@ export class ClientPeer {
     if (call.message.seq !== undefined && call.message.seq > this.#sentSeq) this.#sentSeq = call.message.seq;
     this.#inFlight++;
     this.#outbox.push(frame);
+    if (call.source) this.#startInput(call, call.source);
+  }
+
+  /** Sends a call's client stream as the server grants credit (protocol.md §7.2). */
+  #startInput(call: PendingCall, source: StreamSource<unknown>): void {
+    const { id, path } = call.message;
+    this.#streams.startInput(id, source, {
+      item: (value) => {
+        let frame: string | Uint8Array;
+        try {
+          const [data, bytes] = this.#encode(value);
+          const text = JSON.stringify({ t: 'data', id, data });
+          frame = bytes ? this.#binary.frame(text, bytes) : text;
+        } catch (cause) {
+          this.#abandon(id, failure(cause, 'BAD_REQUEST', 'a client stream item could not be serialized'));
+          return false;
+        }
+        const error = this.#tooLarge(frame, path);
+        if (error) {
+          this.#abandon(id, error);
+          return false;
+        }
+        this.#outbox.push(frame);
+        return true;
+      },
+      end: () => this.#outbox.push(`{"t":"done","id":${id}}`),
+      fail: (cause) => this.#abandon(id, new DuplexError({ code: 'CANCELLED', message: 'the client stream failed', cause })),
+    });
+  }
+
+  /**
+   * A call answered with a stream: the caller gets an AsyncIterable of its items. The call keeps
+   * its slot under the server's `maxCallsInFlight` (the server still runs it) until the stream ends.
+   */
+  #resolveStreamed(call: PendingCall, link: number): void {
+    if (call.timer !== undefined) this.#options.clock.clearTimeout(call.timer);
+    call.timer = undefined;
+    const { id } = call.message;
+    const stream = this.#streams.openResult(
+      id,
+      link,
+      call.message.credit ?? DEFAULT_STREAM_WINDOW,
+      (n) => {
+        if (link === this.#link) this.#outbox.push(`{"t":"credit","id":${id},"n":${n}}`);
+      },
+      () => this.#cancelOn(link, id),
+      () => {
+        call.cleanup?.();
+        call.link = -1;
+        if (link === this.#link) {
+          this.#inFlight--;
+          this.#pump();
+        }
+        this.#options.onSettle?.();
+      },
+    );
+    call.resolve(stream);
+  }
+
+  /** One item of a streamed result; a frame that cannot be decoded ends the stream. */
+  #streamItem(id: number, link: number, message: { data?: unknown }, attachments: AttachmentReader | undefined): void {
+    let value: unknown;
+    try {
+      value = 'data' in message ? this.#options.codec.decode(message.data, attachments) : undefined;
+    } catch (cause) {
+      if (this.#streams.fail(id, failure(cause, 'INTERNAL_SERVER_ERROR', 'item could not be decoded'), link) > 0) this.#cancelOn(link, id);
+      return;
+    }
+    this.#streams.data(id, link, value);
   }
 
   /**

@@ -98,8 +98,15 @@ export class HttpSocket implements WebSocketLike {
         // SSE has no credit window: a stream that is not read holds the generator through TCP backpressure.
         return;
       case 'call':
+        if (message.stream) {
+          const error = { code: 'NOT_IMPLEMENTED', message: 'client streams need the WebSocket transport' } as ErrorShape;
+          return this.deliver({ t: 'error', id: message.id, error });
+        }
         if (this.batch.push(message) === 1) queueMicrotask(() => void this.flush());
         return;
+      case 'data':
+      case 'done':
+        return; // client stream items: never granted credit over HTTP (calls with streams are refused above)
       case 'sub':
         return void this.subscribe(message);
       case 'cancel':

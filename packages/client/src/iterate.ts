@@ -1,5 +1,5 @@
-import type { DuplexError } from '@duplex/core';
 import { CreditFlow } from './credit-flow.js';
+import { EventBuffer } from './event-buffer.js';
 import type { SubscribeOptions } from './types.js';
 
 type Start = (handlers: SubscribeOptions<unknown>, flow: CreditFlow | undefined) => () => void;
@@ -13,62 +13,23 @@ type Start = (handlers: SubscribeOptions<unknown>, flow: CreditFlow | undefined)
 export function iterateSubscription(start: Start, opts: { signal?: AbortSignal; window: number }): AsyncIterable<unknown> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<unknown> {
-      const buffer: unknown[] = [];
       const flow = Number.isFinite(opts.window) ? new CreditFlow(opts.window, true) : undefined;
-      let failure: DuplexError | undefined;
-      let ended = false;
-      let wake: (() => void) | undefined;
-      const notify = () => {
-        wake?.();
-        wake = undefined;
-      };
-      const stop = start({
-        onData: (value) => {
-          buffer.push(value);
-          notify();
-        },
-        onError: (error) => {
-          failure = error;
-          ended = true;
-          notify();
-        },
-        onComplete: () => {
-          ended = true;
-          notify();
-        },
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      }, flow);
-      const onAbort = () => {
-        ended = true;
-        notify();
-      };
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      const finish = (): IteratorResult<unknown> => {
-        ended = true;
-        buffer.length = 0;
+      const onAbort = () => buffer.end();
+      const buffer = new EventBuffer(flow, () => {
         stop();
         opts.signal?.removeEventListener('abort', onAbort);
-        return { done: true, value: undefined };
-      };
-      return {
-        async next() {
-          while (buffer.length === 0 && !ended) await new Promise<void>((resolve) => (wake = resolve));
-          if (buffer.length > 0) {
-            flow?.consume();
-            return { done: false, value: buffer.shift() };
-          }
-          finish();
-          if (failure) {
-            const error = failure;
-            failure = undefined;
-            throw error;
-          }
-          return { done: true, value: undefined };
+      });
+      const stop = start(
+        {
+          onData: (value) => buffer.push(value),
+          onError: (error) => buffer.fail(error),
+          onComplete: () => buffer.end(),
+          ...(opts.signal ? { signal: opts.signal } : {}),
         },
-        async return() {
-          return finish();
-        },
-      };
+        flow,
+      );
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      return buffer.iterator();
     },
   };
 }

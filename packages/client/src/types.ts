@@ -13,6 +13,12 @@ export interface CallOptions {
    * @default undefined (the client's own session and sequence number still make re-sends safe)
    */
   idempotencyKey?: string;
+  /**
+   * Streamed results (protocol.md §7.2): items the server may send ahead of the loop that reads
+   * them; a loop that stops reading stops the server's producer within this many items.
+   * @default 16
+   */
+  window?: number;
 }
 
 /** Metadata of one subscription event. */

@@ -14,6 +14,13 @@ export const MAX_CREDIT = 2_147_483_647;
 export const DEFAULT_SUBSCRIPTION_WINDOW = 256;
 
 /**
+ * Credit a streamed result starts with when its `call` states none (protocol.md §7.2), and the
+ * window a server grants a client stream by default: items, not bytes, so with large chunks
+ * (say 64 KiB) one window is about a megabyte in flight.
+ */
+export const DEFAULT_STREAM_WINDOW = 16;
+
+/**
  * What a subscription does when its reader is slower than its producer:
  * - `'block'`: stop pulling the generator until the reader catches up (nothing is lost);
  * - `'dropOldest'`: keep pulling, hold up to `maxBuffered` events and drop the oldest past that;

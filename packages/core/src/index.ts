@@ -10,5 +10,6 @@ export * from './protocol.js';
 export * from './router.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export * from './tracked.js';
+export * from './stream-schema.js';
 export * from './safe-json.js';
 export * from './binary-frame.js';

@@ -34,6 +34,13 @@ export interface CallMessage {
   seq?: number;
   /** Mutations: an idempotency key the application chose; calls with the same key run once. */
   key?: string;
+  /**
+   * The input is a client stream (§7.2): it has no `input`; its items follow as `data` messages
+   * on this id, each sent against credit the server granted, then `done`.
+   */
+  stream?: true;
+  /** Initial credit for a streamed result (§7.2). Absent: `DEFAULT_STREAM_WINDOW` (16). */
+  credit?: number;
 }
 /** Start a subscription; `lastEventId` resumes after that event. */
 export interface SubscribeMessage {
@@ -45,7 +52,21 @@ export interface SubscribeMessage {
   /** Initial credit window (§7.1): events the server may send before the client grants more. Absent: no credit limit. */
   credit?: number;
 }
-/** Grants `n` more credits to subscription `id` (§7.1). */
+/** One item of a call's client stream (§7.2); sent only against credit the server granted. */
+export interface InputDataMessage {
+  t: 'data';
+  id: number;
+  data?: unknown;
+}
+/** The call's client stream ended; no more `data` follows for this id (§7.2). */
+export interface InputDoneMessage {
+  t: 'done';
+  id: number;
+}
+/**
+ * Grants `n` more credits to subscription or stream `id` (§7.1, §7.2). Sent by the client for
+ * subscriptions and streamed results, by the server for a call's client stream.
+ */
 export interface CreditMessage {
   t: 'credit';
   id: number;
@@ -83,6 +104,8 @@ export type ClientMessage =
   | CreditMessage
   | CancelMessage
   | AuthMessage
+  | InputDataMessage
+  | InputDoneMessage
   | PingMessage
   | PongMessage;
 
@@ -124,6 +147,11 @@ export interface ResultMessage {
   t: 'result';
   id: number;
   data?: unknown;
+  /**
+   * The result is a stream (§7.2): its items follow as `data` messages on this id, under the
+   * client's credit, then `done` or `error`. Such a result carries no `data` itself.
+   */
+  stream?: true;
 }
 /** A call or subscription failed; `id: null` for a frame that names no valid id. */
 export interface ErrorMessage {
@@ -156,6 +184,7 @@ export type ServerMessage =
   | ErrorMessage
   | DataMessage
   | DoneMessage
+  | CreditMessage
   | PingMessage
   | PongMessage
   | GoAwayMessage;
@@ -217,6 +246,15 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
       if (raw.timeoutMs !== undefined) message.timeoutMs = raw.timeoutMs as number;
       if (raw.seq !== undefined) message.seq = raw.seq as number;
       if (raw.key !== undefined) message.key = raw.key as string;
+      if (raw.stream !== undefined) {
+        if (raw.stream !== true) return bad('call.stream must be true when present');
+        if (raw.input !== undefined) return bad('a call with stream: true carries no input');
+        message.stream = true;
+      }
+      if (raw.credit !== undefined) {
+        if (!isCredit(raw.credit, 1)) return bad('call.credit must be an integer from 1 to 2^31 - 1');
+        message.credit = raw.credit;
+      }
       return { ok: true, message };
     }
     case 'sub': {
@@ -245,6 +283,15 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
     case 'cancel':
       if (id === null) return bad('cancel.id must be a non-negative integer');
       return { ok: true, message: { t: 'cancel', id } };
+    case 'data': {
+      if (id === null) return bad('data.id must be a non-negative integer');
+      const message: InputDataMessage = { t: 'data', id };
+      if (raw.data !== undefined) message.data = raw.data;
+      return { ok: true, message };
+    }
+    case 'done':
+      if (id === null) return bad('done.id must be a non-negative integer');
+      return { ok: true, message: { t: 'done', id } };
     case 'hello': {
       if (raw.v !== undefined && typeof raw.v !== 'number') return bad('hello.v must be a number');
       if (raw.codec !== undefined && typeof raw.codec !== 'string') return bad('hello.codec must be a string');
@@ -273,6 +320,10 @@ export function parseServerMessage(raw: unknown): ParseResult<ServerMessage> {
   const id = isId(raw.id) ? raw.id : null;
   const bad = (reason: string): ParseResult<ServerMessage> => ({ ok: false, id, reason });
   switch (raw.t) {
+    case 'credit':
+      if (id === null) return bad('credit.id must be a non-negative integer');
+      if (!isCredit(raw.n, 1)) return bad('credit.n must be an integer from 1 to 2^31 - 1');
+      return { ok: true, message: { t: 'credit', id, n: raw.n } };
     case 'result':
     case 'data':
     case 'done':

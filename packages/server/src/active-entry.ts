@@ -1,6 +1,7 @@
 import type { DuplexError, TimerHandle } from '@duplex/core';
 import type { SignalSource } from './call-procedure.js';
 import type { CreditWindow } from './credit-window.js';
+import type { InputStream } from './input-stream.js';
 import type { SubscriptionSource } from './recheck-subscription.js';
 
 /**
@@ -16,6 +17,8 @@ export class ActiveEntry implements SignalSource {
   wake: ((value?: undefined) => void) | undefined = undefined;
   /** A subscription's credits, when its `sub` carried a window (protocol.md §7.1). */
   credit: CreditWindow | undefined = undefined;
+  /** A call's client stream, when its procedure takes one (protocol.md §7.2). */
+  input: InputStream | undefined = undefined;
   private controller: AbortController | undefined = undefined;
   private reason: DuplexError | undefined = undefined;
 

@@ -100,7 +100,7 @@ describe('binary payloads over an in-memory pair', () => {
     const frames: Array<[Uint8Array, number | null, string]> = [
       [encodeBinaryFrame(`{"t":"call","id":90,"kind":"query","path":"echo","input":${input}}`, [bytes(1, 2)]), 90, 'protocol error: binary frame: attachment reference out of range'],
       [encodeBinaryFrame(`{"t":"call","id":91,"kind":"query","path":"echo","input":${input}}`, [bytes(1, 2, 3, 4)]), 91, 'protocol error: binary frame: attachment bytes not referenced'],
-      [encodeBinaryFrame('{"t":"ping"}', []), null, 'protocol error: a binary frame must carry one call or sub with an input'],
+      [encodeBinaryFrame('{"t":"ping"}', []), null, 'protocol error: a binary frame must carry one call, sub or data message with a payload'],
       [bytes(0, 0), null, 'protocol error: binary frame header out of range'],
     ];
     for (const [frame] of frames) pair.server.receiveBinary(frame);

@@ -21,3 +21,12 @@ export const OPTED_OUT: DedupeOutcome = {
 export function storeFailure(): DedupeClaim {
   return { status: 'expired' };
 }
+
+/** What a re-send of a mutation whose result was a stream gets: a stream cannot be replayed. */
+export const STREAMED: DedupeOutcome = {
+  ok: false,
+  error: {
+    code: 'CONFLICT',
+    message: 'this mutation ran and answered with a stream before the connection was lost; a stream cannot be replayed, and it was not run again',
+  },
+};

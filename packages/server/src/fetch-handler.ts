@@ -197,7 +197,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
         message(message) {
           if (message.t === 'error' && message.id === null) return finish(message);
           if ((message.t !== 'result' && message.t !== 'error') || message.id === null || !calls.some((call) => call.id === message.id)) return;
-          answers.set(message.id, message);
+          answers.set(message.id, message.t === 'result' && message.stream ? streamsNeedSocket(message.id) : message);
           if (answers.size === calls.length) finish(calls.map((call) => answers.get(call.id) as ServerMessage));
         },
         closed: (error) => finish({ t: 'error', id: null, error }),
@@ -209,6 +209,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
   function toCall(raw: unknown, index: number): CallMessage {
     const parsed = parseClientMessage({ ...(raw as object), t: 'call' });
     if (!parsed.ok || parsed.message.t !== 'call') return fail('BAD_REQUEST', `protocol error: call ${index}: ${parsed.ok ? 'not a call' : parsed.reason}`);
+    if (parsed.message.stream) return fail('NOT_IMPLEMENTED', 'client streams need the WebSocket transport');
     return parsed.message;
   }
 
@@ -354,4 +355,9 @@ function statusOf(message: ServerMessage): number {
 function stripId<TMessage extends { id: number }>(message: TMessage): Omit<TMessage, 'id'> {
   const { id: _id, ...rest } = message;
   return rest;
+}
+
+/** The answer to a call whose result is a stream: over HTTP, streams need the WebSocket transport (docs/streams.md). */
+function streamsNeedSocket(id: number): ServerMessage {
+  return { t: 'error', id, error: { code: 'NOT_IMPLEMENTED', message: 'streamed results need the WebSocket transport' } };
 }

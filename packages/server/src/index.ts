@@ -58,3 +58,4 @@ export {
   type MemoryDedupeStoreOptions,
 } from './dedupe-store.js';
 export type { MutationOptions } from '@duplex/core';
+export { DEFAULT_STREAM_WINDOW, streamOf, type StreamSchema, type StreamSource, type StreamedOutput } from '@duplex/core';

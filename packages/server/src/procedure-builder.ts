@@ -6,6 +6,7 @@ import type {
   ProcedureDef,
   ProcedureKind,
   StandardSchemaV1,
+  StreamedOutput,
   SubscriptionProcedureOptions,
   Tracked,
   UntrackedValue,
@@ -76,15 +77,18 @@ export interface ProcedureBuilder<TRootContext, TContext, TInput extends SchemaT
   ): ProcedureBuilder<TRootContext, Overwrite<TContext, TContextOverride>, TInput, TMeta>;
   /** Sets metadata that middlewares read as `meta`; a second call merges into the first (shallow). */
   meta(meta: TMeta): ProcedureBuilder<TRootContext, TContext, TInput, TMeta>;
-  /** A read: `client.path.query(input)`. */
+  /**
+   * A read: `client.path.query(input)`. A handler that returns an AsyncIterable (an async
+   * generator) or a `ReadableStream` streams its items; the client gets an AsyncIterable.
+   */
   query<TResult>(
     handler: (opts: HandlerOptions<TContext, TInput['output']>) => MaybePromise<TResult>,
-  ): Procedure<'query', TRootContext, TInput['input'], TResult>;
+  ): Procedure<'query', TRootContext, TInput['input'], StreamedOutput<TResult>>;
   /** A write: `client.path.mutate(input)`; it runs exactly once per call unless `options.exactlyOnce` is false. */
   mutation<TResult>(
     handler: (opts: HandlerOptions<TContext, TInput['output']>) => MaybePromise<TResult>,
     options?: MutationOptions,
-  ): Procedure<'mutation', TRootContext, TInput['input'], TResult>;
+  ): Procedure<'mutation', TRootContext, TInput['input'], StreamedOutput<TResult>>;
   /**
    * A stream: an async generator of events. (A separate signature from the one below because
    * inferring from a generator's own type is direct, while matching it against `AsyncIterable`

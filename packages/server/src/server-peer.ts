@@ -1,10 +1,8 @@
 import {
   type AnyProcedure,
   type AnyRouter,
-  BinaryFrameError,
   builtinCodecs,
   type CallMessage,
-  checkAttachments,
   type AuthMessage,
   type ClientMessage,
   type HelloMessage,
@@ -13,32 +11,37 @@ import {
   CloseCode,
   type Codec,
   type CreditMessage,
+  DEFAULT_STREAM_WINDOW,
   DuplexError,
-  decodeBinaryFrame,
   encodeBinaryFrame,
   type ErrorShape,
   findUnsafeKey,
-  isTracked,
+  type InputDataMessage,
+  isStreamSchema,
+  isStreamSource,
   mayContainUnsafeKey,
   PROTOCOL_VERSION,
   type ProcedureKind,
   parseBoundedJson,
   parseClientMessage,
   type ServerMessage,
+  type StandardSchemaV1,
+  streamIterator,
   type SubscribeMessage,
   systemClock,
   type TimerHandle,
   toCloseReason,
 } from '@duplex/core';
-import { callProcedure, validate } from './call-procedure.js';
+import { callProcedure } from './call-procedure.js';
 import { CreditWindow } from './credit-window.js';
 import { recheckSubscription, } from './recheck-subscription.js';
 import { ActiveEntry, DecodedInput, NO_ENTRIES } from './active-entry.js';
-import { EXPIRED, KEY_MISMATCH, OPTED_OUT, storeFailure } from './dedupe-answers.js';
+import { EXPIRED, KEY_MISMATCH, OPTED_OUT, STREAMED, storeFailure } from './dedupe-answers.js';
 import { type DedupeClaim, type DedupeOutcome, type DedupeStore, defaultDedupeStore } from './dedupe-store.js';
 import { decodeInput } from './decode-input.js';
 import { formatErrorShape } from './format-error.js';
 import { inputFingerprint } from './input-fingerprint.js';
+import { InputStream } from './input-stream.js';
 import {
   advertisedLimits,
   MAX_TIMER_DELAY_MS,
@@ -48,7 +51,9 @@ import {
   resolvePeerLimits,
 } from './limits.js';
 import { encodePayload } from './payload-cache.js';
+import { readBinaryMessage } from './read-binary-message.js';
 import { ServerOutbox } from './server-outbox.js';
+import { type PumpHost, pumpItems } from './stream-pump.js';
 import { applySlowReaderPolicy } from './slow-reader-buffer.js';
 
 /** What a ServerPeer needs from a socket: the ~5 operations every WebSocket server offers. */
@@ -105,6 +110,12 @@ export interface ServerPeerOptions extends PeerLimitOptions {
    * @default true
    */
   recheckSubscriptions?: boolean | undefined;
+  /**
+   * Items of a client stream the server lets a client send ahead of the handler (protocol.md
+   * §7.2): the most that wait in memory per stream.
+   * @default 16
+   */
+  streamWindow?: number | undefined;
   clock?: Clock | undefined;
   /** Called once when the peer has released everything (after close). */
   onClosed?: (() => void) | undefined;
@@ -150,6 +161,8 @@ export class ServerPeer {
   private heldSubs = 0;
   /** Present only when `maxRequestsPerSecond` is set. */
   private budget: RequestBudget | undefined;
+  /** What the stream loops call back into; allocated by the first stream (memory per connection matters). */
+  private host: PumpHost | undefined;
   /** Drain waiters; allocated only while a drain waits (memory per connection matters). */
   private settledWaiters: Array<() => void> | undefined;
 
@@ -236,31 +249,9 @@ export class ServerPeer {
     if (this.state === 'closed') return;
     // The codec, which says how references are marked, is known only after hello.
     if (this.state === 'awaiting-hello') return this.protocolError(null, 'binary frame before hello');
-    let split: ReturnType<typeof decodeBinaryFrame>;
-    let decoded: unknown;
-    try {
-      split = decodeBinaryFrame(frame);
-      decoded = parseBoundedJson(split.text, this.limits.maxJsonDepth);
-    } catch (error) {
-      this.protocolError(null, error instanceof SyntaxError ? 'frame is not valid JSON' : (error as Error).message);
-      return;
-    }
-    const parsed = parseClientMessage(decoded);
-    if (!parsed.ok) return this.protocolError(parsed.id, parsed.reason);
-    const message = parsed.message;
-    if ((message.t !== 'call' && message.t !== 'sub') || message.input === undefined) {
-      return this.protocolError(messageId(message), 'a binary frame must carry one call or sub with an input');
-    }
-    const unsafeKey = mayContainUnsafeKey(split.text) ? findUnsafeKey(decoded) : undefined;
-    if (unsafeKey !== undefined) return this.protocolError(message.id, `forbidden key "${unsafeKey}"`);
-    try {
-      message.input = new DecodedInput(decodeInput(this.codec, message.input, split.attachments));
-      checkAttachments(split.attachments);
-    } catch (error) {
-      if (error instanceof BinaryFrameError) return this.protocolError(message.id, `binary frame: ${error.message}`);
-      message.input = new DecodedInput(undefined, true);
-    }
-    this.handle(message);
+    const read = readBinaryMessage(frame, this.codec, this.limits.maxJsonDepth);
+    if (!read.ok) return this.protocolError(read.id, read.reason);
+    this.handle(read.message);
   }
 
   /** Tells the client to reconnect elsewhere (server draining). */
@@ -325,7 +316,14 @@ export class ServerPeer {
       case 'cancel':
       case 'credit':
       case 'auth':
+      case 'data':
+      case 'done':
         break;
+    }
+    if ((message.t === 'data' || message.t === 'done') && this.state !== 'ready') {
+      // Client stream items go out only against credit, which a call gets once it runs.
+      this.protocolError(message.id, `${message.t} before ready`);
+      return;
     }
     if (this.state === 'awaiting-hello') {
       this.protocolError(message.t === 'cancel' ? null : message.id, 'send hello first');
@@ -371,6 +369,15 @@ export class ServerPeer {
       case 'auth':
         void this.reauthenticate(message);
         return;
+      case 'data':
+        this.onInputData(message);
+        return;
+      case 'done': {
+        const entry = this.active.get(message.id);
+        if (entry?.input) entry.input.end();
+        else if (entry || message.id > this.highestId) this.protocolError(message.id, `no client stream with id ${message.id}`);
+        return;
+      }
       case 'hello':
       case 'ping':
       case 'pong':
@@ -378,10 +385,45 @@ export class ServerPeer {
     }
   }
 
-  /** Adds credits to a live subscription (protocol.md §7.1). */
+  /**
+   * One item of a call's client stream (protocol.md §7.2). Items for a call that has ended are
+   * dropped (they crossed its answer on the wire); an item past the granted credit ends the call.
+   */
+  private onInputData(message: InputDataMessage): void {
+    const entry = this.active.get(message.id);
+    if (!entry?.input) {
+      if (entry || message.id > this.highestId) this.protocolError(message.id, `no client stream with id ${message.id}`);
+      return;
+    }
+    let value: unknown = message.data;
+    try {
+      if (value instanceof DecodedInput) {
+        if (value.failed) throw new TypeError('item could not be decoded');
+        value = value.value;
+      } else if (value !== undefined) {
+        value = decodeInput(this.codec, value);
+      }
+    } catch {
+      return this.endStream(message.id, entry, new DuplexError({ code: 'BAD_REQUEST', message: 'a client stream item could not be decoded' }));
+    }
+    if (entry.input.push(value)) return;
+    this.endStream(message.id, entry, new DuplexError({ code: 'BAD_REQUEST', message: 'protocol error: data sent past the granted credit' }));
+    this.countProtocolError();
+  }
+
+  /** Ends a running call with `error`, both halves: its handler's signal aborts and the client gets the error. */
+  private endStream(id: number, entry: ActiveEntry, error: DuplexError): void {
+    this.active.delete(id);
+    this.release(entry, error);
+    this.report(error, undefined, undefined);
+    this.sendError(id, error);
+    this.notifySettled();
+  }
+
+  /** Adds credits to a live subscription or streamed result (protocol.md §7.1, §7.2). */
   private onCredit(message: CreditMessage): void {
     const entry = this.active.get(message.id);
-    if (entry?.kind === 'sub') {
+    if (entry?.kind === 'sub' || entry?.credit) {
       if (!entry.credit || entry.credit.grant(message.n)) return;
       return this.refuseCredit(message.id, 'credit would pass 2^31 - 1');
     }
@@ -396,7 +438,7 @@ export class ServerPeer {
    */
   private refuseCredit(id: number | null, reason: string): void {
     const entry = id === null ? undefined : this.active.get(id);
-    if (entry?.kind === 'call') return this.protocolError(null, `${reason} (credit for call ${id})`);
+    if (entry?.kind === 'call' && !entry.credit) return this.protocolError(null, `${reason} (credit for call ${id})`);
     if (entry && id !== null) {
       this.active.delete(id);
       this.release(entry, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${reason}` }));
@@ -503,6 +545,16 @@ export class ServerPeer {
       this.sendError(message.id, error, error, message.path, expected);
       return;
     }
+    const streamIn = isStreamSchema(procedure['~def'].inputSchema);
+    if (streamIn !== (message.t === 'call' && message.stream === true)) {
+      const reason = streamIn
+        ? message.t === 'sub'
+          ? `"${message.path}" takes a client stream, which a subscription cannot send`
+          : `"${message.path}" takes a client stream: send the call with stream: true`
+        : `"${message.path}" does not take a client stream`;
+      this.sendError(message.id, new DuplexError({ code: 'BAD_REQUEST', message: reason }));
+      return;
+    }
     const rawInput = message.input;
     let input: unknown = rawInput;
     try {
@@ -524,7 +576,17 @@ export class ServerPeer {
       if (message.timeoutMs !== undefined && message.timeoutMs <= MAX_TIMER_DELAY_MS) {
         entry.timer = this.clock.setTimeout(() => this.onDeadline(message.id, entry, message.path), message.timeoutMs);
       }
-      const claim = message.kind === 'mutation' ? this.claim(message, rawInput) : undefined;
+      if (streamIn) {
+        const id = message.id;
+        const schema = procedure['~def'].inputSchema as StandardSchemaV1 & { '~item': StandardSchemaV1 };
+        entry.input = new InputStream(this.options.streamWindow ?? DEFAULT_STREAM_WINDOW, schema['~item'], (n) => {
+          if (this.active.get(id) === entry) this.push(`{"t":"credit","id":${id},"n":${n}}`);
+        });
+        input = entry.input;
+        entry.input.open();
+      }
+      // A client stream cannot be sent again, so it is never claimed in the dedupe window.
+      const claim = message.kind === 'mutation' && !streamIn ? this.claim(message, rawInput) : undefined;
       void this.runCall(message, procedure, input, entry, claim);
     } else {
       if (message.credit !== undefined) entry.credit = new CreditWindow(message.credit);
@@ -609,6 +671,10 @@ export class ServerPeer {
     }
     try {
       const data = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry });
+      if (isStreamSource(data)) {
+        record?.(STREAMED);
+        return this.runStreamedResult(message, procedure, data, entry);
+      }
       record?.(procedure['~def'].exactlyOnce === false ? OPTED_OUT : { ok: true, data });
       if (!this.finish(id, entry)) return; // cancelled or timed out: the late result is dropped
       this.enqueueWithPayload({ t: 'result', id }, data, entry);
@@ -648,37 +714,9 @@ export class ServerPeer {
       const iterable = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry, lastEventId: message.lastEventId });
       if (!isAsyncIterable(iterable)) throw new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'subscription handler must return an AsyncIterable' });
       iterator = applySlowReaderPolicy(iterable[Symbol.asyncIterator](), procedure['~def'].subscription);
-      const outputSchema = procedure['~def'].outputSchema;
-      while (this.active.get(id) === entry) {
-        const blocked = this.out.whenWritable?.();
-        if (blocked) {
-          await this.parkUntil(blocked, entry);
-          if (this.active.get(id) !== entry) break;
-        }
-        // Pull only with credit left: a reader that stopped reading stops the producer (§7.1).
-        if (entry.credit && !entry.credit.available) {
-          await this.parkUntil(entry.credit.whenGranted(), entry);
-          continue;
-        }
-        let step = await this.nextOrWake(iterator, entry);
-        if (step === undefined || this.active.get(id) !== entry) break;
-        if (step.done) {
-          this.finish(id, entry);
-          this.enqueue({ t: 'done', id });
-          return;
-        }
-        let sent = this.sendEvent(id, entry, step.value, outputSchema);
-        // A suspended async frame keeps its locals: drop the event before the next await (issue 14).
-        step = undefined;
-        if (sent instanceof Promise) sent = await sent;
-        if (!sent) break;
-      }
+      await pumpItems(this.pumpHost, id, entry, iterator, procedure['~def'].outputSchema);
     } catch (cause) {
-      if (this.finish(id, entry)) {
-        const error = DuplexError.from(cause);
-        this.report(error, path, 'subscription');
-        this.sendError(id, error, cause, path, 'subscription');
-      }
+      this.failStream(id, entry, cause, path, 'subscription');
     }
     // Ended by the client, the deadline or the connection: let the generator run its finally.
     // Not awaited: a generator stuck in an await must not hold up teardown.
@@ -686,41 +724,52 @@ export class ServerPeer {
   }
 
   /**
-   * Validates and queues one event; false when the subscription ended meanwhile. A method of its
-   * own so the event lives only in this frame: a local of the loop's suspended async frame would
-   * keep the last event reachable until the next one arrives (issue 14, tRPC #6156).
+   * A query or mutation answered with a stream (protocol.md §7.2): `result` with `stream: true`,
+   * then its items under the client's credit, then `done`. The call's deadline covered the wait
+   * for this answer; the stream runs until it ends or either side cancels.
    */
-  private sendEvent(id: number, entry: ActiveEntry, value: unknown, outputSchema: AnyProcedure['~def']['outputSchema']): boolean | Promise<boolean> {
-    const eid = isTracked(value) ? value.id : undefined;
-    const data = validate(outputSchema, isTracked(value) ? value.data : value, 'INTERNAL_SERVER_ERROR');
-    if (data instanceof Promise) return data.then((valid) => this.queueEvent(id, entry, eid, valid));
-    return this.queueEvent(id, entry, eid, data);
+  private async runStreamedResult(message: CallMessage, procedure: AnyProcedure, source: ReadableStream<unknown> | AsyncIterable<unknown>, entry: ActiveEntry) {
+    const { id, path } = message;
+    if (this.active.get(id) !== entry) return void streamIterator(source).return?.().catch(() => {});
+    if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
+    entry.timer = undefined;
+    entry.credit = new CreditWindow(message.credit ?? DEFAULT_STREAM_WINDOW);
+    this.enqueue({ t: 'result', id, stream: true });
+    const schema = procedure['~def'].outputSchema;
+    let iterator: AsyncIterator<unknown> | undefined;
+    try {
+      iterator = streamIterator(source);
+      await pumpItems(this.pumpHost, id, entry, iterator, isStreamSchema(schema) ? schema['~item'] : undefined);
+    } catch (cause) {
+      this.failStream(id, entry, cause, path, message.kind);
+    }
+    if (iterator?.return) iterator.return().catch(() => {});
   }
 
-  private queueEvent(id: number, entry: ActiveEntry, eid: string | undefined, data: unknown): boolean {
-    if (this.active.get(id) !== entry) return false;
-    entry.credit?.spend();
-    this.enqueueWithPayload(eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data, entry);
-    return true;
+  /** A stream's producer threw: the error ends it, unless it had already ended. */
+  private failStream(id: number, entry: ActiveEntry, cause: unknown, path: string, kind: ProcedureKind): void {
+    if (!this.finish(id, entry)) return;
+    const error = DuplexError.from(cause);
+    this.release(entry, error);
+    this.report(error, path, kind);
+    this.sendError(id, error, cause, path, kind);
   }
 
-  /** Resolves with the next step, or undefined as soon as the entry is released. */
-  private nextOrWake(iterator: AsyncIterator<unknown>, entry: ActiveEntry): Promise<IteratorResult<unknown> | undefined> {
-    if (entry.aborted) return Promise.resolve(undefined);
-    // A stale `wake` left from an earlier step is harmless: resolving a settled promise is a no-op.
-    return new Promise<IteratorResult<unknown> | undefined>((resolve, reject) => {
-      entry.wake = resolve;
-      iterator.next().then(resolve, reject);
-    });
-  }
-
-  /** Waits for the socket to drain, or for the entry to be released, whichever comes first. */
-  private parkUntil(writable: Promise<void>, entry: ActiveEntry): Promise<void> {
-    if (entry.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      entry.wake = resolve;
-      writable.then(resolve, resolve);
-    });
+  /** The peer as seen by {@link pumpItems}; one object per connection, made on first use. */
+  private get pumpHost(): PumpHost {
+    this.host ??= {
+      isLive: (id, entry) => this.active.get(id) === entry,
+      whenWritable: () => this.out.whenWritable?.(),
+      sendItem: (id, entry, eid, data) => {
+        entry.credit?.spend();
+        this.enqueueWithPayload(eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data, entry);
+      },
+      sendDone: (id, entry) => {
+        this.finish(id, entry);
+        this.enqueue({ t: 'done', id });
+      },
+    };
+    return this.host;
   }
 
   /** True when starting one more `kind` would pass its limit. Counts only near the limit. */
@@ -766,6 +815,7 @@ export class ServerPeer {
   private release(entry: ActiveEntry, reason: DuplexError): void {
     if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
     entry.timer = undefined;
+    entry.input?.fail(reason);
     entry.abort(reason);
     entry.wake?.();
   }

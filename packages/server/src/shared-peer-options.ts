@@ -3,7 +3,7 @@ import type { SharedPeerOptions } from './server-peer.js';
 
 /** What every adapter's options hold for its peers: the router, hooks, codecs and limits. */
 export type PeerOptionSource = PeerLimitOptions &
-  Pick<SharedPeerOptions, 'router' | 'exposeErrors' | 'onError' | 'codecs' | 'helloTimeoutMs' | 'clock' | 'dedupe' | 'recheckSubscriptions'>;
+  Pick<SharedPeerOptions, 'router' | 'exposeErrors' | 'onError' | 'codecs' | 'helloTimeoutMs' | 'clock' | 'dedupe' | 'recheckSubscriptions' | 'streamWindow'>;
 
 /**
  * The peer options an adapter shares between its connections, taken from its own options field
@@ -21,6 +21,7 @@ export function sharedPeerOptions(options: PeerOptionSource, createContext: Shar
     maxMessageBytes: options.maxMessageBytes,
     dedupe: options.dedupe,
     recheckSubscriptions: options.recheckSubscriptions,
+    streamWindow: options.streamWindow,
     maxJsonDepth: options.maxJsonDepth,
     maxCallsInFlight: options.maxCallsInFlight,
     maxSubscriptions: options.maxSubscriptions,

@@ -45,6 +45,12 @@ export interface SocketServerOptions<TRouter extends AnyRouter, TRequest> extend
    */
   recheckSubscriptions?: boolean;
   /**
+   * Items of a client stream a client may send ahead of the handler that reads it (protocol.md
+   * §7.2): at most this many wait in the server's memory per stream.
+   * @default 16
+   */
+  streamWindow?: number;
+  /**
    * Time a new connection has for its handshake: `verifyUpgrade` must settle within it (else HTTP
    * 503), and `hello` plus `createContext` must be done within it after the upgrade (else close
    * 4408).

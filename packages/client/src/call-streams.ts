@@ -1,0 +1,118 @@
+import type { DuplexError, StreamSource } from '@duplex/core';
+import { CreditFlow } from './credit-flow.js';
+import { EventBuffer } from './event-buffer.js';
+import { InputPump, type InputSink } from './input-pump.js';
+
+interface OpenResult {
+  buffer: EventBuffer;
+  flow: CreditFlow;
+  link: number;
+  /** Frees what the stream held in the peer (its call slot); runs once. */
+  onEnd: () => void;
+}
+
+/**
+ * The streams of a client's calls (protocol.md §7.2): client streams being sent (one
+ * {@link InputPump} per call) and streamed results being read (one {@link EventBuffer} per call).
+ * A call may have both (a two-way stream); either side ending with an error or a cancel ends both.
+ */
+export class CallStreams {
+  readonly #pumps = new Map<number, InputPump>();
+  readonly #results = new Map<number, OpenResult>();
+
+  get size(): number {
+    return this.#pumps.size + this.#results.size;
+  }
+
+  /** Starts sending `source` for call `id`; nothing leaves before the server grants credit. */
+  startInput(id: number, source: StreamSource<unknown>, sink: InputSink): void {
+    this.#pumps.set(id, new InputPump(source, sink));
+  }
+
+  /** The server granted `n` items of call `id`'s client stream. */
+  grant(id: number, n: number): void {
+    this.#pumps.get(id)?.grant(n);
+  }
+
+  /** Stops sending call `id`'s client stream (the call ended); its source's `return()` runs. */
+  stopInput(id: number): void {
+    const pump = this.#pumps.get(id);
+    if (!pump) return;
+    this.#pumps.delete(id);
+    pump.stop();
+  }
+
+  /**
+   * Call `id` answered with a stream on `link`. Returns what the caller iterates; `sendCredit`
+   * returns consumed credits, `cancel` tells the server to stop when the loop ends early.
+   */
+  openResult(
+    id: number,
+    link: number,
+    window: number,
+    sendCredit: (n: number) => void,
+    cancel: () => void,
+    onEnd: () => void,
+  ): AsyncIterable<unknown> {
+    const flow = new CreditFlow(window, true);
+    flow.start(sendCredit);
+    const buffer = new EventBuffer(flow, () => {
+      if (this.#results.get(id)?.buffer !== buffer) return;
+      this.#end(id);
+      cancel();
+    });
+    this.#results.set(id, { buffer, flow, link, onEnd });
+    let read = false;
+    return {
+      [Symbol.asyncIterator]: () => {
+        if (read) throw new TypeError('duplex: a streamed result can be iterated only once');
+        read = true;
+        return buffer.iterator();
+      },
+    };
+  }
+
+  /** One item of a streamed result; dropped when `id` has none on `link`. */
+  data(id: number, link: number, value: unknown): void {
+    const open = this.#results.get(id);
+    if (!open || open.link !== link) return;
+    open.flow.received();
+    open.buffer.push(value);
+  }
+
+  /** The streamed result ended (`done`); false when `id` has none on `link`. */
+  done(id: number, link: number): boolean {
+    const open = this.#results.get(id);
+    if (!open || open.link !== link) return false;
+    this.#end(id);
+    open.buffer.end();
+    return true;
+  }
+
+  /**
+   * The call's stream failed (`error`, a lost link, an abort). Returns the link it was read on, or
+   * 0 when `id` has no open result on `link` (on any link when undefined). With `drop` the items
+   * not yet read are let go (the caller gave up); otherwise the loop reads them first.
+   */
+  fail(id: number, error: DuplexError, link?: number, drop = false): number {
+    const open = this.#results.get(id);
+    if (!open || (link !== undefined && open.link !== link)) return 0;
+    this.#end(id);
+    open.buffer.fail(error, drop);
+    return open.link;
+  }
+
+  /** Fails every streamed result read on `link` (all of them when undefined) with `error`. */
+  failAll(error: DuplexError, link?: number): void {
+    for (const [id, open] of [...this.#results]) if (link === undefined || open.link === link) this.fail(id, error);
+    if (link === undefined) for (const id of [...this.#pumps.keys()]) this.stopInput(id);
+  }
+
+  #end(id: number): void {
+    const open = this.#results.get(id);
+    if (!open) return;
+    this.#results.delete(id);
+    this.stopInput(id);
+    open.onEnd();
+  }
+}
