@@ -14,7 +14,7 @@ export interface BenchConfig {
   connectSamples: number;
 }
 
-/** Default: about 2½–3 minutes for all six systems on 2 cores (2 min 37 s measured, build included); fan-out sends 100 events per round, not 200. */
+/** Default: about 9 minutes for all eleven systems on 2 cores (measured 2026-12-03 at load 4.6, build included); fan-out sends 100 events per round, not 200. */
 export const quickConfig: BenchConfig = {
   mode: 'quick',
   warmupMs: 500,
