@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/binary.ts', 'src/http.ts'],
+  entry: ['src/index.ts', 'src/binary.ts', 'src/http.ts', 'src/otel.ts'],
   format: ['esm'],
   dts: true,
   clean: true,

@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/bun.ts', 'src/deno.ts', 'src/fetch.ts', 'src/node.ts'],
+  entry: ['src/index.ts', 'src/bun.ts', 'src/deno.ts', 'src/fetch.ts', 'src/node.ts', 'src/asyncapi.ts', 'src/otel.ts'],
   format: ['esm'],
   dts: true,
   clean: true,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type DuplexClient, DuplexError } from '@duplex/client';
-import { deferred } from '@duplex/test-utils';
+import { checkAsyncApi, deferred } from '@duplex/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { type ChatServer, startChatServer } from '../src/server/chat-server.js';
@@ -61,6 +61,39 @@ function collect(c: DuplexClient<ChatRouter>, input: { room: string; after?: str
 }
 
 describe('chat server (Node client)', () => {
+  it('serves its own AsyncAPI 3 document, valid for @asyncapi/parser', async () => {
+    const server = await chat();
+    const response = await fetch(`${server.url}asyncapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const document = (await response.json()) as { servers: Record<string, { host: string; pathname: string }> };
+    expect(document.servers.local).toMatchObject({ host: `127.0.0.1:${server.port}`, pathname: '/rpc' });
+    const [checked] = await checkAsyncApi(document);
+    expect(checked?.errors).toEqual([]);
+    expect(checked?.channels).toEqual({ duplex: '/rpc' });
+    expect(checked?.operations['messages.post']).toEqual({
+      action: 'receive',
+      messages: ['messages.post.call', 'cancel'],
+      reply: ['messages.post.result', 'error'],
+    });
+    expect(checked?.operations['messages.onRoom']).toEqual({ action: 'send', messages: ['messages.onRoom.data', 'done', 'error'], reply: null });
+    expect(checked?.operations['rooms.onList']?.action).toBe('send');
+    expect(checked?.operations['server.info']?.reply).toEqual(['server.info.result', 'error']);
+    expect(checked?.inputProperties['messages.post.call']).toEqual(['room', 'text']);
+  }, 60_000);
+
+  it('serves the devtools page only when asked, with its token', async () => {
+    const plain = await chat();
+    expect((await fetch(`${plain.url}__duplex/state`, { headers: { Authorization: 'Bearer chat-devtools-token-0123' } })).status).toBe(404);
+    const server = await startChatServer({ publicDir: webDir, devtools: { token: 'chat-devtools-token-0123' } });
+    cleanup.push(() => server.close());
+    expect((await fetch(`${server.url}__duplex/state`)).status).toBe(401);
+    const response = await fetch(`${server.url}__duplex/state`, { headers: { Authorization: 'Bearer chat-devtools-token-0123' } });
+    const state = (await response.json()) as { socketPath: string; procedures: Array<{ path: string }> };
+    expect(state.socketPath).toBe('/rpc');
+    expect(state.procedures.map((proc) => proc.path)).toContain('messages.post');
+  });
+
   it('serves the favicon the page links to', async () => {
     const server = await chat();
     expect(await (await fetch(server.url)).text()).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml" />');

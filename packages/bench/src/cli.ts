@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --full] [--systems=raw-ws,duplex] [--scenarios=a,b,h] [--cpu-prof] [--source] [--list]`:
+ * `npm run bench [-- --full] [--systems=raw-ws,duplex] [--scenarios=a,b,h] [--cpu-prof] [--source] [--base=<git ref>] [--list]`:
  * forks a server process and a load generator per system (pinned to separate cores where
  * there are two), runs each scenario with warmup and interleaved repeats, prints one table per
  * scenario and writes results/latest.json. `--list` prints the systems and scenarios and exits.
+ * `--base=<git ref>` builds that commit's duplex for the `duplex-base` system (a change against its parent, same run).
  *
  * This process itself loads duplex from its sources (the `bench` script passes the
  * `@duplex/source` condition: it only reads the systems' ids and labels, and must start on a
@@ -13,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RepeatedScenario } from './client-process.js';
 import { type BenchConfig, fullConfig, quickConfig, SCENARIOS, type ScenarioId, takesPart } from './config.js';
-import { buildDuplex } from './build-duplex.js';
+import { buildDuplex, buildDuplexAt } from './build-duplex.js';
 import { environment } from './environment.js';
 import { renderTable, type ScenarioRow } from './report.js';
 import { runIdleMemory, runRepeated, startPair, stopPair, type SystemPair } from './run-scenarios.js';
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
     log(`note: load average ${env.loadAverageAtStart.join(' ')} before start; other work on this machine adds noise`);
   }
   if (!args.includes('--source')) buildDuplex(log);
+  const base = option('base')?.[0];
+  if (base) buildDuplexAt(base, log);
   const rows: ScenarioRow[] = [];
   const repeated = scenarioIds.filter((s): s is RepeatedScenario => s !== 'f');
   if (repeated.length) {

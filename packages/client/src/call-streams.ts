@@ -1,7 +1,19 @@
-import type { DuplexError, StreamSource } from '@duplex/core';
+import { DuplexError, type StreamSource } from '@duplex/core';
 import { CreditFlow } from './credit-flow.js';
 import { EventBuffer } from './event-buffer.js';
-import { InputPump, type InputSink } from './input-pump.js';
+import { InputPump } from './input-pump.js';
+
+/** What {@link CallStreams} needs from the peer. */
+export interface StreamHost {
+  /** One item of call `id`'s client stream as a frame, or the error that ends the call. */
+  frame(id: number, path: string, value: unknown): string | Uint8Array | DuplexError;
+  /** Writes a frame to `link` if it is still the current one. */
+  send(frame: string | Uint8Array, link: number): void;
+  /** Tells the server holding call `id` on `link` to stop it. */
+  cancel(link: number, id: number): void;
+  /** Fails call `id` locally (and cancels it on the server). */
+  abandon(id: number, error: DuplexError): void;
+}
 
 interface OpenResult {
   buffer: EventBuffer;
@@ -20,13 +32,29 @@ export class CallStreams {
   readonly #pumps = new Map<number, InputPump>();
   readonly #results = new Map<number, OpenResult>();
 
+  constructor(private readonly host: StreamHost) {}
+
   get size(): number {
     return this.#pumps.size + this.#results.size;
   }
 
-  /** Starts sending `source` for call `id`; nothing leaves before the server grants credit. */
-  startInput(id: number, source: StreamSource<unknown>, sink: InputSink): void {
-    this.#pumps.set(id, new InputPump(source, sink));
+  /** Starts sending `source` for call `id` on `link`; nothing leaves before the server grants credit. */
+  startInput(id: number, path: string, link: number, source: StreamSource<unknown>): void {
+    const { host } = this;
+    const pump = new InputPump(source, {
+      item: (value) => {
+        const frame = host.frame(id, path, value);
+        if (frame instanceof DuplexError) {
+          host.abandon(id, frame);
+          return false;
+        }
+        host.send(frame, link);
+        return true;
+      },
+      end: () => host.send(`{"t":"done","id":${id}}`, link),
+      fail: (cause) => host.abandon(id, new DuplexError({ code: 'CANCELLED', message: 'the client stream failed', cause })),
+    });
+    this.#pumps.set(id, pump);
   }
 
   /** The server granted `n` items of call `id`'s client stream. */
@@ -43,23 +71,17 @@ export class CallStreams {
   }
 
   /**
-   * Call `id` answered with a stream on `link`. Returns what the caller iterates; `sendCredit`
-   * returns consumed credits, `cancel` tells the server to stop when the loop ends early.
+   * Call `id` answered with a stream on `link`. Returns what the caller iterates: consumed items
+   * go back to the server as credit, and a loop that ends early cancels the call. `onEnd` runs
+   * once when the stream is over, however it ends.
    */
-  openResult(
-    id: number,
-    link: number,
-    window: number,
-    sendCredit: (n: number) => void,
-    cancel: () => void,
-    onEnd: () => void,
-  ): AsyncIterable<unknown> {
+  openResult(id: number, link: number, window: number, onEnd: () => void): AsyncIterable<unknown> {
     const flow = new CreditFlow(window, true);
-    flow.start(sendCredit);
+    flow.start((n) => this.host.send(`{"t":"credit","id":${id},"n":${n}}`, link));
     const buffer = new EventBuffer(flow, () => {
       if (this.#results.get(id)?.buffer !== buffer) return;
       this.#end(id);
-      cancel();
+      this.host.cancel(link, id);
     });
     this.#results.set(id, { buffer, flow, link, onEnd });
     let read = false;
@@ -72,10 +94,19 @@ export class CallStreams {
     };
   }
 
-  /** One item of a streamed result; dropped when `id` has none on `link`. */
-  data(id: number, link: number, value: unknown): void {
+  /** One item of a streamed result (dropped when `id` has none on `link`); one that cannot be decoded ends it. */
+  data(id: number, link: number, decode: () => unknown): void {
     const open = this.#results.get(id);
     if (!open || open.link !== link) return;
+    let value: unknown;
+    try {
+      value = decode();
+    } catch (cause) {
+      const error = cause instanceof DuplexError ? cause : new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'item could not be decoded', cause });
+      this.fail(id, error, link);
+      this.host.cancel(link, id);
+      return;
+    }
     open.flow.received();
     open.buffer.push(value);
   }

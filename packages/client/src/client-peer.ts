@@ -20,6 +20,8 @@ import {
   type StreamSource,
   type SubscribeMessage,
   type TimerHandle,
+  type TraceContext,
+  type WireTraceContext,
 } from '@duplex/core';
 import type { BinarySupport } from './binary.js';
 import { CallQueue } from './call-queue.js';
@@ -30,6 +32,7 @@ import { Outbox } from './outbox.js';
 import { createSessionId } from './session-id.js';
 import type { CallOptions, SubscribeOptions } from './types.js';
 import { guardedCallbacks } from './user-callback.js';
+import { wireTraceContext } from './wire-trace-context.js';
 
 interface PendingCall {
   message: CallMessage;
@@ -65,6 +68,8 @@ interface LiveSubscription {
   cleanup: (() => void) | undefined;
   /** Its credit window (protocol.md §7.1); undefined sends no window (no credit limit). */
   flow: CreditFlow | undefined;
+  /** The caller's trace context when it subscribed, sent again on every resume. */
+  tc: WireTraceContext | undefined;
 }
 
 /** Options of a {@link ClientPeer}. */
@@ -75,7 +80,7 @@ export interface ClientPeerOptions {
   timeoutMs?: number | undefined;
   /** Called when there is something to send and no connection (lazy connect). */
   onDemand?: (() => void) | undefined;
-  /** Called for `ready` and `goaway` messages. */
+  /** Called for `ready` and `goaway` messages, and `auth` answers stating an expiry. */
   onServerNotice?: ((message: ServerMessage) => void) | undefined;
   /** Calls waiting in the client (for a connection, or for a slot under the server's `maxCallsInFlight`); one more fails with `TOO_MANY_REQUESTS`. @default 50_000 */
   maxQueuedCalls?: number | undefined;
@@ -87,6 +92,8 @@ export interface ClientPeerOptions {
   maxMessageBytes?: number | undefined;
   /** Carries `Uint8Array` values in binary frames (`binary` from `@duplex/client/binary`). @default undefined (they fail with `NOT_IMPLEMENTED`) */
   binary?: BinarySupport | undefined;
+  /** Read when a call or subscription starts; its W3C trace context rides along as `tc`. @default undefined (none sent) */
+  traceContext?: (() => TraceContext | undefined) | undefined;
 }
 
 /** Default bound of the client's queue of calls waiting for a connection or a free slot. */
@@ -131,7 +138,23 @@ export class ClientPeer {
   readonly #calls = new Map<number, PendingCall>();
   readonly #subs = new Map<number, LiveSubscription>();
   /** Client streams being sent and streamed results being read. */
-  readonly #streams = new CallStreams();
+  readonly #streams = new CallStreams({
+    frame: (id, path, value) => {
+      try {
+        const [data, bytes] = this.#encode(value);
+        const text = JSON.stringify({ t: 'data', id, data });
+        const frame = bytes ? this.#binary.frame(text, bytes) : text;
+        return this.#tooLarge(frame, path) ?? frame;
+      } catch (cause) {
+        return failure(cause, 'BAD_REQUEST', 'a client stream item could not be serialized');
+      }
+    },
+    send: (frame, link) => {
+      if (link === this.#link) this.#outbox.push(frame);
+    },
+    cancel: (link, id) => this.#cancelOn(link, id),
+    abandon: (id, error) => this.#abandon(id, error),
+  });
   /** Calls waiting for a connection, for `ready`, or for a free slot. */
   readonly #queue = new CallQueue<PendingCall>();
   /** Calls written to the current link and not yet answered. */
@@ -389,6 +412,8 @@ export class ClientPeer {
       message.seq = ++this.#seq;
       if (opts.idempotencyKey !== undefined) message.key = opts.idempotencyKey;
     }
+    const tc = wireTraceContext(this.#options.traceContext);
+    if (tc) message.tc = tc;
     return new Promise((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? this.#options.timeoutMs;
       const call: PendingCall = {
@@ -465,7 +490,8 @@ export class ClientPeer {
       queueMicrotask(() => options.onError?.(failure(cause, 'BAD_REQUEST', 'input could not be serialized')));
       return () => {};
     }
-    const sub: LiveSubscription = { id, path, input: encoded, bytes, lastEventId: undefined, options, link: 0, cleanup: undefined, flow };
+    const tc = wireTraceContext(this.#options.traceContext);
+    const sub: LiveSubscription = { id, path, input: encoded, bytes, lastEventId: undefined, options, link: 0, cleanup: undefined, flow, tc };
     const stop = () => this.#unsubscribe(id);
     if (options.signal) {
       if (options.signal.aborted) return () => {};
@@ -500,6 +526,11 @@ export class ClientPeer {
     }
   }
 
+  /** Decodes a message's `data` payload (absent: undefined). */
+  #decode(message: { data?: unknown }, attachments: AttachmentReader | undefined): unknown {
+    return 'data' in message ? this.#options.codec.decode(message.data, attachments) : undefined;
+  }
+
   /** Encodes an input; its binary values come back as one section, copied (the caller may reuse its buffers). */
   #encode(input: unknown): [payload: unknown, bytes: Uint8Array | undefined] {
     return this.#binary.encode(this.#options.codec, input);
@@ -512,6 +543,7 @@ export class ClientPeer {
         if (auth) {
           this.#auths.delete(message.id);
           auth.resolve();
+          if (message.exp !== undefined) this.#options.onServerNotice?.(message);
           return;
         }
         const call = this.#calls.get(message.id);
@@ -520,7 +552,7 @@ export class ClientPeer {
         if (message.stream) return this.#resolveStreamed(call, link);
         let value: unknown;
         try {
-          value = 'data' in message ? this.#options.codec.decode(message.data, attachments) : undefined;
+          value = this.#decode(message, attachments);
         } catch (cause) {
           this.#settleCall(call, failure(cause, 'INTERNAL_SERVER_ERROR', 'result could not be decoded'));
           return;
@@ -558,10 +590,10 @@ export class ClientPeer {
         const sub = this.#subs.get(message.id);
         // After a handover, events still arriving on the old link are dropped: the new link
         // resumes from the last event id delivered before the move.
-        if (!sub || sub.link !== link) return this.#streamItem(message.id, link, message, attachments);
+        if (!sub || sub.link !== link) return this.#streams.data(message.id, link, () => this.#decode(message, attachments));
         let value: unknown;
         try {
-          value = 'data' in message ? this.#options.codec.decode(message.data, attachments) : undefined;
+          value = this.#decode(message, attachments);
         } catch (cause) {
           this.#unsubscribe(message.id);
           sub.options.onError?.(failure(cause, 'INTERNAL_SERVER_ERROR', 'event could not be decoded'));
@@ -674,34 +706,7 @@ export class ClientPeer {
     if (call.message.seq !== undefined && call.message.seq > this.#sentSeq) this.#sentSeq = call.message.seq;
     this.#inFlight++;
     this.#outbox.push(frame);
-    if (call.source) this.#startInput(call, call.source);
-  }
-
-  /** Sends a call's client stream as the server grants credit (protocol.md §7.2). */
-  #startInput(call: PendingCall, source: StreamSource<unknown>): void {
-    const { id, path } = call.message;
-    this.#streams.startInput(id, source, {
-      item: (value) => {
-        let frame: string | Uint8Array;
-        try {
-          const [data, bytes] = this.#encode(value);
-          const text = JSON.stringify({ t: 'data', id, data });
-          frame = bytes ? this.#binary.frame(text, bytes) : text;
-        } catch (cause) {
-          this.#abandon(id, failure(cause, 'BAD_REQUEST', 'a client stream item could not be serialized'));
-          return false;
-        }
-        const error = this.#tooLarge(frame, path);
-        if (error) {
-          this.#abandon(id, error);
-          return false;
-        }
-        this.#outbox.push(frame);
-        return true;
-      },
-      end: () => this.#outbox.push(`{"t":"done","id":${id}}`),
-      fail: (cause) => this.#abandon(id, new DuplexError({ code: 'CANCELLED', message: 'the client stream failed', cause })),
-    });
+    if (call.source) this.#streams.startInput(call.message.id, call.message.path, this.#link, call.source);
   }
 
   /**
@@ -711,38 +716,16 @@ export class ClientPeer {
   #resolveStreamed(call: PendingCall, link: number): void {
     if (call.timer !== undefined) this.#options.clock.clearTimeout(call.timer);
     call.timer = undefined;
-    const { id } = call.message;
-    const stream = this.#streams.openResult(
-      id,
-      link,
-      call.message.credit ?? DEFAULT_STREAM_WINDOW,
-      (n) => {
-        if (link === this.#link) this.#outbox.push(`{"t":"credit","id":${id},"n":${n}}`);
-      },
-      () => this.#cancelOn(link, id),
-      () => {
-        call.cleanup?.();
-        call.link = -1;
-        if (link === this.#link) {
-          this.#inFlight--;
-          this.#pump();
-        }
-        this.#options.onSettle?.();
-      },
-    );
+    const stream = this.#streams.openResult(call.message.id, link, call.message.credit ?? DEFAULT_STREAM_WINDOW, () => {
+      call.cleanup?.();
+      call.link = -1;
+      if (link === this.#link) {
+        this.#inFlight--;
+        this.#pump();
+      }
+      this.#options.onSettle?.();
+    });
     call.resolve(stream);
-  }
-
-  /** One item of a streamed result; a frame that cannot be decoded ends the stream. */
-  #streamItem(id: number, link: number, message: { data?: unknown }, attachments: AttachmentReader | undefined): void {
-    let value: unknown;
-    try {
-      value = 'data' in message ? this.#options.codec.decode(message.data, attachments) : undefined;
-    } catch (cause) {
-      if (this.#streams.fail(id, failure(cause, 'INTERNAL_SERVER_ERROR', 'item could not be decoded'), link) > 0) this.#cancelOn(link, id);
-      return;
-    }
-    this.#streams.data(id, link, value);
   }
 
   /**
@@ -764,6 +747,7 @@ export class ClientPeer {
     const message: SubscribeMessage = { t: 'sub', id: sub.id, path: sub.path };
     if (sub.input !== undefined) message.input = sub.input;
     if (sub.lastEventId !== undefined) message.lastEventId = sub.lastEventId;
+    if (sub.tc) message.tc = sub.tc;
     if (sub.flow) message.credit = sub.flow.start((n) => this.#sendCredit(sub, n));
     const text = JSON.stringify(message);
     const frame = sub.bytes ? this.#binary.frame(text, sub.bytes) : text;

@@ -8,12 +8,14 @@ import {
   MAX_CREDIT,
   RESERVED_ROUTER_KEYS,
   systemClock,
+  type TraceContext,
 } from '@duplex/core';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
 import type { BinarySupport } from './binary.js';
 import { ClientPeer, DEFAULT_MAX_QUEUED_CALLS } from './client-peer.js';
 import { CreditFlow } from './credit-flow.js';
 import { type ConnectionParams, Connection } from './connection.js';
+import { createCredentialRefresh, DEFAULT_REFRESH_BEFORE_EXPIRY_MS } from './credential-refresh.js';
 import { DEFAULT_CLIENT_KEEP_ALIVE, type KeepAliveOptions } from './heartbeat.js';
 import { DEFAULT_LAZY, type LazyOptions } from './idle-timer.js';
 import { iterateSubscription } from './iterate.js';
@@ -86,6 +88,22 @@ export interface ClientOptions {
    * @default undefined (no binary frames; about 0.47 KB gzip less in the browser bundle)
    */
   binary?: BinarySupport;
+  /**
+   * Returns the caller's W3C trace context; it is read when a call or subscription starts and sent
+   * with it, so the server's span joins the caller's trace. `otelTraceContext()` from
+   * `@duplex/client/otel` reads OpenTelemetry's active context (docs/observability.md).
+   * @default undefined (no trace context sent)
+   */
+  traceContext?: () => TraceContext | undefined;
+  /**
+   * When the server states that the credentials expire (its `credentialsExpireAt` option), the
+   * client evaluates `connectionParams` again and sends them over the open connection
+   * (`reauthenticate()`) this long before, or halfway through the time left if that is later.
+   * Once per stated expiry; `false` never renews ahead (the server's 4401 at expiry then gets
+   * the one reconnect with fresh params).
+   * @default 10_000
+   */
+  refreshBeforeExpiryMs?: number | false;
   /** Timers (backoff, heartbeat, deadlines, idle) go through this clock. @default the system clock */
   clock?: Clock;
   /** Random source for backoff jitter. @default Math.random */
@@ -107,6 +125,9 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
   const clock = options.clock ?? systemClock;
   const defaultWindow = checkWindow(options.subscriptionWindow ?? DEFAULT_SUBSCRIPTION_WINDOW);
   let connection: Connection | undefined;
+  const before = options.refreshBeforeExpiryMs ?? DEFAULT_REFRESH_BEFORE_EXPIRY_MS;
+  // Only an open link is renewed: a reconnect evaluates connectionParams anyway.
+  const refresh = before === false ? undefined : createCredentialRefresh(clock, before, async () => (connection?.state === 'open' ? connection.reauthenticate() : undefined));
   const peer = new ClientPeer({
     codec,
     clock,
@@ -115,9 +136,11 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
     retryQueries: options.retryQueries ?? 0,
     maxMessageBytes: options.maxMessageBytes,
     binary: options.binary,
+    traceContext: options.traceContext,
     onDemand: () => connection?.start(),
     onSettle: () => connection?.onSettle(),
     onServerNotice: (message) => {
+      if (message.t === 'ready' || message.t === 'result') refresh?.expiresAt(message.exp);
       if (message.t === 'ready') connection?.onReady();
       else if (message.t === 'goaway') connection?.onGoAway();
     },
@@ -172,7 +195,10 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
       return conn.state;
     },
     on: conn.on.bind(conn),
-    close: () => conn.close(),
+    close: () => {
+      refresh?.stop();
+      return conn.close();
+    },
     reauthenticate: () => conn.reauthenticate(),
   };
 

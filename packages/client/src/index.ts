@@ -1,5 +1,5 @@
 export { DuplexError, type ErrorCode, isDuplexError } from '@duplex/core';
-export type { InferDuplexError, InferErrorData } from '@duplex/core';
+export type { InferDuplexError, InferErrorData, TraceContext } from '@duplex/core';
 export type { BinarySupport } from './binary.js';
 export { backoffDelay, DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
 export { ClientPeer, type ClientPeerOptions, DEFAULT_MAX_QUEUED_CALLS } from './client-peer.js';
@@ -7,5 +7,6 @@ export type { ConnectionParams } from './connection.js';
 export { type ClientOptions, createClient } from './create-client.js';
 export type * from './types.js';
 export type { ClientTransport, WebSocketConstructor, WebSocketLike } from './web-socket.js';
+export { createCredentialRefresh, type CredentialRefresh, DEFAULT_REFRESH_BEFORE_EXPIRY_MS } from './credential-refresh.js';
 export { DEFAULT_CLIENT_KEEP_ALIVE, type KeepAliveOptions } from './heartbeat.js';
 export { DEFAULT_LAZY, type LazyOptions } from './idle-timer.js';

@@ -1,4 +1,4 @@
-import type { AnyProcedure, AnyRouter, DuplexError, ProcedureTypes, RouterRecord } from '@duplex/core';
+import type { AnyProcedure, AnyRouter, DuplexError, ProcedureTypes, RouterRecord, StreamedOutput } from '@duplex/core';
 
 /** Options of one query or mutation. */
 export interface CallOptions {
@@ -118,9 +118,9 @@ export interface OptionalInputProcedureClients<TInput, TOutput> {
 export type DecorateProcedure<TProcedure extends AnyProcedure> = ClientOf<TProcedure['~types']>;
 
 type ClientOf<T extends ProcedureTypes> = T['kind'] extends 'query'
-  ? undefined extends T['input'] ? OptionalInputQueryClient<T['input'], T['output']> : QueryClient<T['input'], T['output']>
+  ? undefined extends T['input'] ? OptionalInputQueryClient<T['input'], StreamedOutput<T['output']>> : QueryClient<T['input'], StreamedOutput<T['output']>>
   : T['kind'] extends 'mutation'
-    ? undefined extends T['input'] ? OptionalInputMutationClient<T['input'], T['output']> : MutationClient<T['input'], T['output']>
+    ? undefined extends T['input'] ? OptionalInputMutationClient<T['input'], StreamedOutput<T['output']>> : MutationClient<T['input'], StreamedOutput<T['output']>>
     : undefined extends T['input'] ? OptionalInputSubscriptionClient<T['input'], T['output']> : SubscriptionClient<T['input'], T['output']>;
 
 /**

@@ -13,3 +13,4 @@ export * from './tracked.js';
 export * from './stream-schema.js';
 export * from './safe-json.js';
 export * from './binary-frame.js';
+export * from './trace-context.js';

@@ -15,6 +15,15 @@ describe('ready.limits and ready.dedupe', () => {
   });
 });
 
+describe('exp (credential expiry, protocol.md §5.3)', () => {
+  it('reads a finite exp on ready and on a result; refuses a malformed one on a result, drops it on ready', () => {
+    expect(parseServerMessage({ t: 'ready', cid: 'c', exp: 1_700_000_000_000 })).toEqual({ ok: true, message: { t: 'ready', cid: 'c', exp: 1_700_000_000_000 } });
+    expect(parseServerMessage({ t: 'ready', cid: 'c', exp: 'soon' })).toEqual({ ok: true, message: { t: 'ready', cid: 'c' } });
+    expect(parseServerMessage({ t: 'result', id: 2, exp: 5 })).toEqual({ ok: true, message: { t: 'result', id: 2, exp: 5 } });
+    expect(parseServerMessage({ t: 'result', id: 2, exp: '5' })).toMatchObject({ ok: false, id: 2 });
+  });
+});
+
 describe('parseClientMessage', () => {
   const good: Array<[string, unknown]> = [
     ['hello', { t: 'hello', v: 1, codec: 'json', params: { token: 'x' } }],

@@ -1,5 +1,6 @@
 import type { ErrorShape } from './errors.js';
 import { isCredit } from './flow.js';
+import { parseWireTraceContext, type WireTraceContext } from './trace-context.js';
 
 /** Procedure kinds a `call` may name. */
 export type CallKind = 'query' | 'mutation';
@@ -41,6 +42,8 @@ export interface CallMessage {
   stream?: true;
   /** Initial credit for a streamed result (§7.2). Absent: `DEFAULT_STREAM_WINDOW` (16). */
   credit?: number;
+  /** The caller's W3C trace context (§4.1); a malformed one is ignored. */
+  tc?: WireTraceContext;
 }
 /** Start a subscription; `lastEventId` resumes after that event. */
 export interface SubscribeMessage {
@@ -51,6 +54,8 @@ export interface SubscribeMessage {
   lastEventId?: string;
   /** Initial credit window (§7.1): events the server may send before the client grants more. Absent: no credit limit. */
   credit?: number;
+  /** The caller's W3C trace context (§4.1); a malformed one is ignored. */
+  tc?: WireTraceContext;
 }
 /** One item of a call's client stream (§7.2); sent only against credit the server granted. */
 export interface InputDataMessage {
@@ -133,6 +138,8 @@ export interface ReadyMessage {
    * `seq` run at most once, so a client may send one again after a lost link (reliability.md).
    */
   dedupe?: DedupeInfo;
+  /** When the context's credentials expire (epoch ms, server clock): refresh before then (protocol.md §5.3). */
+  exp?: number;
 }
 
 /** How long and how many completed mutations a server remembers per session. */
@@ -152,6 +159,8 @@ export interface ResultMessage {
    * client's credit, then `done` or `error`. Such a result carries no `data` itself.
    */
   stream?: true;
+  /** Answers to `auth` only: when the new credentials expire (epoch ms, protocol.md §5.3). */
+  exp?: number;
 }
 /** A call or subscription failed; `id: null` for a frame that names no valid id. */
 export interface ErrorMessage {
@@ -255,6 +264,7 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
         if (!isCredit(raw.credit, 1)) return bad('call.credit must be an integer from 1 to 2^31 - 1');
         message.credit = raw.credit;
       }
+      if (raw.tc !== undefined) setTraceContext(message, raw.tc);
       return { ok: true, message };
     }
     case 'sub': {
@@ -267,6 +277,7 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
         if (!isCredit(raw.credit, 0)) return bad('sub.credit must be an integer from 0 to 2^31 - 1');
         message.credit = raw.credit;
       }
+      if (raw.tc !== undefined) setTraceContext(message, raw.tc);
       return { ok: true, message };
     }
     case 'credit':
@@ -314,6 +325,12 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
   }
 }
 
+/** Keeps a well-formed `tc` on the message; a malformed one is dropped, not an error (§4.1). */
+function setTraceContext(message: CallMessage | SubscribeMessage, raw: unknown): void {
+  const tc = parseWireTraceContext(raw);
+  if (tc) message.tc = tc;
+}
+
 /** Checks one decoded JSON value against the server message union (used by clients). */
 export function parseServerMessage(raw: unknown): ParseResult<ServerMessage> {
   if (!isPlainObject(raw)) return { ok: false, id: null, reason: 'message must be a JSON object' };
@@ -329,6 +346,7 @@ export function parseServerMessage(raw: unknown): ParseResult<ServerMessage> {
     case 'done':
       if (id === null) return bad(`${raw.t}.id must be a non-negative integer`);
       if (raw.t === 'data' && raw.eid !== undefined && typeof raw.eid !== 'string') return bad('data.eid must be a string');
+      if (raw.t === 'result' && raw.exp !== undefined && !Number.isFinite(raw.exp)) return bad('result.exp must be a number');
       return { ok: true, message: raw as unknown as ServerMessage };
     case 'error': {
       if (raw.id !== null && id === null) return bad('error.id must be an integer or null');
@@ -344,6 +362,7 @@ export function parseServerMessage(raw: unknown): ParseResult<ServerMessage> {
       const dedupe = raw.dedupe;
       if (isPlainObject(dedupe) && isLimit(dedupe.windowMs) && isLimit(dedupe.maxEntries))
         message.dedupe = { windowMs: dedupe.windowMs, maxEntries: dedupe.maxEntries };
+      if (typeof raw.exp === 'number' && Number.isFinite(raw.exp)) message.exp = raw.exp;
       return { ok: true, message };
     }
     case 'goaway':

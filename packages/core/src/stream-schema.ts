@@ -6,8 +6,14 @@ export type StreamSource<TItem> = AsyncIterable<TItem> | ReadableStream<TItem>;
 /**
  * The result type a client sees for a handler that returns a stream (an AsyncIterable, such as an
  * async generator, or a `ReadableStream`): an AsyncIterable of its items. Other results unchanged.
+ * Applied by the client's types (not the builder's: there it cost twice the type instantiations).
  */
-export type StreamedOutput<TResult> = TResult extends AsyncIterable<infer TItem>
+export type StreamedOutput<TResult> = TResult extends { readonly [Symbol.asyncIterator]: unknown } | { readonly getReader: unknown }
+  ? StreamItems<TResult>
+  : TResult;
+
+/** The items of a stream, as the client reads them (only reached for results that have a stream's key). */
+type StreamItems<TResult> = TResult extends AsyncIterable<infer TItem>
   ? AsyncIterable<TItem>
   : TResult extends ReadableStream<infer TItem>
     ? AsyncIterable<TItem>

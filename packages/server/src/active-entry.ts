@@ -2,6 +2,7 @@ import type { DuplexError, TimerHandle } from '@duplex/core';
 import type { SignalSource } from './call-procedure.js';
 import type { CreditWindow } from './credit-window.js';
 import type { InputStream } from './input-stream.js';
+import type { RequestInstrumentation } from './instrumentation.js';
 import type { SubscriptionSource } from './recheck-subscription.js';
 
 /**
@@ -19,6 +20,8 @@ export class ActiveEntry implements SignalSource {
   credit: CreditWindow | undefined = undefined;
   /** A call's client stream, when its procedure takes one (protocol.md §7.2). */
   input: InputStream | undefined = undefined;
+  /** Its span and metrics, when the server has `instrumentation`. */
+  trace: RequestInstrumentation | undefined = undefined;
   private controller: AbortController | undefined = undefined;
   private reason: DuplexError | undefined = undefined;
 
@@ -40,6 +43,7 @@ export class ActiveEntry implements SignalSource {
     if (this.reason) return;
     this.reason = reason;
     this.controller?.abort(reason);
+    this.trace?.end(reason);
   }
 }
 

@@ -119,6 +119,7 @@ export class ConnectionHub<TSocket extends HubSocket, TRequest> {
     const peer = this.byTransport.get(transport);
     if (!peer) return;
     peer.dispose();
+    this.options.instrumentation?.slowConsumerCut?.({ connectionId: peer.id });
     const error = new DuplexError({ code: 'SERVICE_UNAVAILABLE', message: 'slow consumer: too many bytes pending, connection closed' });
     try {
       this.options.onError?.({ error, path: undefined, kind: undefined, connectionId: peer.id, ctx: undefined });

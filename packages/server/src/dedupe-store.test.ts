@@ -45,6 +45,19 @@ describe('MemoryDedupeStore', () => {
     expect(store.claim(session(2)).status).toBe('run');
   });
 
+  it('checks for expiry at most once per tenth of the window: an outcome is kept at most that much longer', () => {
+    let now = 0;
+    const store = new MemoryDedupeStore({ windowMs: 1_000, clock: { now: () => now } });
+    run(store.claim(session(1)), 'a'); // checked at 0: the next check is due at 100
+    now = 950;
+    run(store.claim(session(2)), 'b'); // checked at 950: next due at 1_050
+    now = 1_020; // seq 1 is past its window, but no check is due yet: still answered
+    expect(store.claim(session(1))).toEqual({ status: 'done', outcome: ok('a') });
+    now = 1_050;
+    expect(store.claim(session(1)).status).toBe('expired');
+    expect(store.claim(session(2))).toEqual({ status: 'done', outcome: ok('b') });
+  });
+
   it('keeps maxEntries outcomes per session, oldest forgotten first', () => {
     const store = new MemoryDedupeStore({ maxEntries: 2 });
     for (const seq of [1, 2, 3]) run(store.claim(session(seq)), seq);

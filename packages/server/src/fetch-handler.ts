@@ -26,6 +26,8 @@ import { type AllowedOrigins, checkOrigin } from './origin.js';
 import { RequestPeer } from './request-peer.js';
 import type { ErrorEvent, ServerTransport, SharedPeerOptions } from './server-peer.js';
 import type { CreateContextOptions } from './socket-server-options.js';
+import type { Instrumentation } from './instrumentation.js';
+import { traceContextFromHeaders } from './trace-headers.js';
 import { DEFAULT_SSE_PING_MS, SseWriter } from './sse-response.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
@@ -58,6 +60,12 @@ export interface FetchHandlerOptions<TRouter extends AnyRouter> extends PeerLimi
   /** SSE comment pings on quiet streams; `false` turns them off. @default { intervalMs: 10_000 } */
   keepAlive?: { intervalMs?: number } | false;
   /** Extra response headers, e.g. `Cache-Control` for queries (GET responses are cacheable). */
+  /**
+   * Tracing and metrics: pass `otelInstrumentation()` from `@duplex/server/otel`
+   * (docs/observability.md). Without it the handler calls no hook at all.
+   * @default undefined (off)
+   */
+  instrumentation?: Instrumentation;
   responseHeaders?: (info: { request: Request; kind: 'query' | 'mutation' | 'subscription' | 'batch'; paths: string[]; status: number }) => HeadersInit | undefined;
   clock?: Clock;
 }
@@ -231,6 +239,9 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
       if (text !== null && text !== '') call.input = parseJson(text, 'the input');
       batch = [call];
     }
+    // The request's trace headers stand for every call it carries that has no `tc` of its own.
+    const tc = options.instrumentation ? traceContextFromHeaders(request.headers) : undefined;
+    if (tc) for (const call of batch) call.tc ??= tc;
     const answer = await runCalls(request, start, batch);
     const paths = batch.map((call) => call.path);
     if (!Array.isArray(answer)) return { status: statusOf(answer), body: answer, kind: single ?? 'batch', paths };
@@ -248,6 +259,8 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     if (input !== null && input !== '') sub.input = parseJson(input, 'the input');
     const lastEventId = request.headers.get('last-event-id') ?? url.searchParams.get('lastEventId');
     if (lastEventId !== null) sub.lastEventId = lastEventId;
+    const tc = options.instrumentation ? traceContextFromHeaders(request.headers) : undefined;
+    if (tc) sub.tc = tc;
     return new Promise((resolve) => {
       let writer: SseWriter | undefined;
       const end = () => {

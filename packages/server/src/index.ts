@@ -18,6 +18,7 @@ export type {
 } from './caller-types.js';
 export { type CreateOptions, type DefaultErrorShape, type DuplexInit, type DuplexInstance, initDuplex } from './init.js';
 export type { HandlerOptions, ProcedureBuilder, SubscriptionHandlerOptions } from './procedure-builder.js';
+export type { ConnectionInstrumentation, Instrumentation, RequestInfo, RequestInstrumentation } from './instrumentation.js';
 export { type ErrorEvent, ServerPeer, type ServerPeerOptions, type ServerTransport, type SharedPeerOptions } from './server-peer.js';
 export { type AllowedOrigins, isOriginAllowed } from './origin.js';
 export { DEFAULT_MAX_JSON_DEPTH } from '@duplex/core';
@@ -42,6 +43,13 @@ export {
   type WsServerStats,
 } from './ws-server.js';
 export type { ServerStats, SocketServerLifecycle, SocketServerOptions } from './socket-server-options.js';
+export {
+  DEFAULT_DEVTOOLS_MAX_ERRORS,
+  DEFAULT_DEVTOOLS_PATH,
+  type DevtoolsError,
+  type DevtoolsOptions,
+  MIN_DEVTOOLS_TOKEN_LENGTH,
+} from './devtools.js';
 export { DEFAULT_MAX_MESSAGE_BYTES } from '@duplex/core';
 export { CLOSE_GRACE_MS, DEFAULT_DRAIN_MS, type Drainable, drainCalls } from './drain.js';
 export { DEFAULT_SERVER_KEEP_ALIVE, type HeartbeatSocket, HeartbeatSweeper, type KeepAliveOptions } from './heartbeat.js';

@@ -12,7 +12,7 @@ export const DEDUPE_HEADER = 'X-Duplex-Dedupe';
 export function optionsHeaders(dedupe: DedupeInfo | undefined): Record<string, string> {
   const headers: Record<string, string> = {
     'Access-Control-Allow-Methods': 'GET, POST',
-    'Access-Control-Allow-Headers': 'Content-Type, X-Duplex-Params, X-Duplex-Session, X-Duplex-Seq, Last-Event-ID',
+    'Access-Control-Allow-Headers': 'Content-Type, X-Duplex-Params, X-Duplex-Session, X-Duplex-Seq, Last-Event-ID, traceparent, tracestate',
     'Access-Control-Max-Age': '600',
   };
   if (dedupe) {

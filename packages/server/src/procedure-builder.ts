@@ -6,7 +6,6 @@ import type {
   ProcedureDef,
   ProcedureKind,
   StandardSchemaV1,
-  StreamedOutput,
   SubscriptionProcedureOptions,
   Tracked,
   UntrackedValue,
@@ -83,12 +82,12 @@ export interface ProcedureBuilder<TRootContext, TContext, TInput extends SchemaT
    */
   query<TResult>(
     handler: (opts: HandlerOptions<TContext, TInput['output']>) => MaybePromise<TResult>,
-  ): Procedure<'query', TRootContext, TInput['input'], StreamedOutput<TResult>>;
+  ): Procedure<'query', TRootContext, TInput['input'], TResult>;
   /** A write: `client.path.mutate(input)`; it runs exactly once per call unless `options.exactlyOnce` is false. */
   mutation<TResult>(
     handler: (opts: HandlerOptions<TContext, TInput['output']>) => MaybePromise<TResult>,
     options?: MutationOptions,
-  ): Procedure<'mutation', TRootContext, TInput['input'], StreamedOutput<TResult>>;
+  ): Procedure<'mutation', TRootContext, TInput['input'], TResult>;
   /**
    * A stream: an async generator of events. (A separate signature from the one below because
    * inferring from a generator's own type is direct, while matching it against `AsyncIterable`

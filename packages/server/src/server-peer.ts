@@ -34,6 +34,7 @@ import {
 } from '@duplex/core';
 import { callProcedure } from './call-procedure.js';
 import { CreditWindow } from './credit-window.js';
+import { CredentialExpiry } from './credential-expiry.js';
 import { recheckSubscription, } from './recheck-subscription.js';
 import { ActiveEntry, DecodedInput, NO_ENTRIES } from './active-entry.js';
 import { EXPIRED, KEY_MISMATCH, OPTED_OUT, STREAMED, storeFailure } from './dedupe-answers.js';
@@ -42,6 +43,7 @@ import { decodeInput } from './decode-input.js';
 import { formatErrorShape } from './format-error.js';
 import { inputFingerprint } from './input-fingerprint.js';
 import { InputStream } from './input-stream.js';
+import { type ConnectionInstrumentation, type Instrumentation, requestInfo } from './instrumentation.js';
 import {
   advertisedLimits,
   MAX_TIMER_DELAY_MS,
@@ -116,6 +118,8 @@ export interface ServerPeerOptions extends PeerLimitOptions {
    * @default 16
    */
   streamWindow?: number | undefined;
+  /** When a context's credentials expire (epoch ms or Date); the connection closes with 4401 then unless an `auth` renewed them (protocol.md §5.3). @default undefined (never) */
+  credentialsExpireAt?: ((ctx: unknown) => number | Date | undefined) | undefined;
   clock?: Clock | undefined;
   /** Called once when the peer has released everything (after close). */
   onClosed?: (() => void) | undefined;
@@ -125,6 +129,8 @@ export interface ServerPeerOptions extends PeerLimitOptions {
    * whole microtask cascade, so every event of one publish shares a frame)
    */
   schedule?: ((flush: () => void) => void) | undefined;
+  /** Tracing and metrics hooks (`otelInstrumentation()` from `@duplex/server/otel`). @default undefined (none, no cost) */
+  instrumentation?: Instrumentation | undefined;
 }
 
 type PeerState = 'awaiting-hello' | 'creating-context' | 'ready' | 'closed';
@@ -151,6 +157,7 @@ export class ServerPeer {
   private protocolErrors = 0;
   /** Counts `auth` messages, so a slower earlier one cannot overwrite a newer context. */
   private authGeneration = 0;
+  private readonly expiry: CredentialExpiry | undefined;
   /** The client's session and the store that remembers its mutations (exactly-once). */
   private session: { store: DedupeStore; sid: string; floor: number } | undefined;
   private started = 0;
@@ -167,6 +174,7 @@ export class ServerPeer {
   private settledWaiters: Array<() => void> | undefined;
 
   private readonly out: ServerTransport;
+  private readonly telemetry: ConnectionInstrumentation | undefined;
 
   /**
    * @param options everything about the server; adapters share one object between connections
@@ -179,13 +187,19 @@ export class ServerPeer {
     const own = connection ?? (options as ServerPeerOptions);
     this.id = own.connectionId;
     this.out = own.transport;
-    this.outbox = new ServerOutbox((frame) => this.out.send(frame), options.schedule ?? queueMicrotask);
+    this.telemetry = options.instrumentation?.connection({ connectionId: this.id });
+    this.outbox = new ServerOutbox((frame) => {
+      this.telemetry?.sent(frame);
+      this.out.send(frame);
+    }, options.schedule ?? queueMicrotask);
     this.clock = options.clock ?? systemClock;
     this.limits = options.limits ?? resolvePeerLimits(options);
     if (this.limits.maxRequestsPerSecond !== undefined) {
       this.budget = new RequestBudget(this.limits.maxRequestsPerSecond, () => this.clock.now());
     }
     this.helloTimer = this.clock.setTimeout(() => this.onHandshakeTimeout(), options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS);
+    const read = options.credentialsExpireAt;
+    if (read) this.expiry = new CredentialExpiry(this.clock, read, () => this.fail(CloseCode.UNAUTHORIZED, 'credentials expired'));
   }
 
   /** Calls and subscriptions started on this connection so far (idle detection reads it). */
@@ -212,6 +226,7 @@ export class ServerPeer {
   /** Handles one incoming text frame. Never throws. */
   receive(frame: string): void {
     if (this.state === 'closed') return;
+    this.telemetry?.received(frame);
     let decoded: unknown;
     try {
       decoded = parseBoundedJson(frame, this.limits.maxJsonDepth);
@@ -247,6 +262,7 @@ export class ServerPeer {
    */
   receiveBinary(frame: Uint8Array): void {
     if (this.state === 'closed') return;
+    this.telemetry?.received(frame);
     // The codec, which says how references are marked, is known only after hello.
     if (this.state === 'awaiting-hello') return this.protocolError(null, 'binary frame before hello');
     const read = readBinaryMessage(frame, this.codec, this.limits.maxJsonDepth);
@@ -285,12 +301,14 @@ export class ServerPeer {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.endHandshake();
+    this.expiry?.stop();
     this.waiting = undefined;
     this.outbox.clear();
     const entries = [...this.active.values()];
     this.active.clear();
     for (const entry of entries) this.release(entry, reason);
     this.notifySettled();
+    this.telemetry?.closed();
     this.options.onClosed?.();
   }
 
@@ -459,6 +477,7 @@ export class ServerPeer {
     this.state = 'creating-context';
     const store = this.options.dedupe ?? defaultDedupeStore();
     if (store && sid !== undefined) this.session = { store, sid, floor: (seq ?? 0) + 1 };
+    this.telemetry?.hello({ sid, seq });
     let pending: unknown;
     try {
       pending = this.options.createContext({ connectionParams: params, connectionId: this.id, transport: this.out });
@@ -498,6 +517,8 @@ export class ServerPeer {
     this.state = 'ready';
     const ready: ReadyMessage = { t: 'ready', cid: this.id, limits: advertisedLimits(this.limits) };
     if (this.session) ready.dedupe = { windowMs: this.session.store.windowMs, maxEntries: this.session.store.maxEntries };
+    const exp = this.expiry?.arm(ctx);
+    if (exp !== undefined) ready.exp = exp;
     this.enqueue(ready);
     const held = this.waiting ?? [];
     this.waiting = undefined;
@@ -569,6 +590,7 @@ export class ServerPeer {
       return;
     }
     const entry = new ActiveEntry(message.t);
+    if (this.telemetry) entry.trace = this.telemetry.request(requestInfo(message, rawInput));
     if (message.t === 'sub') entry.source = { procedure, path: message.path, input };
     if (this.active === NO_ENTRIES) this.active = new Map();
     this.active.set(message.id, entry);
@@ -625,7 +647,8 @@ export class ServerPeer {
     // A later `auth` that finished first wins; this one's context is already stale.
     if (this.state !== 'ready' || generation !== this.authGeneration) return;
     this.ctx = ctx;
-    this.enqueue({ t: 'result', id: message.id });
+    const exp = this.expiry?.arm(ctx);
+    this.enqueue(exp === undefined ? { t: 'result', id: message.id } : { t: 'result', id: message.id, exp });
     if (this.options.recheckSubscriptions === false) return;
     for (const [id, entry] of this.active) {
       if (!entry.source) continue;
@@ -670,7 +693,8 @@ export class ServerPeer {
       }
     }
     try {
-      const data = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry });
+      const call = { procedure, path, ctx: this.ctx, input, signal: entry };
+      const data = await (entry.trace ? entry.trace.run(callProcedure, call) : callProcedure(call));
       if (isStreamSource(data)) {
         record?.(STREAMED);
         return this.runStreamedResult(message, procedure, data, entry);
@@ -678,11 +702,13 @@ export class ServerPeer {
       record?.(procedure['~def'].exactlyOnce === false ? OPTED_OUT : { ok: true, data });
       if (!this.finish(id, entry)) return; // cancelled or timed out: the late result is dropped
       this.enqueueWithPayload({ t: 'result', id }, data, entry);
+      entry.trace?.end();
     } catch (cause) {
       const error = DuplexError.from(cause);
       // Aborted (cancel, deadline, lost connection): it may not have finished, so a re-send runs it.
       record?.(entry.aborted ? undefined : procedure['~def'].exactlyOnce === false ? OPTED_OUT : { ok: false, error: this.shape(error, cause, path, message.kind) });
       if (!this.finish(id, entry)) return;
+      entry.trace?.end(error);
       this.report(error, path, message.kind);
       this.sendError(id, error, cause, path, message.kind);
     }
@@ -693,6 +719,7 @@ export class ServerPeer {
     if (!this.finish(id, entry)) return;
     if (outcome.ok) this.enqueueWithPayload({ t: 'result', id }, outcome.data, entry);
     else this.enqueue({ t: 'error', id, error: outcome.error });
+    entry.trace?.end(outcome.ok ? undefined : outcome.error);
   }
 
   /** Asks the dedupe window about a mutation that carries a session `seq` or an idempotency `key`. */
@@ -711,9 +738,11 @@ export class ServerPeer {
     const { id, path } = message;
     let iterator: AsyncIterator<unknown> | undefined;
     try {
-      const iterable = await callProcedure({ procedure, path, ctx: this.ctx, input, signal: entry, lastEventId: message.lastEventId });
+      const call = { procedure, path, ctx: this.ctx, input, signal: entry, lastEventId: message.lastEventId };
+      const iterable = await (entry.trace ? entry.trace.run(callProcedure, call) : callProcedure(call));
       if (!isAsyncIterable(iterable)) throw new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'subscription handler must return an AsyncIterable' });
-      iterator = applySlowReaderPolicy(iterable[Symbol.asyncIterator](), procedure['~def'].subscription);
+      const source = iterable[Symbol.asyncIterator]();
+      iterator = applySlowReaderPolicy(entry.trace ? entry.trace.iterator(source) : source, procedure['~def'].subscription);
       await pumpItems(this.pumpHost, id, entry, iterator, procedure['~def'].outputSchema);
     } catch (cause) {
       this.failStream(id, entry, cause, path, 'subscription');
@@ -739,6 +768,7 @@ export class ServerPeer {
     let iterator: AsyncIterator<unknown> | undefined;
     try {
       iterator = streamIterator(source);
+      if (entry.trace) iterator = entry.trace.iterator(iterator);
       await pumpItems(this.pumpHost, id, entry, iterator, isStreamSchema(schema) ? schema['~item'] : undefined);
     } catch (cause) {
       this.failStream(id, entry, cause, path, message.kind);
@@ -750,6 +780,7 @@ export class ServerPeer {
   private failStream(id: number, entry: ActiveEntry, cause: unknown, path: string, kind: ProcedureKind): void {
     if (!this.finish(id, entry)) return;
     const error = DuplexError.from(cause);
+    entry.trace?.end(error);
     this.release(entry, error);
     this.report(error, path, kind);
     this.sendError(id, error, cause, path, kind);
@@ -767,6 +798,7 @@ export class ServerPeer {
       sendDone: (id, entry) => {
         this.finish(id, entry);
         this.enqueue({ t: 'done', id });
+        entry.trace?.end();
       },
     };
     return this.host;
@@ -855,7 +887,7 @@ export class ServerPeer {
    * Queues a `result` or `data` message. The payload is encoded on its own (and shared between
    * subscriptions that send the same object in this turn) and spliced into the envelope text.
    */
-  private enqueueWithPayload(message: { t: 'result' | 'data'; id: number; eid?: string }, data: unknown, owner: object): void {
+  private enqueueWithPayload(message: { t: 'result' | 'data'; id: number; eid?: string }, data: unknown, owner: ActiveEntry): void {
     let frame: string | Uint8Array;
     try {
       const payload = encodePayload(this.codec, data, owner);
@@ -865,6 +897,7 @@ export class ServerPeer {
       else frame = `${head}${payload === undefined ? '' : `,"data":${payload}`}}`;
     } catch (cause) {
       const error = new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'value could not be serialized', cause });
+      owner.trace?.end(error);
       this.report(error, undefined, undefined);
       if (message.t === 'data') {
         const entry = this.active.get(message.id);
@@ -876,6 +909,7 @@ export class ServerPeer {
       this.sendError(message.id, error, cause);
       return;
     }
+    owner.trace?.sent(frame);
     this.push(frame);
   }
 

@@ -3,7 +3,7 @@ import type { SharedPeerOptions } from './server-peer.js';
 
 /** What every adapter's options hold for its peers: the router, hooks, codecs and limits. */
 export type PeerOptionSource = PeerLimitOptions &
-  Pick<SharedPeerOptions, 'router' | 'exposeErrors' | 'onError' | 'codecs' | 'helloTimeoutMs' | 'clock' | 'dedupe' | 'recheckSubscriptions' | 'streamWindow'>;
+  Pick<SharedPeerOptions, 'router' | 'exposeErrors' | 'onError' | 'codecs' | 'helloTimeoutMs' | 'clock' | 'dedupe' | 'recheckSubscriptions' | 'streamWindow' | 'instrumentation' | 'credentialsExpireAt'>;
 
 /**
  * The peer options an adapter shares between its connections, taken from its own options field
@@ -22,10 +22,12 @@ export function sharedPeerOptions(options: PeerOptionSource, createContext: Shar
     dedupe: options.dedupe,
     recheckSubscriptions: options.recheckSubscriptions,
     streamWindow: options.streamWindow,
+    credentialsExpireAt: options.credentialsExpireAt,
     maxJsonDepth: options.maxJsonDepth,
     maxCallsInFlight: options.maxCallsInFlight,
     maxSubscriptions: options.maxSubscriptions,
     maxProtocolErrors: options.maxProtocolErrors,
     maxRequestsPerSecond: options.maxRequestsPerSecond,
+    instrumentation: options.instrumentation,
   };
 }

@@ -1,5 +1,6 @@
 import type { AnyRouter, Clock, Codec, InferRouterContext } from '@duplex/core';
 import type { DedupeStore } from './dedupe-store.js';
+import type { Instrumentation } from './instrumentation.js';
 import type { KeepAliveOptions } from './heartbeat.js';
 import type { PeerLimitOptions, SocketLimitOptions } from './limits.js';
 import type { AllowedOrigins } from './origin.js';
@@ -51,6 +52,17 @@ export interface SocketServerOptions<TRouter extends AnyRouter, TRequest> extend
    */
   streamWindow?: number;
   /**
+   * When the credentials behind a context expire (epoch ms or a `Date`), e.g. a token's `exp`.
+   * The server states it in `ready` and in the answer to `auth`; the duplex client then calls
+   * `connectionParams` again and sends them with `reauthenticate()` shortly before that time.
+   * If no renewal arrives in time, the connection closes with 4401 `credentials expired` (the
+   * client then reconnects once with fresh params). A hook that throws expires them at once.
+   * @default undefined (credentials never expire on an open connection)
+   * @example credentialsExpireAt: (ctx) => ctx.session.expiresAt
+   */
+  // A method signature: checked bivariantly, so the adapters can hand it to peers that take `unknown`.
+  credentialsExpireAt?(ctx: InferRouterContext<TRouter>): number | Date | undefined;
+  /**
    * Time a new connection has for its handshake: `verifyUpgrade` must settle within it (else HTTP
    * 503), and `hello` plus `createContext` must be done within it after the upgrade (else close
    * 4408).
@@ -71,6 +83,12 @@ export interface SocketServerOptions<TRouter extends AnyRouter, TRequest> extend
    * terminated. `false` turns it off. @default { intervalMs: 10_000, pongTimeoutMs: 5_000 }
    */
   keepAlive?: KeepAliveOptions | false;
+  /**
+   * Tracing and metrics: pass `otelInstrumentation()` from `@duplex/server/otel`
+   * (docs/observability.md). Without it the server calls no hook at all.
+   * @default undefined (off)
+   */
+  instrumentation?: Instrumentation;
   clock?: Clock;
 }
 

@@ -1,8 +1,10 @@
-import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { Duplex as NodeDuplex } from 'node:stream';
 import { type AnyRouter, DEFAULT_MAX_MESSAGE_BYTES, SUBPROTOCOL } from '@duplex/core';
 import { type RawData, WebSocketServer, type WebSocket } from 'ws';
 import { ConnectionHub } from './connection-hub.js';
+import type { ServerPeer } from './server-peer.js';
+import { createDevtools, type Devtools, type DevtoolsOptions } from './devtools.js';
 import { whenClosed } from './drain.js';
 import { DEFAULT_HIGH_WATER_MARK_BYTES, DEFAULT_MAX_BUFFERED_BYTES } from './limits.js';
 import type {
@@ -18,7 +20,10 @@ import { checkUpgrade, statusText, type UpgradeRefusal } from './upgrade-checks.
 export type CreateContextOptions = SocketCreateContextOptions<IncomingMessage>;
 
 /** Options of {@link createWsServer}; `maxMessageBytes` is enforced by `ws` while reading. */
-export type WsServerOptions<TRouter extends AnyRouter> = SocketServerOptions<TRouter, IncomingMessage>;
+export type WsServerOptions<TRouter extends AnyRouter> = SocketServerOptions<TRouter, IncomingMessage> & {
+  /** Serves the devtools page (docs/devtools.md), protected by a token. @default undefined (off) */
+  devtools?: DevtoolsOptions | undefined;
+};
 
 /** Counts of what the server is holding, for health checks and leak tests. */
 export type WsServerStats = ServerStats;
@@ -29,6 +34,12 @@ export interface WsServer extends SocketServerLifecycle {
   listen(opts?: { port?: number; host?: string }): Promise<{ port: number; host: string }>;
   /** Serves WebSocket upgrades of an existing HTTP server on `path` (default: every path). */
   attach(server: HttpServer, opts?: { path?: string }): void;
+  /**
+   * With `devtools` set, answers a request for the devtools page and returns true; false (and the
+   * response untouched) otherwise. `listen()` calls it itself; with `attach()`, call it first in
+   * your own request handler.
+   */
+  handleDevtools(request: IncomingMessage, response: ServerResponse): boolean;
 }
 
 function ignore(): void {}
@@ -64,8 +75,13 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     perMessageDeflate: options.perMessageDeflate ?? false,
     handleProtocols: () => SUBPROTOCOL,
   });
+  let socketPath = '/';
+  const devtools: Devtools | undefined = options.devtools
+    ? createDevtools(options.devtools, { router: options.router, peers: (): Iterable<ServerPeer> => hub.peers.values(), socketPath: () => socketPath, now: (): number => hub.clock.now() })
+    : undefined;
+  const hubOptions: WsServerOptions<TRouter> = devtools ? { ...options, onError: devtools.tapErrors(options.onError) } : options;
   // After the whole microtask cascade: all events of one publish leave in one frame per socket.
-  const hub = new ConnectionHub<WebSocket, IncomingMessage>(options, { schedule: (flush) => process.nextTick(flush) });
+  const hub = new ConnectionHub<WebSocket, IncomingMessage>(hubOptions, { schedule: (flush) => process.nextTick(flush) });
   const owned: HttpServer[] = [];
   type UpgradeListener = (request: IncomingMessage, socket: NodeDuplex, head: Buffer) => void;
   const attached: Array<{ server: HttpServer; listener: UpgradeListener }> = [];
@@ -90,7 +106,8 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
   function onConnection(socket: WebSocket, request: IncomingMessage): void {
     // An error listener first: without one, a single malformed frame would crash the process.
     socket.on('error', ignore);
-    hub.open(socket, createSocketTransport(socket, transportOptions), request, addressOf(request));
+    const peer = hub.open(socket, createSocketTransport(socket, transportOptions), request, addressOf(request));
+    devtools?.opened(peer, addressOf(request));
     socket.on('message', onMessage);
     socket.on('close', onClose);
     if (options.keepAlive !== false) socket.on('pong', onPong);
@@ -116,6 +133,7 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
 
   const server: WsServer = {
     attach(httpServer, opts = {}) {
+      if (opts.path !== undefined) socketPath = opts.path;
       const listener: UpgradeListener = (request, socket, head) => {
         if (opts.path !== undefined) {
           const pathname = (request.url ?? '/').split('?')[0];
@@ -128,7 +146,8 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
       attached.push({ server: httpServer, listener });
     },
     async listen(opts = {}) {
-      const httpServer = createServer((_req, res) => {
+      const httpServer = createServer((req, res) => {
+        if (devtools?.handle(req, res)) return;
         res.writeHead(426, { 'Content-Type': 'text/plain' }).end(`This is a duplex WebSocket endpoint (${SUBPROTOCOL}).\n`);
       });
       owned.push(httpServer);
@@ -156,6 +175,7 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
       );
     },
     stats: () => hub.stats(),
+    handleDevtools: (request, response) => devtools?.handle(request, response) ?? false,
     [Symbol.asyncDispose]() {
       return server.close({ drainMs: 0 });
     },

@@ -1,6 +1,7 @@
-import { createServer } from 'node:http';
-import { type AllowedOrigins, createWsServer, type WsServer } from '@duplex/server';
+import { createServer, type ServerResponse } from 'node:http';
+import { type AllowedOrigins, createWsServer, type DevtoolsOptions, type WsServer } from '@duplex/server';
 import { z } from 'zod';
+import { ASYNCAPI_PATH, asyncApiResponder } from './asyncapi.js';
 import { chatRouter } from './router.js';
 import { staticFiles } from './static-files.js';
 import { ChatStore } from './store.js';
@@ -17,6 +18,8 @@ export interface ChatServerOptions {
   store?: ChatStore;
   /** Pages of other origins allowed to connect. @default same-origin pages only */
   allowedOrigins?: AllowedOrigins;
+  /** Serve the devtools page (docs/devtools.md). @default off */
+  devtools?: DevtoolsOptions;
 }
 
 /** A running chat: one Node http server for the page and the duplex socket on `/rpc`. */
@@ -38,8 +41,13 @@ const userName = z.string().trim().min(1).max(24);
 export async function startChatServer(options: ChatServerOptions): Promise<ChatServer> {
   const store = options.store ?? new ChatStore();
   const serveFile = staticFiles(options.publicDir);
-  // Fire and forget: the handler answers its own errors (400/404/405) and never rejects.
-  const http = createServer((request, response) => void serveFile(request, response));
+  let serveAsyncApi: ((response: ServerResponse) => void) | undefined; // once the port is known
+  const http = createServer((request, response) => {
+    if (wsServer.handleDevtools(request, response)) return;
+    if (serveAsyncApi && request.method === 'GET' && request.url === ASYNCAPI_PATH) return serveAsyncApi(response);
+    // Fire and forget: the handler answers its own errors (400/404/405) and never rejects.
+    void serveFile(request, response);
+  });
   const wsServer = createWsServer({
     router: chatRouter,
     // The name comes from connectionParams; it is only a display name, not authentication.
@@ -48,6 +56,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
       return { user: parsed.success ? parsed.data : null, store };
     },
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+    ...(options.devtools ? { devtools: options.devtools } : {}),
   });
   wsServer.attach(http, { path: RPC_PATH });
   const host = options.host ?? '127.0.0.1';
@@ -76,5 +85,6 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     return closing;
   };
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  serveAsyncApi = asyncApiResponder(`${shownHost}:${address.port}`, RPC_PATH);
   return { url: `http://${shownHost}:${address.port}/`, port: address.port, wsServer, store, close, [Symbol.asyncDispose]: close };
 }

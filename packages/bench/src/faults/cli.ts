@@ -2,6 +2,8 @@
  * `npm run bench:faults`: reliability under injected faults (clean cut, half-open link, server
  * restart, 100 clients cut at once) for duplex, tRPC v11 and Socket.IO 4 with default options.
  * Flags: `--full` (more repeats, 60 s half-open cap), `--systems=duplex,trpc`, `--no-stall`.
+ * `--mode=counter`: 1,000 counter mutations under cuts, stalls and SIGKILLed server processes
+ * (counter.ts); `--mode=rotation`: credentials renewed every 2 s for a minute (rotation.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +14,12 @@ import { faultSystems } from './systems.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const mode = flag('mode');
+if (mode !== undefined) {
+  const { runMode } = await import('./modes.js');
+  await runMode(mode, { systems: flag('systems')?.split(','), seconds: Number(flag('seconds') ?? 60) });
+  process.exit(0);
+}
 
 const config: FaultConfig = { ...(args.includes('--full') ? fullFaults : quickFaults) };
 if (args.includes('--no-stall')) config.stallCapMs = 0;

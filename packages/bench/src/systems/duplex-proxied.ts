@@ -6,7 +6,7 @@ import { createFetchHandler } from '@duplex/server/fetch';
 import { toNodeListener } from '@duplex/server/node';
 import { WebSocket } from 'ws';
 import type { BenchSystem } from '../system.js';
-import { duplexClient } from './duplex.js';
+import { duplexClient } from './duplex-client.js';
 import { benchRouter } from './duplex-router.js';
 import { startRefusingProxy } from './refusing-proxy.js';
 

@@ -19,7 +19,7 @@ function makeRouter(hub: EventHub<BenchEvent>, datedHub: EventHub<DatedEvent>) {
 }
 export type DuplexBenchRouter = ReturnType<typeof makeRouter>;
 
-/** The bench router every duplex system serves (Node, Bun, Deno; WebSocket or HTTP), with its event sources. */
+/** The bench router of the Bun, Deno and HTTP systems (the procedures of systems/duplex.ts but `echoMutation`), with its event sources. */
 export function benchRouter(): { router: DuplexBenchRouter } & Pick<SystemServer, 'publish' | 'subscribers'> {
   const hub = new EventHub<BenchEvent>();
   const datedHub = new EventHub<DatedEvent>();

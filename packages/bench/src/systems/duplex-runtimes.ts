@@ -2,7 +2,7 @@ import { createBunServer } from '@duplex/server/bun';
 import { createDenoServer } from '@duplex/server/deno';
 import { WebSocket } from 'ws';
 import type { BenchSystem } from '../system.js';
-import { duplexClient } from './duplex.js';
+import { duplexClient } from './duplex-client.js';
 import { benchRouter } from './duplex-router.js';
 
 /**

@@ -9,7 +9,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import superjson from 'superjson';
 import { largeSchema, richSchema, smallSchema } from '../payloads.js';
 import type { BenchSystem } from '../system.js';
-import { duplexClient } from './duplex.js';
+import { duplexClient } from './duplex-client.js';
 import { benchRouter } from './duplex-router.js';
 
 /** What the HTTP systems take part in: calls only (tRPC's httpBatchLink has no subscriptions), and connect + first call. */

@@ -1,5 +1,5 @@
 import type { BenchSystem } from '../system.js';
-import { duplexJson, duplexNoWindow, duplexSuperjson } from './duplex.js';
+import { duplexBase, duplexJson, duplexMutation, duplexMutationNoDedupe, duplexNoDedupe, duplexNoWindow, duplexOtel, duplexSuperjson } from './duplex.js';
 import { duplexProxied } from './duplex-proxied.js';
 import { duplexBun, duplexDeno } from './duplex-runtimes.js';
 import { duplexHttp, trpcHttp } from './http.js';
@@ -12,7 +12,7 @@ import { trpc } from './trpc.js';
 export const systems: readonly BenchSystem[] = [rawWs, rawWsTyped, trpc, socketIo, duplexSuperjson, duplexJson, duplexBun, duplexDeno, trpcHttp, duplexHttp, duplexProxied];
 
 /** Systems run only when named in `--systems` (variants for A/B measurements, e.g. `duplex-nowindow`). */
-export const optionalSystems: readonly BenchSystem[] = [duplexNoWindow];
+export const optionalSystems: readonly BenchSystem[] = [duplexNoWindow, duplexNoDedupe, duplexMutation, duplexMutationNoDedupe, duplexOtel, duplexBase];
 
 export function systemById(id: string): BenchSystem {
   const system = systems.find((s) => s.id === id) ?? optionalSystems.find((s) => s.id === id);

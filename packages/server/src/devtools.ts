@@ -1,0 +1,156 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AnyProcedure, AnyRouter, ProcedureKind } from '@duplex/core';
+import { DEVTOOLS_PAGE, devtoolsPageCsp } from './devtools-page.js';
+import { ErrorRing } from './error-ring.js';
+import { type JsonSchema, jsonSchemaOf } from './json-schema-of.js';
+import type { ErrorEvent, ServerPeer } from './server-peer.js';
+
+/** Options of the devtools page (`createWsServer({ devtools })`); see docs/devtools.md. */
+export interface DevtoolsOptions {
+  /**
+   * The secret the page and its state endpoint require, at least 16 characters: open
+   * `<path>?token=<token>`. Generate one per run, e.g. `crypto.randomUUID()`.
+   */
+  token: string;
+  /** Where the page is served; its state is at `<path>/state`. @default '/__duplex' */
+  path?: string;
+  /** Answer requests from other hosts too; by default only loopback addresses get the page. @default false */
+  allowRemote?: boolean;
+  /** Recent errors kept for the page (a ring buffer; older ones are dropped). @default 100 */
+  maxErrors?: number;
+}
+
+/** @see DevtoolsOptions.path */
+export const DEFAULT_DEVTOOLS_PATH = '/__duplex';
+/** @see DevtoolsOptions.maxErrors */
+export const DEFAULT_DEVTOOLS_MAX_ERRORS = 100;
+/** Shortest token accepted, so a guessable one is refused at start-up. */
+export const MIN_DEVTOOLS_TOKEN_LENGTH = 16;
+
+/** One error as the page lists it. */
+export interface DevtoolsError {
+  at: string;
+  code: string;
+  message: string;
+  path: string | undefined;
+  kind: ProcedureKind | undefined;
+  connectionId: string;
+}
+
+/** What the devtools read from the server they belong to. */
+export interface DevtoolsSource {
+  router: AnyRouter;
+  /** The live connections' peers. */
+  peers(): Iterable<ServerPeer>;
+  /** The path clients open the WebSocket on. */
+  socketPath(): string;
+  /** The server's clock (ms since the epoch). */
+  now(): number;
+}
+
+/** The devtools of one server: its HTTP handler, error tap and connection bookkeeping. */
+export interface Devtools {
+  /** Answers a request for the page or its state; false (untouched) for any other path. */
+  handle(request: IncomingMessage, response: ServerResponse): boolean;
+  /** An `onError` that records each error, then calls the app's own hook. */
+  tapErrors(onError: ((event: ErrorEvent) => void) | undefined): (event: ErrorEvent) => void;
+  /** Notes when and from where a connection came. */
+  opened(peer: ServerPeer, address: string): void;
+}
+
+const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+const SECURITY_HEADERS = {
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+};
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function send(response: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): true {
+  response.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, ...headers }).end(body);
+  return true;
+}
+
+function describeProcedures(router: AnyRouter): Array<{ path: string; kind: ProcedureKind; input: JsonSchema | null }> {
+  const procedures = router['~def'].procedures as ReadonlyMap<string, AnyProcedure>;
+  return [...procedures.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([path, procedure]) => {
+      const schema = procedure['~def'].inputSchema;
+      return { path, kind: procedure['~def'].kind, input: schema ? jsonSchemaOf(schema, 'input', 'input').schema : null };
+    });
+}
+
+/**
+ * The devtools page of a server: lists procedures with their input schemas, runs calls and
+ * subscriptions over its own WebSocket, and shows connections and recent errors. Only created
+ * when the server's `devtools` option is set.
+ */
+export function createDevtools(options: DevtoolsOptions, source: DevtoolsSource): Devtools {
+  if (typeof options.token !== 'string' || options.token.length < MIN_DEVTOOLS_TOKEN_LENGTH) {
+    throw new Error(`devtools.token must be a string of at least ${MIN_DEVTOOLS_TOKEN_LENGTH} characters`);
+  }
+  const path = options.path ?? DEFAULT_DEVTOOLS_PATH;
+  if (!path.startsWith('/') || path.endsWith('/')) throw new Error(`devtools.path must start with "/" and not end with one, got "${path}"`);
+  const tokenDigest = digest(options.token);
+  const errors = new ErrorRing<DevtoolsError>(options.maxErrors ?? DEFAULT_DEVTOOLS_MAX_ERRORS);
+  const connections = new WeakMap<ServerPeer, { address: string; since: string }>();
+  let procedures: ReturnType<typeof describeProcedures> | undefined;
+
+  // Both sides hashed to the same length, so the comparison takes the same time whatever matches.
+  const tokenMatches = (given: string | null | undefined) => typeof given === 'string' && timingSafeEqual(digest(given), tokenDigest);
+
+  const state = () => ({
+    socketPath: source.socketPath(),
+    procedures: (procedures ??= describeProcedures(source.router)),
+    connections: [...source.peers()].map((peer) => ({ id: peer.id, ...connections.get(peer), ...peer.stats })),
+    errors: errors.newestFirst(),
+  });
+
+  return {
+    handle(request, response) {
+      let url: URL;
+      try {
+        url = new URL(request.url ?? '/', 'http://devtools.invalid');
+      } catch {
+        return false; // not a path this page could have; the app's own handler answers it
+      }
+      const page = url.pathname === path;
+      const api = url.pathname === `${path}/state`;
+      if (!page && !api && !url.pathname.startsWith(`${path}/`)) return false;
+      if (!options.allowRemote && !LOOPBACK.test(request.socket.remoteAddress ?? '')) {
+        return send(response, 403, 'text/plain; charset=utf-8', 'duplex devtools answer loopback addresses only\n');
+      }
+      if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain; charset=utf-8', 'GET only\n', { Allow: 'GET, HEAD' });
+      if (!page && !api) return send(response, 404, 'text/plain; charset=utf-8', 'not found\n');
+      const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      if (!tokenMatches(page ? url.searchParams.get('token') : bearer)) {
+        return send(response, 401, 'text/plain; charset=utf-8', 'duplex devtools: missing or wrong token\n');
+      }
+      if (page) return send(response, 200, 'text/html; charset=utf-8', DEVTOOLS_PAGE, { 'Content-Security-Policy': devtoolsPageCsp() });
+      return send(response, 200, 'application/json; charset=utf-8', JSON.stringify(state()));
+    },
+    tapErrors(onError) {
+      return (event) => {
+        errors.push({
+          at: new Date(source.now()).toISOString(),
+          code: event.error.code,
+          message: event.error.message,
+          path: event.path,
+          kind: event.kind,
+          connectionId: event.connectionId,
+        });
+        onError?.(event);
+      };
+    },
+    opened(peer, address) {
+      connections.set(peer, { address, since: new Date(source.now()).toISOString() });
+    },
+  };
+}
