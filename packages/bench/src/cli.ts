@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RepeatedScenario } from './client-process.js';
-import { type BenchConfig, fullConfig, quickConfig, SCENARIOS, type ScenarioId } from './config.js';
+import { type BenchConfig, fullConfig, quickConfig, SCENARIOS, type ScenarioId, takesPart } from './config.js';
 import { buildDuplex, buildDuplexAt } from './build-duplex.js';
 import { environment } from './environment.js';
 import { renderTable, type ScenarioRow } from './report.js';
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   if (repeated.length) {
     const pairs: SystemPair[] = [];
     try {
-      for (const system of chosen) pairs.push(await startPair(system, serverArgs));
+      for (const system of chosen.filter((s) => repeated.some((scenario) => takesPart(s, scenario)))) pairs.push(await startPair(system, serverArgs));
       for (const scenario of repeated) {
         const t0 = performance.now();
         const scenarioRows = await runRepeated({ scenario, pairs, config, log });
@@ -78,8 +78,8 @@ async function main(): Promise<void> {
     if (counts.length < config.idleConnections.length) {
       log(`  f: skipping ${config.idleConnections.filter((n) => !counts.includes(n)).join(', ')} connections: raise ulimit -n (now ${fdLimit()})`);
     }
-    for (const system of chosen) {
-      const client = spawnWorker('./client-process.ts', CLIENT_CORE);
+    for (const system of chosen.filter((s) => takesPart(s, 'f'))) {
+      const client = spawnWorker('./client-process.ts', { core: CLIENT_CORE });
       try {
         const row = await runIdleMemory({ system, client, counts, serverArgs });
         rows.push(row);

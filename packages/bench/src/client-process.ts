@@ -15,7 +15,7 @@ import type { BenchSystem, SystemClient } from './system.js';
 import { systemById } from './systems/index.js';
 
 /** Scenarios measured in repeats (all but the idle-memory one). */
-export type RepeatedScenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'g' | 'i' | 'j';
+export type RepeatedScenario = 'a' | 'b' | 'c' | 'd' | 'e' | 'g' | 'i' | 'j' | 'k';
 
 /** Requests the orchestrator sends to a load generator. */
 export type ClientRequest =
@@ -53,6 +53,7 @@ const shapes = {
   c: { sockets: 100, inFlight: 8, payload: 'small' },
   e: { sockets: 1, inFlight: 8, payload: 'large' },
   i: { sockets: 1, inFlight: 64, payload: 'rich' },
+  k: { sockets: 1, inFlight: 100, payload: 'small' },
 } as const;
 
 const calls = {

@@ -14,7 +14,7 @@ export interface BenchConfig {
   connectSamples: number;
 }
 
-/** Default: about 2½–3 minutes for all six systems on 2 cores (2 min 37 s measured, build included); fan-out sends 100 events per round, not 200. */
+/** Default: about 9 minutes for all eleven systems on 2 cores (measured 2026-12-03 at load 4.6, build included); fan-out sends 100 events per round, not 200. */
 export const quickConfig: BenchConfig = {
   mode: 'quick',
   warmupMs: 500,
@@ -37,7 +37,7 @@ export const fullConfig: BenchConfig = {
 };
 
 /** Scenario ids in run order; (f) runs on a fresh server of its own, (h) is the pub/sub bench. */
-export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'i', 'j'] as const;
+export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'i', 'j', 'k'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 /**
@@ -46,9 +46,16 @@ export type ScenarioId = (typeof SCENARIOS)[number];
  */
 export const RICH_SCENARIOS: ReadonlySet<ScenarioId> = new Set(['i', 'j']);
 
-/** The system each scenario's ratios are taken against. */
+/** The system each scenario's ratios are taken against; (k), the HTTP comparison, against tRPC's httpBatchLink. */
 export function floorOf(scenario: ScenarioId): string {
+  if (scenario === 'k') return 'trpc-http';
   return RICH_SCENARIOS.has(scenario) ? 'raw-ws-typed' : 'raw-ws';
+}
+
+/** Whether `system` runs `scenario`: the rich ones need rich types; a system listing its scenarios runs those; (k) is for HTTP systems. */
+export function takesPart(system: { richTypes: boolean; scenarios?: readonly ScenarioId[] }, scenario: ScenarioId): boolean {
+  if (RICH_SCENARIOS.has(scenario) && !system.richTypes) return false;
+  return system.scenarios ? system.scenarios.includes(scenario) : scenario !== 'k';
 }
 
 export const SCENARIO_TITLES: Record<ScenarioId, string> = {
@@ -60,5 +67,6 @@ export const SCENARIO_TITLES: Record<ScenarioId, string> = {
   f: '(f) idle memory per connection (server, after gc)',
   g: '(g) connect + first call',
   i: '(i) Date+Map echo (mutation, zod input), 64 calls in flight on one socket; ratios to raw ws + zod + superjson',
+  k: '(k) 100 concurrent queries from one client over HTTP; ratios to tRPC httpBatchLink',
   j: '(j) fan-out of events carrying a Date to 1,000 subscribers; ratios to raw ws + zod + superjson',
 };

@@ -39,6 +39,7 @@ function rateColumns(scenario: ScenarioId, idleConnections: readonly number[]): 
     case 'c':
     case 'e':
     case 'i':
+    case 'k':
       return [{ key: 'callsPerSec', label: 'calls/s', digits: 0 }];
     case 'd':
     case 'j':

@@ -1,5 +1,5 @@
 import type { ClientRequest, RepeatedScenario, RunSample } from './client-process.js';
-import { type BenchConfig, RICH_SCENARIOS } from './config.js';
+import { type BenchConfig, takesPart } from './config.js';
 import type { EventShape } from './payloads.js';
 import type { ScenarioRow } from './report.js';
 import type { MemorySample, ServerRequest } from './server-process.js';
@@ -21,9 +21,9 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Forks a server process for `system` and starts serving on 127.0.0.1. */
-export async function startServer(system: BenchSystem, serverArgs: string[]): Promise<{ server: Worker; port: number }> {
-  const server = spawnWorker('./server-process.ts', SERVER_CORE, serverArgs);
+/** Forks a server process for `system` (under its runtime) and starts serving on 127.0.0.1. */
+export async function startServer(system: BenchSystem, serverArgs: string[], source?: boolean): Promise<{ server: Worker; port: number }> {
+  const server = spawnWorker('./server-process.ts', { core: SERVER_CORE, extraArgs: serverArgs, runtime: system.runtime, source });
   const { port } = await server.ipc.request<{ port: number }>({ op: 'start', system: system.id, host: HOST } satisfies ServerRequest);
   return { server, port };
 }
@@ -31,7 +31,7 @@ export async function startServer(system: BenchSystem, serverArgs: string[]): Pr
 /** Starts a server and a load generator (both get `serverArgs`, e.g. `--cpu-prof`); fan-out requests are relayed. */
 export async function startPair(system: BenchSystem, serverArgs: string[]): Promise<SystemPair> {
   const { server, port } = await startServer(system, serverArgs);
-  const client = spawnWorker('./client-process.ts', CLIENT_CORE, serverArgs);
+  const client = spawnWorker('./client-process.ts', { core: CLIENT_CORE, extraArgs: serverArgs });
   client.ipc.handle(async (body) => {
     const req = body as { op: 'await-subscribers'; count: number } | { op: 'publish'; count: number; shape: EventShape };
     if (req.op === 'publish') return server.ipc.request({ op: 'publish', count: req.count, shape: req.shape } satisfies ServerRequest);
@@ -64,7 +64,7 @@ function summarize(scenario: RepeatedScenario, samples: RunSample[]): Record<str
 }
 
 /**
- * Runs one scenario on every pair (every pair whose system carries rich types, for those scenarios): prepare all (connect, warm up), then each repeat visits
+ * Runs one scenario on every pair whose system takes part in it ({@link takesPart}): prepare all (connect, warm up), then each repeat visits
  * every system in turn, then release all. Reports the median of the repeats.
  */
 export async function runRepeated(opts: {
@@ -74,7 +74,7 @@ export async function runRepeated(opts: {
   log: (line: string) => void;
 }): Promise<ScenarioRow[]> {
   const { scenario, config } = opts;
-  const pairs = RICH_SCENARIOS.has(scenario) ? opts.pairs.filter((pair) => pair.system.richTypes) : opts.pairs;
+  const pairs = opts.pairs.filter((pair) => takesPart(pair.system, scenario));
   const rows = pairs.map(
     (pair): ScenarioRow => ({ scenario, system: pair.system.id, label: pair.system.label, metrics: {} }),
   );

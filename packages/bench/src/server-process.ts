@@ -1,5 +1,5 @@
 /**
- * Bench server process: serves one system on 127.0.0.1 and answers the orchestrator's
+ * Bench server process (on Node, Bun or Deno, see workers.ts): serves one system on 127.0.0.1 and answers the orchestrator's
  * requests (publish events, count subscribers, measure memory after gc).
  */
 import { Ipc } from './ipc.js';
@@ -26,7 +26,9 @@ const ipc = new Ipc(process);
 let server: SystemServer | undefined;
 
 function collect(): MemorySample {
-  const gc = (globalThis as { gc?: () => void }).gc;
+  // Node and Deno get `gc` from --expose-gc; Bun has its own.
+  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+  const gc = (globalThis as { gc?: () => void }).gc ?? (bun ? () => bun.gc(true) : undefined);
   if (!gc) throw new Error('run the server process with --expose-gc');
   for (let i = 0; i < 3; i++) gc();
   const usage = process.memoryUsage();

@@ -1,3 +1,4 @@
+import type { ScenarioId } from './config.js';
 import type { EventShape, LargePayload, RichPayload, SmallPayload } from './payloads.js';
 
 /** A running server of one system, driven by the bench server process. */
@@ -21,6 +22,9 @@ export interface SystemClient {
   close(): Promise<void>;
 }
 
+/** A runtime the bench can start a server process under (Bun and Deno from the npm packages `bun` and `deno`). */
+export type ServerRuntime = 'node' | 'bun' | 'deno';
+
 /** One competitor: how to serve the bench router and how to connect to it. */
 export interface BenchSystem {
   /** Stable id used on the command line and in results JSON. */
@@ -29,6 +33,10 @@ export interface BenchSystem {
   label: string;
   /** True when `Date`, `Map` and the rest of superjson's types survive its wire (scenarios i and j). */
   richTypes: boolean;
+  /** The only scenarios this system takes part in. @default every one but (k) */
+  scenarios?: readonly ScenarioId[];
+  /** The runtime the server process runs on (the load generator is always Node). @default 'node' */
+  runtime?: ServerRuntime;
   startServer(opts: { host: string }): Promise<SystemServer>;
   /** Connects to a server on 127.0.0.1; may resolve before the socket is open (the first call waits). */
   connect(opts: { host: string; port: number }): Promise<SystemClient>;

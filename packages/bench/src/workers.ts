@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Ipc } from './ipc.js';
+import type { ServerRuntime } from './system.js';
 
 /** A forked bench process and its request channel. */
 export interface Worker {
@@ -34,12 +35,47 @@ function pin(pid: number | undefined, core: number): void {
  * `--source` runs duplex from its TypeScript sources (no build step, but through tsx's
  * keepNames transform); by default workers load the built dist like a user would.
  */
-const conditions = process.argv.includes('--source') ? ['--conditions=@duplex/source'] : [];
+const fromSources = process.argv.includes('--source');
 
-/** Forks `file` (relative to this directory) with tsx and `--expose-gc`. */
-export function spawnWorker(file: string, core: number, extraArgs: string[] = []): Worker {
+const binDir = fileURLToPath(new URL('../../../node_modules/.bin/', import.meta.url));
+
+/**
+ * How each runtime runs a bench file. Bun and Deno come from the npm packages `bun` and `deno`
+ * (root devDependencies) and run TypeScript themselves; both speak Node's fork IPC channel.
+ * Deno needs `--sloppy-imports` for the sources' `./x.js` imports of `./x.ts`.
+ */
+function command(runtime: ServerRuntime, extraArgs: string[], source: boolean): { execPath: string; execArgv: string[] } {
+  const conditions = source ? ['--conditions=@duplex/source'] : [];
+  switch (runtime) {
+    case 'node':
+      return { execPath: process.execPath, execArgv: [...conditions, '--import', 'tsx', '--expose-gc', ...extraArgs] };
+    case 'bun':
+      return { execPath: `${binDir}bun`, execArgv: [...conditions] };
+    case 'deno':
+      return {
+        execPath: `${binDir}deno`,
+        execArgv: ['run', '-A', '--node-modules-dir=manual', '--sloppy-imports', '--v8-flags=--expose-gc', ...conditions],
+      };
+  }
+}
+
+/** Options of {@link spawnWorker}. */
+export interface SpawnOptions {
+  /** Core to pin the process to. */
+  core: number;
+  /** Extra Node flags (e.g. `--cpu-prof`); ignored on Bun and Deno. @default [] */
+  extraArgs?: string[];
+  /** @default 'node' */
+  runtime?: ServerRuntime;
+  /** Load duplex from its TypeScript sources instead of dist. @default whether the bench got `--source` */
+  source?: boolean;
+}
+
+/** Forks `file` (relative to this directory) under its runtime: on Node with tsx and `--expose-gc`. */
+export function spawnWorker(file: string, opts: SpawnOptions): Worker {
+  const { core, extraArgs = [], runtime = 'node', source = fromSources } = opts;
   const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
-    execArgv: [...conditions, '--import', 'tsx', '--expose-gc', ...extraArgs],
+    ...command(runtime, extraArgs, source),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   pin(child.pid, core);

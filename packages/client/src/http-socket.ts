@@ -1,4 +1,5 @@
-import { type ClientMessage, CloseCode, decodeBinaryFrame, type ErrorShape, SUBPROTOCOL } from '@duplex/core';
+import { type ClientMessage, CloseCode, type DedupeInfo, decodeBinaryFrame, type ErrorShape, SUBPROTOCOL } from '@duplex/core';
+import { readDedupeHeader } from './dedupe-header.js';
 import { readSse } from './sse-reader.js';
 import type { WebSocketLike } from './web-socket.js';
 
@@ -8,7 +9,7 @@ export interface HttpTransportOptions {
   url?: string | undefined;
   /** The fetch function. @default globalThis.fetch */
   fetch?: typeof fetch | undefined;
-  /** Longest URL a batch of queries may take as a GET; longer ones go by POST. @default 2_000 */
+  /** Longest URL a query or a batch of queries may take as a GET; longer ones go by POST (as a batch). @default 2_000 */
   maxUrlLength?: number | undefined;
 }
 
@@ -39,6 +40,7 @@ export class HttpSocket implements WebSocketLike {
   private batch: CallMessage[] = [];
   private readonly aborts = new Map<number, AbortController>();
   private readonly all = new AbortController();
+  private dedupe: DedupeInfo | undefined;
 
   constructor(
     url: string,
@@ -51,6 +53,7 @@ export class HttpSocket implements WebSocketLike {
       (response) => {
         void response.body?.cancel();
         if (this.readyState !== 0) return;
+        this.dedupe = readDedupeHeader(response.headers);
         this.readyState = 1;
         this.protocol = SUBPROTOCOL;
         this.onopen?.({});
@@ -86,7 +89,8 @@ export class HttpSocket implements WebSocketLike {
         // The session spans requests, so a mutation re-sent after a lost link runs once on the server.
         if (message.sid !== undefined) this.headers['X-Duplex-Session'] = message.sid;
         if (message.seq !== undefined) this.headers['X-Duplex-Seq'] = String(message.seq);
-        return this.deliver({ t: 'ready', cid: 'http' });
+        // The server's dedupe window, stated on OPTIONS, as a socket's `ready` states it: the client then sends a mutation whose answer was lost again.
+        return this.deliver(this.dedupe ? { t: 'ready', cid: 'http', dedupe: this.dedupe } : { t: 'ready', cid: 'http' });
       case 'ping':
         return this.deliver({ t: 'pong' });
       case 'pong':
@@ -126,19 +130,23 @@ export class HttpSocket implements WebSocketLike {
     this.all.signal.addEventListener('abort', abort, { once: true });
     // A call with a session seq or an idempotency key keeps them: it goes as a batch of one.
     const first = calls[0] as CallMessage;
-    const single = calls.length === 1 && first.seq === undefined && first.key === undefined ? first : undefined;
-    if (single) this.aborts.set(single.id, controller);
+    const maxUrlLength = this.options.maxUrlLength ?? 2_000;
+    let single = calls.length === 1 && first.seq === undefined && first.key === undefined ? first : undefined;
     const init: RequestInit = { headers: this.headers, signal: controller.signal };
-    let url: string;
+    let url = '';
     if (single) {
       const input = single.input === undefined ? '' : JSON.stringify(single.input);
       url = `${this.base}/${encodeURIComponent(single.path)}${this.query}`;
       if (single.kind === 'query') url += input === '' ? '' : `&input=${encodeURIComponent(input)}`;
       else Object.assign(init, { method: 'POST', body: input });
-    } else {
+      // A query too long for a URL (servers refuse long request lines, Node's at 16 KB) goes as a POST batch of one.
+      if (url.length > maxUrlLength && single.kind === 'query') single = undefined;
+    }
+    if (single) this.aborts.set(single.id, controller);
+    else {
       const body = JSON.stringify(calls.map(({ t: _t, ...call }) => call));
       url = `${this.base}/${this.query}&batch=${encodeURIComponent(body)}`;
-      if (calls.some((call) => call.kind === 'mutation') || url.length > (this.options.maxUrlLength ?? 2_000)) {
+      if (calls.some((call) => call.kind === 'mutation') || url.length > maxUrlLength) {
         url = `${this.base}/${this.query}`;
         Object.assign(init, { method: 'POST', body });
       }

@@ -83,6 +83,16 @@ describe("transport: httpTransport() (HTTP + SSE, the server's Fetch handler)", 
     await server.close();
   });
 
+  it('sends a query too long for a URL as a POST batch of one, not a GET the server would refuse', async () => {
+    const server = await serve(new EventLog());
+    const counting = countingFetch();
+    const client = createClient<HttpRouter>({ url: `ws://127.0.0.1:${server.port}`, transport: httpTransport({ fetch: counting.fetch, maxUrlLength: 40 }) });
+    expect(await client.add.query({ a: 20, b: 22 })).toBe(42);
+    expect(counting.counts).toEqual({ GET: 0, POST: 1, OPTIONS: 1 });
+    await client.close();
+    await server.close();
+  });
+
   it('streams a subscription over SSE and resumes it on the next server from the last event id', async () => {
     const log = new EventLog();
     const first = await serve(log);

@@ -3,6 +3,7 @@ import { ConnectionHub } from './connection-hub.js';
 import { DEFAULT_HIGH_WATER_MARK_BYTES, DEFAULT_MAX_BUFFERED_BYTES } from './limits.js';
 import { NativeSocketTransport, type NativeSocketTransportOptions } from './native-socket-transport.js';
 import type { SocketServerLifecycle, SocketServerOptions } from './socket-server-options.js';
+import { trailingSchedule } from './trailing-schedule.js';
 import { refuseFetchUpgrade, refusalResponse } from './upgrade-checks.js';
 
 /** What duplex keeps in a Bun socket's `data`: the upgrade request until the socket opens, then its connection. */
@@ -80,7 +81,7 @@ const NO_BACKPRESSURE_LIMIT = 2 ** 31 - 1;
  * Bun.serve({ port: 3000, fetch: (req, srv) => duplex.fetch(req, srv), websocket: duplex.websocket });
  */
 export function createBunServer<TRouter extends AnyRouter>(options: BunServerOptions<TRouter>): BunServer {
-  const hub = new ConnectionHub<NativeSocketTransport, Request>(options);
+  const hub = new ConnectionHub<NativeSocketTransport, Request>(options, { schedule: trailingSchedule() });
   const listening: Array<{ stop(closeActiveConnections?: boolean): Promise<void> }> = [];
   const transportOptions: NativeSocketTransportOptions = {
     clock: hub.clock,

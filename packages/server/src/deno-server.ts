@@ -3,6 +3,7 @@ import { ConnectionHub } from './connection-hub.js';
 import { DEFAULT_HIGH_WATER_MARK_BYTES, DEFAULT_MAX_BUFFERED_BYTES } from './limits.js';
 import { NativeSocketTransport, type NativeSocketTransportOptions } from './native-socket-transport.js';
 import type { SocketServerLifecycle, SocketServerOptions } from './socket-server-options.js';
+import { trailingSchedule } from './trailing-schedule.js';
 import { refuseFetchUpgrade } from './upgrade-checks.js';
 
 /** Options of {@link createDenoServer}: those of `createWsServer`, with the Fetch `Request`. */
@@ -72,7 +73,7 @@ function overLimit(data: string | Uint8Array, limit: number): boolean {
  * Deno.serve({ port: 3000 }, duplex.fetch);
  */
 export function createDenoServer<TRouter extends AnyRouter>(options: DenoServerOptions<TRouter>): DenoServer {
-  const hub = new ConnectionHub<NativeSocketTransport, Request>(options);
+  const hub = new ConnectionHub<NativeSocketTransport, Request>(options, { schedule: trailingSchedule() });
   const listening: Array<{ shutdown(): Promise<void> }> = [];
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const transportOptions: NativeSocketTransportOptions = {

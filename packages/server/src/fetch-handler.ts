@@ -16,7 +16,8 @@ import {
   systemClock,
 } from '@duplex/core';
 import { nanoid } from 'nanoid';
-import type { DedupeStore } from './dedupe-store.js';
+import { type DedupeStore, defaultDedupeStore } from './dedupe-store.js';
+import { optionsHeaders } from './options-headers.js';
 import { DEFAULT_DRAIN_MS, drainCalls } from './drain.js';
 import { headerRecord } from './header-record.js';
 import { HTTP_STATUS } from './http-status.js';
@@ -132,6 +133,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const pingMs = options.keepAlive === false ? 2 ** 31 - 1 : (options.keepAlive?.intervalMs ?? DEFAULT_SSE_PING_MS);
   const requests = new WeakMap<ServerTransport, Request>();
+  const probeHeaders = optionsHeaders(options.dedupe === false ? undefined : (options.dedupe ?? defaultDedupeStore()));
   const live = new Set<RequestPeer>();
   const streams = new Map<RequestPeer, SseWriter>();
   let closing: Promise<void> | undefined;
@@ -314,12 +316,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
       return Response.json(errorBody('FORBIDDEN', 'origin not allowed'), { status: 403 });
     }
     const cors: Record<string, string> = origin === null ? {} : { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
-    if (request.method === 'OPTIONS') {
-      return new Response(null, {
-        status: 204,
-        headers: { ...cors, 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'Content-Type, X-Duplex-Params, Last-Event-ID, traceparent, tracestate', 'Access-Control-Max-Age': '600' },
-      });
-    }
+    if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { ...cors, ...probeHeaders } });
     if (closing) return Response.json(errorBody('SERVICE_UNAVAILABLE', 'server is shutting down'), { status: 503, headers: cors });
     if (!url.pathname.startsWith(prefix)) return Response.json(errorBody('NOT_FOUND', 'not a duplex path'), { status: 404, headers: cors });
     try {

@@ -4,7 +4,8 @@ import { headerRecord } from './header-record.js';
 
 /**
  * Adapts a Fetch handler (`Request → Response`) to Node's `http.createServer` listener, streaming
- * both bodies (SSE included); the Request's signal aborts when the client goes away.
+ * both bodies (SSE included; a JSON answer is sent whole); the Request's signal aborts when the
+ * client goes away.
  * @example
  * http.createServer(toNodeListener(createFetchHandler({ router }).fetch)).listen(3000);
  */
@@ -27,8 +28,14 @@ export function toNodeListener(fetch: (request: Request) => Promise<Response>): 
     } as RequestInit);
     fetch(request)
       .then(async (response) => {
+        if (!response.body || response.headers.get('content-type')?.startsWith('application/json')) {
+          // A JSON answer is whole: head and body in one write with a Content-Length, not a
+          // flushed head then chunks (two segments and chunked framing on every call).
+          const body = response.body ? new Uint8Array(await response.arrayBuffer()) : undefined;
+          res.writeHead(response.status, { ...headerRecord(response.headers), ...(body ? { 'content-length': String(body.byteLength) } : {}) });
+          return void res.end(body);
+        }
         res.writeHead(response.status, headerRecord(response.headers));
-        if (!response.body) return void res.end();
         res.flushHeaders();
         const reader = response.body.getReader();
         controller.signal.addEventListener('abort', () => void reader.cancel().catch(() => {}), { once: true });

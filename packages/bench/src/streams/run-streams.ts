@@ -29,8 +29,8 @@ export interface StreamsResult {
 
 /** Runs the stream scenarios: server and client each in their own process. */
 export async function runStreams(config: StreamsConfig, log: (line: string) => void = () => {}): Promise<StreamsResult> {
-  const server = spawnWorker('./streams/stream-server.ts', SERVER_CORE);
-  const client = spawnWorker('./streams/stream-client.ts', CLIENT_CORE);
+  const server = spawnWorker('./streams/stream-server.ts', { core: SERVER_CORE });
+  const client = spawnWorker('./streams/stream-client.ts', { core: CLIENT_CORE });
   try {
     const { duplexPort, rawPort } = await server.ipc.request<{ duplexPort: number; rawPort: number }>({ op: 'start' });
     const ask = <TResult>(req: StreamClientRequest) => client.ipc.request<TResult>(req);

@@ -194,6 +194,28 @@ export const httpCases: HttpCase[] = [
     },
   },
   {
+    name: 'http: OPTIONS states the dedupe window; a mutation re-sent with its session and seq runs once',
+    async run(harness) {
+      const server = await harness.startHttp(makeRouter(), context);
+      const base = `http://127.0.0.1:${server.port}`;
+      const probe = await fetch(`${base}/`, { method: 'OPTIONS', headers: { Origin: base } });
+      equal(probe.status, 204);
+      deepStrictEqual(JSON.parse(probe.headers.get('x-duplex-dedupe') ?? 'null'), { windowMs: 600_000, maxEntries: 256 });
+      ok(probe.headers.get('access-control-allow-headers')?.includes('X-Duplex-Session'), 'a cross-origin page may send the session');
+      equal(probe.headers.get('access-control-expose-headers'), 'X-Duplex-Dedupe');
+      const session = { 'X-Duplex-Session': `session-${Math.random().toString(36).slice(2).padEnd(12, '0')}`, 'X-Duplex-Seq': '0' };
+      const send = async (seq: number) => {
+        const response = await fetch(`${base}/?codec=json`, { method: 'POST', headers: session, body: JSON.stringify([{ id: 1, kind: 'mutation', path: 'bump', seq }]) });
+        return json(response);
+      };
+      deepStrictEqual(await send(1), [{ t: 'result', id: 1, data: 1 }]);
+      // The same seq again (its answer was lost): answered from the window, the handler not run.
+      deepStrictEqual(await send(1), [{ t: 'result', id: 1, data: 1 }]);
+      deepStrictEqual(await send(2), [{ t: 'result', id: 1, data: 2 }]);
+      await server.close();
+    },
+  },
+  {
     name: 'http: a subscription over SSE carries tracked ids and resumes after Last-Event-ID',
     async run(harness) {
       const server = await harness.startHttp(makeRouter(), context);

@@ -1,0 +1,18 @@
+import { type ClientOptions, createClient } from '@duplex/client';
+import type { SystemClient } from '../system.js';
+import type { DuplexBenchRouter } from './duplex-router.js';
+
+/** The bench's client calls on a duplex client of the shared router, whatever its transport (socket, HTTP, auto). */
+export function duplexClient(options: ClientOptions): SystemClient {
+  const client = createClient<DuplexBenchRouter>(options);
+  return {
+    echo: (input) => client.echo.query(input),
+    echoLarge: (input) => client.echoLarge.query(input),
+    echoRich: (input) => client.echoRich.mutate(input),
+    subscribe(onData, shape = 'plain') {
+      const sub = (shape === 'dated' ? client.datedEvents : client.events).subscribe(undefined, { onData });
+      return () => sub.unsubscribe();
+    },
+    close: () => client.close(),
+  };
+}
