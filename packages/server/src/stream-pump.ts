@@ -57,12 +57,14 @@ export async function pumpItems(
 function sendItem(host: PumpHost, id: number, entry: ActiveEntry, value: unknown, schema: StandardSchemaV1 | undefined): boolean | Promise<boolean> {
   const eid = isTracked(value) ? value.id : undefined;
   const data = validate(schema, isTracked(value) ? value.data : value, 'INTERNAL_SERVER_ERROR');
-  const queue = (valid: unknown) => {
-    if (!host.isLive(id, entry)) return false;
-    host.sendItem(id, entry, eid, valid);
-    return true;
-  };
-  return data instanceof Promise ? data.then(queue) : queue(data);
+  if (data instanceof Promise) return data.then((valid) => queueItem(host, id, entry, eid, valid));
+  return queueItem(host, id, entry, eid, data);
+}
+
+function queueItem(host: PumpHost, id: number, entry: ActiveEntry, eid: string | undefined, data: unknown): boolean {
+  if (!host.isLive(id, entry)) return false;
+  host.sendItem(id, entry, eid, data);
+  return true;
 }
 
 /** Resolves with the next step, or undefined as soon as the entry is released. */
