@@ -1,4 +1,4 @@
-import { DuplexError, type ErrorCode, tracked } from '@duplex/core';
+import { DuplexError, type ErrorCode, streamOf, tracked } from '@duplex/core';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createCaller } from './create-caller.js';
@@ -152,5 +152,29 @@ describe('createCaller', () => {
     }
     expect(values).toEqual([1, 2]);
     await vi.waitFor(() => expect(seen.finallyRan).toBe(1));
+  });
+
+  it('passes a stream input through, each item checked against the item schema, and returns a streamed result as is', async () => {
+    const d = initDuplex.create();
+    const router = d.router({
+      sum: d.procedure.input(streamOf(z.number().int())).mutation(async ({ input }) => {
+        let total = 0;
+        for await (const n of input) total += n;
+        return total;
+      }),
+      count: d.procedure.query(async function* () {
+        yield 1;
+        yield 2;
+      }),
+    });
+    const caller = createCaller(router, {});
+    async function* numbers(...values: number[]) {
+      yield* values;
+    }
+    expect(await caller.sum.mutate(numbers(1, 2, 3))).toBe(6);
+    await expect(caller.sum.mutate(numbers(1, 2.5))).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const seen: number[] = [];
+    for await (const n of await caller.count.query()) seen.push(n);
+    expect(seen).toEqual([1, 2]);
   });
 });

@@ -1,6 +1,7 @@
-import { type AnyProcedure, type AnyRouter, DuplexError, isTracked, type ProcedureKind } from '@duplex/core';
+import { type AnyProcedure, type AnyRouter, DuplexError, isStreamSchema, isStreamSource, isTracked, type ProcedureKind } from '@duplex/core';
 import type { CallerCallOptions, CallerContext, CallerIterateOptions, DuplexCaller } from './caller-types.js';
 import { callProcedure, validate } from './call-procedure.js';
+import { validatedStream } from './input-stream.js';
 
 const METHODS: Readonly<Record<string, ProcedureKind>> = { query: 'query', mutate: 'mutation', iterate: 'subscription' };
 
@@ -64,6 +65,8 @@ async function call(
 ): Promise<unknown> {
   if (!procedure) throw notFound(kind, path);
   if (signal?.aborted) throw cancelled();
+  const schema = procedure['~def'].inputSchema;
+  if (isStreamSchema(schema) && isStreamSource(input)) input = validatedStream(input, schema['~item']);
   const controller = new AbortController();
   try {
     const run = Promise.resolve(context()).then((ctx) => {

@@ -1,4 +1,4 @@
-import { DuplexError, type StandardSchemaV1 } from '@duplex/core';
+import { DuplexError, type StandardSchemaV1, type StreamSource, streamIterator } from '@duplex/core';
 import { validate } from './call-procedure.js';
 
 /**
@@ -103,5 +103,23 @@ export class InputStream implements AsyncIterable<unknown> {
     const waiter = this.waiter;
     this.waiter = undefined;
     waiter?.();
+  }
+}
+
+/**
+ * A stream given to `createCaller` (no socket, no window): its items are checked against the
+ * item schema one by one as the handler reads them, like a client stream's.
+ */
+export async function* validatedStream(source: StreamSource<unknown>, item: StandardSchemaV1): AsyncGenerator<unknown> {
+  const iterator = streamIterator(source);
+  try {
+    for (;;) {
+      const step = await iterator.next();
+      if (step.done) return;
+      const value = validate(item, step.value, 'BAD_REQUEST');
+      yield value instanceof Promise ? await value : value;
+    }
+  } finally {
+    await iterator.return?.();
   }
 }
