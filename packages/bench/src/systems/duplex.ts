@@ -3,9 +3,11 @@ import { createClient } from '@duplex/client';
 import { createWsServer, initDuplex } from '@duplex/server';
 import { WebSocket } from 'ws';
 import { BASE_DIR } from '../build-duplex.js';
-import { EventHub, iterateHub } from '../event-hub.js';
-import { type BenchEvent, type DatedEvent, largeSchema, makeDatedEvent, makeEvent, richSchema, smallSchema } from '../payloads.js';
+import { EventHub } from '../event-hub.js';
+import { type BenchEvent, type DatedEvent, makeDatedEvent, makeEvent } from '../payloads.js';
 import type { BenchSystem, SystemClient } from '../system.js';
+import { duplexClient } from './duplex-client.js';
+import { makeRouter } from './duplex-router.js';
 import { type BenchOtel, startBenchOtel } from './otel-setup.js';
 
 /** The duplex entry points a system runs: this checkout's, or another commit's built by `--base`. */
@@ -24,23 +26,6 @@ async function loadBase(): Promise<DuplexModules> {
   return { createWsServer: server.createWsServer, initDuplex: server.initDuplex, createClient: client.createClient };
 }
 
-type Builder = ReturnType<typeof initDuplex.create>;
-function makeRouter(d: Builder, hub: EventHub<BenchEvent>, datedHub: EventHub<DatedEvent>) {
-  return d.router({
-    echo: d.procedure.input(smallSchema).query(({ input }) => input),
-    /** `echo` as a mutation: goes through the dedupe window (exactly-once), for `duplex-mutation*`. */
-    echoMutation: d.procedure.input(smallSchema).mutation(({ input }) => input),
-    echoLarge: d.procedure.input(largeSchema).query(({ input }) => input),
-    echoRich: d.procedure.input(richSchema).mutation(({ input }) => input),
-    events: d.procedure.subscription(async function* ({ signal }) {
-      yield* iterateHub(hub, signal);
-    }),
-    datedEvents: d.procedure.subscription(async function* ({ signal }) {
-      yield* iterateHub(datedHub, signal);
-    }),
-  });
-}
-export type DuplexBenchRouter = ReturnType<typeof makeRouter>;
 
 /** A/B variants: what they switch off or change against the defaults. */
 interface DuplexVariant {
@@ -92,22 +77,8 @@ function duplexSystem(codec: 'superjson' | 'json', variant?: DuplexVariant): Ben
     },
     async connect({ host, port }): Promise<SystemClient> {
       const { createClient } = await modules();
-      const client = createClient<DuplexBenchRouter>({
-        url: `ws://${host}:${port}`,
-        WebSocket,
-        codec,
-        ...(nowindow ? { subscriptionWindow: Number.POSITIVE_INFINITY } : {}),
-      });
-      return {
-        echo: variant?.mutation ? (input) => client.echoMutation.mutate(input) : (input) => client.echo.query(input),
-        echoLarge: (input) => client.echoLarge.query(input),
-        echoRich: (input) => client.echoRich.mutate(input),
-        subscribe(onData, shape = 'plain') {
-          const sub = (shape === 'dated' ? client.datedEvents : client.events).subscribe(undefined, { onData });
-          return () => sub.unsubscribe();
-        },
-        close: () => client.close(),
-      };
+      const options = { url: `ws://${host}:${port}`, WebSocket, codec, ...(nowindow ? { subscriptionWindow: Number.POSITIVE_INFINITY } : {}) };
+      return duplexClient(options, { mutation: variant?.mutation === true, create: createClient });
     },
   };
 }
