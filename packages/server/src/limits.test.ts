@@ -14,6 +14,7 @@ describe('resolvePeerLimits', () => {
       maxJsonDepth: 64,
       maxCallsInFlight: DEFAULT_MAX_CALLS_IN_FLIGHT,
       maxSubscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
+      maxClientStreams: 8,
       maxProtocolErrors: DEFAULT_MAX_PROTOCOL_ERRORS,
       maxRequestsPerSecond: undefined,
     });

@@ -20,6 +20,15 @@ export interface PeerLimitOptions {
   /** Live subscriptions on one connection; more get `TOO_MANY_REQUESTS`. @default 1024 */
   maxSubscriptions?: number | undefined;
   /**
+   * Calls with a client stream (protocol.md §7.2) running at once; one more is answered
+   * `TOO_MANY_REQUESTS` (retryable). Each holds at most `streamWindow` items of at most
+   * `maxMessageBytes` in the server's memory, so this bounds what a connection's unread client
+   * streams can hold: 8 × 16 × 1 MiB = 128 MiB with the defaults (lower any of the three for
+   * untrusted clients).
+   * @default 8
+   */
+  maxClientStreams?: number | undefined;
+  /**
    * Protocol errors (malformed frames, bad ids, calls refused by a limit) one connection may cause
    * before it is closed with 1008. Application errors (`NOT_FOUND`, failed validation) do not count.
    * @default 100
@@ -69,6 +78,8 @@ export interface SocketLimitOptions {
 export const DEFAULT_MAX_CALLS_IN_FLIGHT = 1024;
 /** Default of {@link PeerLimitOptions.maxSubscriptions}. */
 export const DEFAULT_MAX_SUBSCRIPTIONS = 1024;
+/** Default of {@link PeerLimitOptions.maxClientStreams}. */
+export const DEFAULT_MAX_CLIENT_STREAMS = 8;
 /** Default of {@link PeerLimitOptions.maxProtocolErrors}. */
 export const DEFAULT_MAX_PROTOCOL_ERRORS = 100;
 /** Default of {@link SocketLimitOptions.highWaterMarkBytes}. */
@@ -99,6 +110,7 @@ export function resolvePeerLimits(options: PeerLimitOptions = {}): PeerLimits {
     maxJsonDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
     maxCallsInFlight: options.maxCallsInFlight ?? DEFAULT_MAX_CALLS_IN_FLIGHT,
     maxSubscriptions: options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS,
+    maxClientStreams: options.maxClientStreams ?? DEFAULT_MAX_CLIENT_STREAMS,
     maxProtocolErrors: options.maxProtocolErrors ?? DEFAULT_MAX_PROTOCOL_ERRORS,
     maxRequestsPerSecond: options.maxRequestsPerSecond,
   };

@@ -214,6 +214,13 @@ export class ServerPeer {
     return { calls, subscriptions: this.active.size - calls };
   }
 
+  /** Calls with a client stream running on this connection (counted only when one starts). */
+  private clientStreams(): number {
+    let count = 0;
+    for (const entry of this.active.values()) if (entry.input) count++;
+    return count;
+  }
+
   /** The transport this peer writes to. */
   get transport(): ServerTransport {
     return this.out;
@@ -574,6 +581,13 @@ export class ServerPeer {
           : `"${message.path}" takes a client stream: send the call with stream: true`
         : `"${message.path}" does not take a client stream`;
       this.sendError(message.id, new DuplexError({ code: 'BAD_REQUEST', message: reason }));
+      return;
+    }
+    if (streamIn && this.clientStreams() >= this.limits.maxClientStreams) {
+      // Not a protocol error: a well-behaved client uploading many files at once meets it.
+      const error = new DuplexError({ code: 'TOO_MANY_REQUESTS', message: `this connection already has ${this.limits.maxClientStreams} client streams (maxClientStreams)`, retryable: true });
+      this.report(error, message.path, message.t === 'call' ? message.kind : undefined);
+      this.sendError(message.id, error);
       return;
     }
     const rawInput = message.input;

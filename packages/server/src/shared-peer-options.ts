@@ -1,3 +1,4 @@
+import { isCredit } from '@duplex/core';
 import type { PeerLimitOptions } from './limits.js';
 import type { SharedPeerOptions } from './server-peer.js';
 
@@ -10,6 +11,8 @@ export type PeerOptionSource = PeerLimitOptions &
  * by field (so per-connection state stays small), with the adapter's `createContext` wrapper.
  */
 export function sharedPeerOptions(options: PeerOptionSource, createContext: SharedPeerOptions['createContext']): SharedPeerOptions {
+  const { streamWindow } = options;
+  if (streamWindow !== undefined && !isCredit(streamWindow, 1)) throw new TypeError(`duplex: streamWindow must be an integer from 1 to 2^31 - 1, not ${String(streamWindow)}`);
   return {
     router: options.router,
     createContext,
@@ -26,6 +29,7 @@ export function sharedPeerOptions(options: PeerOptionSource, createContext: Shar
     maxJsonDepth: options.maxJsonDepth,
     maxCallsInFlight: options.maxCallsInFlight,
     maxSubscriptions: options.maxSubscriptions,
+    maxClientStreams: options.maxClientStreams,
     maxProtocolErrors: options.maxProtocolErrors,
     maxRequestsPerSecond: options.maxRequestsPerSecond,
     instrumentation: options.instrumentation,

@@ -71,6 +71,23 @@ describe('stream messages on the wire (protocol.md §7.2)', () => {
     raw.close();
   });
 
+  it('a client stream past maxClientStreams is refused with a retryable TOO_MANY_REQUESTS; the others go on', async () => {
+    await using srv = await startServer(router, { maxClientStreams: 2 });
+    const raw = await openRaw(srv.url);
+    await raw.hello();
+    for (const id of [1, 2]) {
+      raw.send({ t: 'call', id, kind: 'mutation', path: 'deaf', stream: true });
+      expect(await raw.next()).toEqual({ t: 'credit', id, n: 16 });
+    }
+    raw.send({ t: 'call', id: 3, kind: 'mutation', path: 'deaf', stream: true });
+    expect(await raw.next()).toMatchObject({ t: 'error', id: 3, error: { code: 'TOO_MANY_REQUESTS', retryable: true } });
+    // Ending one makes room.
+    raw.send({ t: 'cancel', id: 1 });
+    raw.send({ t: 'call', id: 4, kind: 'mutation', path: 'deaf', stream: true });
+    expect(await raw.next()).toEqual({ t: 'credit', id: 4, n: 16 });
+    raw.close();
+  });
+
   it.each([
     ['data for an id never used', { t: 'data', id: 99, data: 1 }, 99, 'no client stream with id 99'],
     ['done for an id never used', { t: 'done', id: 98 }, 98, 'no client stream with id 98'],
