@@ -526,6 +526,14 @@ export class ClientPeer {
     }
   }
 
+  /**
+   * One item of a streamed result. A method of its own: a closure in `#handle` would make every
+   * message it handles allocate a context for the variables the closure captures.
+   */
+  #streamItem(message: { id: number; data?: unknown }, link: number, attachments: AttachmentReader | undefined): void {
+    this.#streams.data(message.id, link, () => this.#decode(message, attachments));
+  }
+
   /** Decodes a message's `data` payload (absent: undefined). */
   #decode(message: { data?: unknown }, attachments: AttachmentReader | undefined): unknown {
     return 'data' in message ? this.#options.codec.decode(message.data, attachments) : undefined;
@@ -590,7 +598,7 @@ export class ClientPeer {
         const sub = this.#subs.get(message.id);
         // After a handover, events still arriving on the old link are dropped: the new link
         // resumes from the last event id delivered before the move.
-        if (!sub || sub.link !== link) return this.#streams.data(message.id, link, () => this.#decode(message, attachments));
+        if (!sub || sub.link !== link) return this.#streamItem(message, link, attachments);
         let value: unknown;
         try {
           value = this.#decode(message, attachments);

@@ -411,6 +411,20 @@ export class ServerPeer {
   }
 
   /**
+   * The server's end of call `id`'s client stream; grants the first window. A method of its own:
+   * the grant callback's closure in `start()` would cost every call a context allocation.
+   */
+  private openInput(id: number, entry: ActiveEntry, procedure: AnyProcedure): InputStream {
+    const schema = procedure['~def'].inputSchema as StandardSchemaV1 & { '~item': StandardSchemaV1 };
+    const input = new InputStream(this.options.streamWindow ?? DEFAULT_STREAM_WINDOW, schema['~item'], (n) => {
+      if (this.active.get(id) === entry) this.push(`{"t":"credit","id":${id},"n":${n}}`);
+    });
+    entry.input = input;
+    input.open();
+    return input;
+  }
+
+  /**
    * One item of a call's client stream (protocol.md §7.2). Items for a call that has ended are
    * dropped (they crossed its answer on the wire); an item past the granted credit ends the call.
    */
@@ -612,15 +626,7 @@ export class ServerPeer {
       if (message.timeoutMs !== undefined && message.timeoutMs <= MAX_TIMER_DELAY_MS) {
         entry.timer = this.clock.setTimeout(() => this.onDeadline(message.id, entry, message.path), message.timeoutMs);
       }
-      if (streamIn) {
-        const id = message.id;
-        const schema = procedure['~def'].inputSchema as StandardSchemaV1 & { '~item': StandardSchemaV1 };
-        entry.input = new InputStream(this.options.streamWindow ?? DEFAULT_STREAM_WINDOW, schema['~item'], (n) => {
-          if (this.active.get(id) === entry) this.push(`{"t":"credit","id":${id},"n":${n}}`);
-        });
-        input = entry.input;
-        entry.input.open();
-      }
+      if (streamIn) input = this.openInput(message.id, entry, procedure);
       // A client stream cannot be sent again, so it is never claimed in the dedupe window.
       const claim = message.kind === 'mutation' && !streamIn ? this.claim(message, rawInput) : undefined;
       void this.runCall(message, procedure, input, entry, claim);
