@@ -1,4 +1,5 @@
 import type { AttachmentReader, Codec } from '@duplex/core';
+import { DecodedInput } from './active-entry.js';
 
 /**
  * How many more values than its JSON holds a superjson input may expand to when its shared
@@ -50,4 +51,16 @@ export function decodeInput(codec: Codec, payload: unknown, attachments?: Attach
     }
   }
   return value;
+}
+
+/**
+ * A payload as it reached the peer: already decoded where its binary frame was read
+ * ({@link DecodedInput}), or wire JSON to decode now. Throws when it cannot be decoded.
+ */
+export function decodePayload(codec: Codec, payload: unknown): unknown {
+  if (payload instanceof DecodedInput) {
+    if (payload.failed) throw new TypeError('payload could not be decoded');
+    return payload.value;
+  }
+  return payload === undefined ? undefined : decodeInput(codec, payload);
 }

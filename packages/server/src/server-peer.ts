@@ -36,10 +36,10 @@ import { callProcedure } from './call-procedure.js';
 import { CreditWindow } from './credit-window.js';
 import { CredentialExpiry } from './credential-expiry.js';
 import { recheckSubscription, } from './recheck-subscription.js';
-import { ActiveEntry, DecodedInput, NO_ENTRIES } from './active-entry.js';
+import { ActiveEntry, NO_ENTRIES } from './active-entry.js';
 import { EXPIRED, KEY_MISMATCH, OPTED_OUT, STREAMED, storeFailure } from './dedupe-answers.js';
 import { type DedupeClaim, type DedupeOutcome, type DedupeStore, defaultDedupeStore } from './dedupe-store.js';
-import { decodeInput } from './decode-input.js';
+import { decodePayload } from './decode-input.js';
 import { formatErrorShape } from './format-error.js';
 import { inputFingerprint } from './input-fingerprint.js';
 import { InputStream } from './input-stream.js';
@@ -397,12 +397,9 @@ export class ServerPeer {
       case 'data':
         this.onInputData(message);
         return;
-      case 'done': {
-        const entry = this.active.get(message.id);
-        if (entry?.input) entry.input.end();
-        else if (entry || message.id > this.highestId) this.protocolError(message.id, `no client stream with id ${message.id}`);
+      case 'done':
+        this.inputOf(message.id)?.input?.end();
         return;
-      }
       case 'hello':
       case 'ping':
       case 'pong':
@@ -429,33 +426,39 @@ export class ServerPeer {
    * dropped (they crossed its answer on the wire); an item past the granted credit ends the call.
    */
   private onInputData(message: InputDataMessage): void {
-    const entry = this.active.get(message.id);
-    if (!entry?.input) {
-      if (entry || message.id > this.highestId) this.protocolError(message.id, `no client stream with id ${message.id}`);
-      return;
-    }
-    let value: unknown = message.data;
+    const entry = this.inputOf(message.id);
+    if (!entry?.input) return;
+    let value: unknown;
     try {
-      if (value instanceof DecodedInput) {
-        if (value.failed) throw new TypeError('item could not be decoded');
-        value = value.value;
-      } else if (value !== undefined) {
-        value = decodeInput(this.codec, value);
-      }
+      value = decodePayload(this.codec, message.data);
     } catch {
-      return this.endStream(message.id, entry, new DuplexError({ code: 'BAD_REQUEST', message: 'a client stream item could not be decoded' }));
+      return this.end(message.id, entry, new DuplexError({ code: 'BAD_REQUEST', message: 'a client stream item could not be decoded' }));
     }
     if (entry.input.push(value)) return;
-    this.endStream(message.id, entry, new DuplexError({ code: 'BAD_REQUEST', message: 'protocol error: data sent past the granted credit' }));
+    this.end(message.id, entry, new DuplexError({ code: 'BAD_REQUEST', message: 'protocol error: data sent past the granted credit' }));
     this.countProtocolError();
   }
 
-  /** Ends a running call with `error`, both halves: its handler's signal aborts and the client gets the error. */
-  private endStream(id: number, entry: ActiveEntry, error: DuplexError): void {
+  /**
+   * The running call with a client stream that `data` or `done` names. Those may cross the call's
+   * answer on the wire, so only an id never used, or one without a client stream, is refused.
+   */
+  private inputOf(id: number): ActiveEntry | undefined {
+    const entry = this.active.get(id);
+    if (entry?.input) return entry;
+    if (entry || id > this.highestId) this.protocolError(id, `no client stream with id ${id}`);
+    return undefined;
+  }
+
+  /**
+   * Ends a running call or subscription with `error` (both halves of a stream): its handler's
+   * signal aborts, `onError` sees it and the client gets it.
+   */
+  private end(id: number, entry: ActiveEntry, error: DuplexError, path?: string, kind?: ProcedureKind): void {
     this.active.delete(id);
     this.release(entry, error);
-    this.report(error, undefined, undefined);
-    this.sendError(id, error);
+    this.report(error, path, kind);
+    this.sendError(id, error, error, path, kind);
     this.notifySettled();
   }
 
@@ -605,14 +608,9 @@ export class ServerPeer {
       return;
     }
     const rawInput = message.input;
-    let input: unknown = rawInput;
+    let input: unknown;
     try {
-      if (input instanceof DecodedInput) {
-        if (input.failed) throw new TypeError('input payload could not be decoded');
-        input = input.value;
-      } else if (input !== undefined) {
-        input = decodeInput(this.codec, input);
-      }
+      input = decodePayload(this.codec, rawInput);
     } catch {
       this.sendError(message.id, new DuplexError({ code: 'BAD_REQUEST', message: 'input payload could not be decoded' }));
       return;
@@ -674,11 +672,7 @@ export class ServerPeer {
       if (!entry.source) continue;
       void recheckSubscription(entry.source, ctx, entry).then((refusal) => {
         if (!refusal || this.active.get(id) !== entry || this.ctx !== ctx) return;
-        this.active.delete(id);
-        this.release(entry, refusal);
-        this.report(refusal, entry.source?.path, 'subscription');
-        this.sendError(id, refusal, refusal, entry.source?.path, 'subscription');
-        this.notifySettled();
+        this.end(id, entry, refusal, entry.source?.path, 'subscription');
       });
     }
   }
