@@ -10,6 +10,12 @@ export interface LiveInvalidation {
   topics: string[];
   /** Dotted paths of the queries that declared one of those topics. */
   paths: string[];
+  /**
+   * Set on the first message of a stream that starts afresh (not resumed), once it is live on the
+   * server: `paths` is then every live query, and the client invalidates the results it already
+   * holds of them, which were read before the stream could deliver invalidations.
+   */
+  established?: true;
 }
 
 /** What the server publishes on the pub/sub channel (paths are resolved by each receiving server). */

@@ -1,12 +1,12 @@
 import { createMemoryPubSub } from '@duplex/pubsub';
 import { createRedisPubSub } from '@duplex/pubsub/redis';
-import { findRedis, skipUnless, startProxy, startServer, waitForState } from '@duplex/test-utils';
+import { deferred, findRedis, skipUnless, startProxy, startServer, waitForState } from '@duplex/test-utils';
 import { QueryClient, QueryObserver } from '@tanstack/query-core';
 import { nanoid } from 'nanoid';
 import { createClient as createRedisClient } from 'redis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createQueryUtils, type LiveInvalidation, watchLiveQueries } from '../src/index.js';
-import type { LiveMessage } from '../src/server/index.js';
+import type { LiveMessage, LivePubSub } from '../src/server/index.js';
 import { createLiveTodoApi, type LiveTodoRouter } from './live-fixtures.js';
 
 type LiveEvents = { 'duplex.live': LiveMessage };
@@ -22,17 +22,64 @@ describe('live queries', () => {
     const duplex = createQueryUtils<LiveTodoRouter>(alice);
     const events: LiveInvalidation[] = [];
     const stop = watchLiveQueries(alice, queryClient, { onInvalidate: (event) => events.push(event) });
+    // Queries first fetched once the stream is live are not refetched by its `established` message.
+    await vi.waitFor(() => expect(events).toEqual([{ topics: [], paths: ['todo.list'], established: true }]));
     const observer = new QueryObserver(queryClient, duplex.todo.list.queryOptions());
     const off = observer.subscribe(() => {});
     await queryClient.fetchQuery(duplex.todo.count.queryOptions());
     await vi.waitFor(() => expect(observer.getCurrentResult().data).toEqual([]));
-    await vi.waitFor(() => expect(pubsub.subscriberCount('duplex.live')).toBe(1));
+    expect(pubsub.subscriberCount('duplex.live')).toBe(1);
 
     expect(await bob.todo.add.mutate({ text: 'milk' })).toBe(1);
     await vi.waitFor(() => expect(observer.getCurrentResult().data).toEqual(['milk']));
-    expect(events).toEqual([{ topics: ['todos'], paths: ['todo.list'] }]);
+    expect(events.slice(1)).toEqual([{ topics: ['todos'], paths: ['todo.list'] }]);
     // A query that declared no topic is left alone.
     expect(queryClient.getQueryState(duplex.todo.count.queryKey())?.isInvalidated).toBe(false);
+    expect(api.calls.list).toBe(2);
+    off();
+    stop();
+    queryClient.clear();
+    await vi.waitFor(() => expect(pubsub.subscriberCount('duplex.live')).toBe(0));
+    await pubsub.close();
+  });
+
+  it('loses no invalidation published between a first fetch and the moment the stream is live', async () => {
+    const pubsub = createMemoryPubSub<LiveEvents>({ replay: 100 });
+    // The server's subscription to the channel waits for `open`: the window, held open on purpose.
+    const open = deferred();
+    const subscribing = deferred();
+    const gated: LivePubSub = {
+      publish: (topic, payload) => pubsub.publish(topic, payload),
+      subscribe(topic, options) {
+        subscribing.resolve();
+        const inner = open.promise.then(() => pubsub.subscribe(topic, options));
+        return {
+          ready: inner.then((subscription) => subscription.ready),
+          [Symbol.asyncIterator]: () => {
+            const iterator = inner.then((subscription) => subscription[Symbol.asyncIterator]());
+            return { next: () => iterator.then((it) => it.next()), return: () => iterator.then((it) => it.return?.() ?? { value: undefined, done: true }) };
+          },
+        };
+      },
+    };
+    const api = createLiveTodoApi(gated);
+    await using srv = await startServer(api.router);
+    const alice = srv.client<LiveTodoRouter>();
+    const queryClient = new QueryClient();
+    const duplex = createQueryUtils<LiveTodoRouter>(alice);
+    const events: LiveInvalidation[] = [];
+    const stop = watchLiveQueries(alice, queryClient, { onInvalidate: (event) => events.push(event) });
+    const observer = new QueryObserver(queryClient, duplex.todo.list.queryOptions());
+    const off = observer.subscribe(() => {});
+    await vi.waitFor(() => expect(observer.getCurrentResult().data).toEqual([]));
+    await subscribing.promise;
+
+    // Written and published after the first fetch read the list, before the stream is live.
+    api.todos.push('in the window');
+    await api.live.invalidate('todos');
+    open.resolve();
+    await vi.waitFor(() => expect(observer.getCurrentResult().data).toEqual(['in the window']));
+    expect(events).toEqual([{ topics: [], paths: ['todo.list'], established: true }]);
     expect(api.calls.list).toBe(2);
     off();
     stop();
@@ -67,7 +114,7 @@ describe('live queries', () => {
     await pubsub.close();
   });
 
-  it('refetches everything after a reconnect when no invalidation was seen yet (the resume point is unknown)', async () => {
+  it('refetches the live queries once the stream is live again after a reconnect before any invalidation (no resume point)', async () => {
     const pubsub = createMemoryPubSub<LiveEvents>({ replay: 100 });
     const api = createLiveTodoApi(pubsub);
     await using srv = await startServer(api.router);

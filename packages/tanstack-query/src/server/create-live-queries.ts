@@ -1,13 +1,16 @@
-import { type AnyProcedure, type AnyRouter, type Procedure, type Router, type Tracked, tracked } from '@duplex/core';
+import { type AnyProcedure, type AnyRouter, type Procedure, type Router, tracked } from '@duplex/core';
 import { LIVE_CHANNEL, LIVE_KEY, type LiveInvalidation, type LiveMessage } from '../live-message.js';
 
 /** The part of a `@duplex/pubsub` instance live queries use; any `PubSub` with a `LiveMessage` topic fits. */
 export interface LivePubSub {
   publish(topic: typeof LIVE_CHANNEL, payload: LiveMessage): Promise<string>;
-  subscribeTracked(
-    topic: typeof LIVE_CHANNEL,
-    options: { signal: AbortSignal; lastEventId?: string | null | undefined },
-  ): AsyncGenerator<Tracked<LiveMessage>, void, undefined>;
+  subscribe(topic: typeof LIVE_CHANNEL, options: { signal: AbortSignal; lastEventId?: string | null | undefined }): LiveSubscription;
+}
+
+/** What {@link LivePubSub.subscribe} returns: the channel's events, and when the subscription is live. */
+export interface LiveSubscription extends AsyncIterable<{ readonly id: string; readonly data: LiveMessage }> {
+  /** Resolves once every event published from then on is delivered. */
+  readonly ready: Promise<void>;
 }
 
 /** Options of {@link createLiveQueries}. */
@@ -49,8 +52,19 @@ export function createLiveQueries(options: LiveQueriesOptions): LiveQueries {
   const declared = new WeakMap<AnyProcedure, readonly string[]>();
   const pathsByTopic = new Map<string, string[]>();
 
+  const livePaths = new Set<string>();
+
   async function* stream({ signal, lastEventId }: { signal: AbortSignal; lastEventId?: string | undefined }) {
-    for await (const event of options.pubsub.subscribeTracked(LIVE_CHANNEL, { signal, lastEventId })) {
+    const events = options.pubsub.subscribe(LIVE_CHANNEL, { signal, lastEventId });
+    if (lastEventId === undefined) {
+      // A fresh stream (first connect, a reconnect before any event, a restart after CONFLICT) sees
+      // only what is published from now on, and the client may hold results read before now: once
+      // the subscription is live, every live path is invalidated once, so an invalidation published
+      // in between cannot be lost. Untracked: it is no resume point (a resumed stream replays instead).
+      await events.ready;
+      yield { topics: [], paths: [...livePaths], established: true } satisfies LiveInvalidation;
+    }
+    for await (const event of events) {
       const paths = new Set<string>();
       for (const topic of event.data.topics) for (const path of pathsByTopic.get(topic) ?? []) paths.add(path);
       yield tracked(event.id, { topics: event.data.topics, paths: [...paths] } satisfies LiveInvalidation);
@@ -73,7 +87,10 @@ export function createLiveQueries(options: LiveQueriesOptions): LiveQueries {
       const procedures = new Map(router['~def'].procedures);
       if (procedures.has(LIVE_KEY)) throw new Error(`router key "${LIVE_KEY}" is taken: live queries are attached there`);
       for (const [path, target] of procedures) {
-        for (const topic of declared.get(target) ?? []) pathsByTopic.set(topic, [...(pathsByTopic.get(topic) ?? []), path]);
+        for (const topic of declared.get(target) ?? []) {
+          pathsByTopic.set(topic, [...(pathsByTopic.get(topic) ?? []), path]);
+          livePaths.add(path);
+        }
       }
       procedures.set(LIVE_KEY, procedure);
       return { '~def': { procedures } } as unknown as WithLiveQueries<typeof router>;
