@@ -1,7 +1,8 @@
-import { createMemoryPubSub } from '@duplex/pubsub';
+import { createMemoryPubSub, type PubSub } from '@duplex/pubsub';
+import { createCaller } from '@duplex/server';
 import { createRedisPubSub } from '@duplex/pubsub/redis';
 import { deferred, findRedis, skipUnless, startProxy, startServer, waitForState } from '@duplex/test-utils';
-import { QueryClient, QueryObserver } from '@tanstack/query-core';
+import { dehydrate, hydrate, QueryClient, QueryObserver } from '@tanstack/query-core';
 import { nanoid } from 'nanoid';
 import { createClient as createRedisClient } from 'redis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -10,6 +11,34 @@ import type { LiveMessage, LivePubSub } from '../src/server/index.js';
 import { createLiveTodoApi, type LiveTodoRouter } from './live-fixtures.js';
 
 type LiveEvents = { 'duplex.live': LiveMessage };
+
+/**
+ * A pub/sub whose server-side subscriptions wait for `open()`: the window between a client's first
+ * read and its `~live` stream being live, held open on purpose. `subscribing` resolves once the
+ * server asked to subscribe.
+ */
+function gatedPubSub(pubsub: PubSub<LiveEvents>) {
+  const gate = deferred();
+  const asked = deferred();
+  const gated: LivePubSub = {
+    publish: (topic, payload) => pubsub.publish(topic, payload),
+    subscribe(topic, options) {
+      asked.resolve();
+      const inner = gate.promise.then(() => pubsub.subscribe(topic, options));
+      return {
+        ready: inner.then((subscription) => subscription.ready),
+        [Symbol.asyncIterator]: () => {
+          const iterator = inner.then((subscription) => subscription[Symbol.asyncIterator]());
+          return {
+            next: () => iterator.then((it) => it.next()),
+            return: () => iterator.then((it) => it.return?.() ?? { value: undefined, done: true as const }),
+          };
+        },
+      };
+    },
+  };
+  return { gated, subscribing: asked.promise, open: () => gate.resolve() };
+}
 
 describe('live queries', () => {
   it('refetches a watched query on every client when a mutation invalidates its topic', async () => {
@@ -45,23 +74,7 @@ describe('live queries', () => {
 
   it('loses no invalidation published between a first fetch and the moment the stream is live', async () => {
     const pubsub = createMemoryPubSub<LiveEvents>({ replay: 100 });
-    // The server's subscription to the channel waits for `open`: the window, held open on purpose.
-    const open = deferred();
-    const subscribing = deferred();
-    const gated: LivePubSub = {
-      publish: (topic, payload) => pubsub.publish(topic, payload),
-      subscribe(topic, options) {
-        subscribing.resolve();
-        const inner = open.promise.then(() => pubsub.subscribe(topic, options));
-        return {
-          ready: inner.then((subscription) => subscription.ready),
-          [Symbol.asyncIterator]: () => {
-            const iterator = inner.then((subscription) => subscription[Symbol.asyncIterator]());
-            return { next: () => iterator.then((it) => it.next()), return: () => iterator.then((it) => it.return?.() ?? { value: undefined, done: true }) };
-          },
-        };
-      },
-    };
+    const { gated, subscribing, open } = gatedPubSub(pubsub);
     const api = createLiveTodoApi(gated);
     await using srv = await startServer(api.router);
     const alice = srv.client<LiveTodoRouter>();
@@ -72,16 +85,53 @@ describe('live queries', () => {
     const observer = new QueryObserver(queryClient, duplex.todo.list.queryOptions());
     const off = observer.subscribe(() => {});
     await vi.waitFor(() => expect(observer.getCurrentResult().data).toEqual([]));
-    await subscribing.promise;
+    await subscribing;
 
     // Written and published after the first fetch read the list, before the stream is live.
     api.todos.push('in the window');
     await api.live.invalidate('todos');
-    open.resolve();
+    open();
     await vi.waitFor(() => expect(observer.getCurrentResult().data).toEqual(['in the window']));
     expect(events).toEqual([{ topics: [], paths: ['todo.list'], established: true }]);
     expect(api.calls.list).toBe(2);
     off();
+    stop();
+    queryClient.clear();
+    await vi.waitFor(() => expect(pubsub.subscriberCount('duplex.live')).toBe(0));
+    await pubsub.close();
+  });
+
+  it('loses no invalidation published between a server render and the stream: hydrated live entries are refetched once', async () => {
+    const pubsub = createMemoryPubSub<LiveEvents>({ replay: 100 });
+    const { gated, subscribing, open } = gatedPubSub(pubsub);
+    const api = createLiveTodoApi(gated, ['milk']);
+    // Rendered on the server, through a caller; then a write is published before the browser connects.
+    const serverQueries = new QueryClient();
+    const onServer = createQueryUtils<LiveTodoRouter>(createCaller(api.router, {}));
+    await serverQueries.prefetchQuery(onServer.todo.list.queryOptions());
+    await serverQueries.prefetchQuery(onServer.todo.count.queryOptions());
+    const state = JSON.parse(JSON.stringify(dehydrate(serverQueries)));
+    api.todos.push('after the render');
+    await api.live.invalidate('todos');
+
+    await using srv = await startServer(api.router);
+    const alice = srv.client<LiveTodoRouter>();
+    const queryClient = new QueryClient();
+    hydrate(queryClient, state);
+    const duplex = createQueryUtils<LiveTodoRouter>(alice);
+    const stop = watchLiveQueries(alice, queryClient);
+    // Fresh for a minute: without an invalidation nothing would refetch these.
+    const list = new QueryObserver(queryClient, duplex.todo.list.queryOptions(undefined, { staleTime: 60_000 }));
+    const count = new QueryObserver(queryClient, duplex.todo.count.queryOptions(undefined, { staleTime: 60_000 }));
+    const offs = [list.subscribe(() => {}), count.subscribe(() => {})];
+    expect(list.getCurrentResult().data).toEqual(['milk']);
+    await subscribing;
+    open();
+    await vi.waitFor(() => expect(list.getCurrentResult().data).toEqual(['milk', 'after the render']));
+    // Only live queries are refetched: `count` declared no topic.
+    expect(count.getCurrentResult().data).toBe(1);
+    expect(queryClient.getQueryState(duplex.todo.count.queryKey())?.isInvalidated).toBe(false);
+    for (const off of offs) off();
     stop();
     queryClient.clear();
     await vi.waitFor(() => expect(pubsub.subscriberCount('duplex.live')).toBe(0));
