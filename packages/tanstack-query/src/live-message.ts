@@ -16,9 +16,13 @@ export interface LiveInvalidation {
    * holds of them, which were read before the stream could deliver invalidations.
    */
   established?: true;
+  /** Given to `invalidate(topics, { input })`: only the cached entries whose input matches it (deep partial match). */
+  input?: unknown;
 }
 
 /** What the server publishes on the pub/sub channel (paths are resolved by each receiving server). */
 export interface LiveMessage {
   topics: string[];
+  /** Narrows the invalidation to the entries whose input matches (see `LiveInvalidation.input`). */
+  input?: unknown;
 }

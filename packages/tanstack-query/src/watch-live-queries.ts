@@ -1,5 +1,5 @@
 import type { DuplexError } from '@duplex/core';
-import type { QueryClient } from '@tanstack/query-core';
+import { partialMatchKey, type QueryClient, type QueryKey } from '@tanstack/query-core';
 import { LIVE_KEY, type LiveInvalidation } from './live-message.js';
 
 /** A client whose router went through `live.attach()` (only its `~live` stream is used). */
@@ -10,6 +10,12 @@ export interface LiveClient {
       options: { onData: (event: LiveInvalidation, meta: { id: string | undefined }) => void; onError: (error: DuplexError) => void },
     ): { unsubscribe(): void };
   };
+}
+
+/** An entry of a call without input, or whose input has every value of `input` (TanStack's partial key match). */
+function inputMatches(queryKey: QueryKey, input: unknown): boolean {
+  const own = (queryKey[1] as { input?: unknown } | undefined)?.input;
+  return own === undefined || partialMatchKey([own], [input]);
 }
 
 /** Options of {@link watchLiveQueries}. */
@@ -37,7 +43,12 @@ export function watchLiveQueries(client: LiveClient, queryClient: QueryClient, o
   const start = () => {
     subscription = client[LIVE_KEY].subscribe(undefined, {
       onData: (event) => {
-        for (const path of event.paths) void queryClient.invalidateQueries({ queryKey: [path.split('.')] });
+        const { input } = event;
+        for (const path of event.paths) {
+          void queryClient.invalidateQueries(
+            input === undefined ? { queryKey: [path.split('.')] } : { queryKey: [path.split('.')], predicate: (query) => inputMatches(query.queryKey, input) },
+          );
+        }
         options.onInvalidate?.(event);
       },
       onError: (error) => {

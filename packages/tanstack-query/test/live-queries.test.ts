@@ -1,13 +1,14 @@
 import { createMemoryPubSub, type PubSub } from '@duplex/pubsub';
-import { createCaller } from '@duplex/server';
+import { createCaller, initDuplex } from '@duplex/server';
 import { createRedisPubSub } from '@duplex/pubsub/redis';
 import { deferred, findRedis, skipUnless, startProxy, startServer, waitForState } from '@duplex/test-utils';
 import { dehydrate, hydrate, QueryClient, QueryObserver } from '@tanstack/query-core';
 import { nanoid } from 'nanoid';
 import { createClient as createRedisClient } from 'redis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { createQueryUtils, type LiveInvalidation, watchLiveQueries } from '../src/index.js';
-import type { LiveMessage, LivePubSub } from '../src/server/index.js';
+import { createLiveQueries, type LiveMessage, type LivePubSub } from '../src/server/index.js';
 import { createLiveTodoApi, type LiveTodoRouter } from './live-fixtures.js';
 
 type LiveEvents = { 'duplex.live': LiveMessage };
@@ -135,6 +136,51 @@ describe('live queries', () => {
     stop();
     queryClient.clear();
     await vi.waitFor(() => expect(pubsub.subscriberCount('duplex.live')).toBe(0));
+    await pubsub.close();
+  });
+
+  it('narrows an invalidation to the cached entries of one input', async () => {
+    const pubsub = createMemoryPubSub<LiveEvents>({ replay: 100 });
+    const d = initDuplex.create();
+    const live = createLiveQueries<{ items: { listId: number } }>({ pubsub });
+    const items = new Map<number, string[]>([[1, []], [2, []]]);
+    const reads: number[] = [];
+    const router = live.attach(
+      d.router({
+        items: live.query(
+          ['items'],
+          d.procedure.input(z.object({ listId: z.number(), done: z.boolean().optional() }).optional()).query(({ input }) => {
+            reads.push(input?.listId ?? 0);
+            return input ? [...(items.get(input.listId) ?? [])] : [...items.values()].flat();
+          }),
+        ),
+        add: d.procedure.input(z.object({ listId: z.number(), text: z.string() })).mutation(async ({ input }) => {
+          items.get(input.listId)?.push(input.text);
+          await live.invalidate('items', { input: { listId: input.listId } });
+        }),
+      }),
+    );
+    await using srv = await startServer(router);
+    const alice = srv.client<typeof router>();
+    const queryClient = new QueryClient();
+    const duplex = createQueryUtils<typeof router>(alice);
+    const events: LiveInvalidation[] = [];
+    const stop = watchLiveQueries(alice, queryClient, { onInvalidate: (event) => events.push(event) });
+    await vi.waitFor(() => expect(events).toHaveLength(1));
+    const observers = [{ listId: 1, done: false }, { listId: 2 }, undefined].map((input) => new QueryObserver(queryClient, duplex.items.queryOptions(input)));
+    const offs = observers.map((observer) => observer.subscribe(() => {}));
+    await vi.waitFor(() => expect(observers.map((observer) => observer.getCurrentResult().data)).toEqual([[], [], []]));
+    expect(reads.sort()).toEqual([0, 1, 2]);
+
+    await alice.add.mutate({ listId: 1, text: 'one' });
+    await vi.waitFor(() => expect(observers.map((observer) => observer.getCurrentResult().data)).toEqual([['one'], [], ['one']]));
+    expect(events[1]).toEqual({ topics: ['items'], paths: ['items'], input: { listId: 1 } });
+    // List 2 was neither invalidated nor read again; list 1 (partial match) and the input-less call were.
+    expect(queryClient.getQueryState(duplex.items.queryKey({ listId: 2 }))?.isInvalidated).toBe(false);
+    expect(reads.sort()).toEqual([0, 0, 1, 1, 2]);
+    for (const off of offs) off();
+    stop();
+    queryClient.clear();
     await pubsub.close();
   });
 

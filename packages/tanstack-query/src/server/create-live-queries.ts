@@ -28,12 +28,32 @@ export type WithLiveQueries<TRouter extends AnyRouter> = Router<
   TRouter['~types']['record'] & { [LIVE_KEY]: LiveProcedure }
 >;
 
+/**
+ * Topic names and, for each, the input fields its invalidations may be narrowed by (`undefined`
+ * when a topic is never narrowed). The default takes any topic and any input.
+ * @example { todos: { listId: number }; settings: undefined }
+ */
+export type LiveTopics = Record<string, unknown>;
+
+/** Options of {@link LiveQueries.invalidate}. */
+export interface LiveInvalidateOptions<TInput> {
+  /**
+   * Only the cached entries whose input has these values are invalidated (deep partial match:
+   * `{ listId: 1 }` matches `{ listId: 1, done: false }`); entries of a call without input too.
+   * Left out, every cached input of the topic's queries is invalidated.
+   */
+  input?: TInput extends object ? Partial<TInput> : TInput;
+}
+
 /** Declares live queries, publishes invalidations and adds the stream clients listen on. */
-export interface LiveQueries {
+export interface LiveQueries<TTopics extends LiveTopics = LiveTopics> {
   /** Marks a query procedure as invalidated by `topics`; returns the same procedure. */
-  query<TProcedure extends AnyProcedure>(topics: readonly string[], procedure: TProcedure): TProcedure;
-  /** Tells every client holding a query of these topics to refetch it; resolves once the pub/sub accepted it. */
-  invalidate(topics: string | readonly string[]): Promise<void>;
+  query<TProcedure extends AnyProcedure>(topics: readonly (keyof TTopics & string)[], procedure: TProcedure): TProcedure;
+  /**
+   * Tells every client holding a query of these topics to refetch it (only the entries of
+   * `options.input` when given); resolves once the pub/sub accepted it.
+   */
+  invalidate<TTopic extends keyof TTopics & string>(topics: TTopic | readonly TTopic[], options?: LiveInvalidateOptions<TTopics[TTopic]>): Promise<void>;
   /** Returns the router with the invalidation stream added (under `'~live'`), and learns its live queries' paths. */
   attach<TRouter extends AnyRouter>(router: TRouter): WithLiveQueries<TRouter>;
 }
@@ -47,8 +67,11 @@ export interface LiveQueries {
  *   list: live.query(['todos'], d.procedure.query(() => todos)),
  *   add: d.procedure.input(schema).mutation(async ({ input }) => { save(input); await live.invalidate('todos'); }),
  * }));
+ * // invalidations narrowed by input: only the entries of list 1 refetch
+ * const live = createLiveQueries<{ todos: { listId: number } }>({ pubsub });
+ * await live.invalidate('todos', { input: { listId: 1 } });
  */
-export function createLiveQueries(options: LiveQueriesOptions): LiveQueries {
+export function createLiveQueries<TTopics extends LiveTopics = LiveTopics>(options: LiveQueriesOptions): LiveQueries<TTopics> {
   const declared = new WeakMap<AnyProcedure, readonly string[]>();
   const pathsByTopic = new Map<string, string[]>();
 
@@ -67,7 +90,9 @@ export function createLiveQueries(options: LiveQueriesOptions): LiveQueries {
     for await (const event of events) {
       const paths = new Set<string>();
       for (const topic of event.data.topics) for (const path of pathsByTopic.get(topic) ?? []) paths.add(path);
-      yield tracked(event.id, { topics: event.data.topics, paths: [...paths] } satisfies LiveInvalidation);
+      const message: LiveInvalidation = { topics: event.data.topics, paths: [...paths] };
+      if (event.data.input !== undefined) message.input = event.data.input;
+      yield tracked(event.id, message);
     }
   }
 
@@ -80,8 +105,10 @@ export function createLiveQueries(options: LiveQueriesOptions): LiveQueries {
       declared.set(target, [...topics]);
       return target;
     },
-    async invalidate(topics) {
-      await options.pubsub.publish(LIVE_CHANNEL, { topics: typeof topics === 'string' ? [topics] : [...topics] });
+    async invalidate(topics, invalidateOptions) {
+      const message: LiveMessage = { topics: typeof topics === 'string' ? [topics] : [...topics] };
+      if (invalidateOptions?.input !== undefined) message.input = invalidateOptions.input;
+      await options.pubsub.publish(LIVE_CHANNEL, message);
     },
     attach(router) {
       const procedures = new Map(router['~def'].procedures);
