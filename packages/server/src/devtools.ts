@@ -1,12 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AnyProcedure, AnyRouter, ProcedureKind } from '@duplex/core';
+import { type AnyProcedure, type AnyRouter, isStreamSchema, type ProcedureKind } from '@duplex/core';
 import { DEVTOOLS_PAGE, devtoolsPageCsp } from './devtools-page.js';
 import { ErrorRing } from './error-ring.js';
 import { type JsonSchema, jsonSchemaOf } from './json-schema-of.js';
 import type { ErrorEvent, ServerPeer } from './server-peer.js';
 
-/** Options of the devtools page (`createWsServer({ devtools })`); see docs/devtools.md. */
+/**
+ * Options of the devtools page (`devtools` of `createWsServer`, `createBunServer`,
+ * `createDenoServer` and `createFetchHandler`); see docs/devtools.md.
+ */
 export interface DevtoolsOptions {
   /**
    * The secret the page and its state endpoint require, at least 16 characters: open
@@ -38,21 +41,53 @@ export interface DevtoolsError {
   connectionId: string;
 }
 
+/**
+ * How the page reaches the server: a WebSocket on `socketPath` (the socket adapters), or the
+ * HTTP mapping of protocol.md §12 under `httpBase` (the Fetch handler).
+ */
+export type DevtoolsEndpoint = { transport: 'websocket'; socketPath: string } | { transport: 'http'; httpBase: string };
+
 /** What the devtools read from the server they belong to. */
 export interface DevtoolsSource {
   router: AnyRouter;
-  /** The live connections' peers. */
+  /** The live connections' peers (on HTTP: the requests and event streams being answered). */
   peers(): Iterable<ServerPeer>;
-  /** The path clients open the WebSocket on. */
-  socketPath(): string;
+  /** Where the page sends its calls. */
+  endpoint(): DevtoolsEndpoint;
   /** The server's clock (ms since the epoch). */
   now(): number;
 }
 
+/** A request as the devtools read it, whatever the runtime. */
+export interface DevtoolsRequest {
+  method: string;
+  /** The request target: a path with its query, or an absolute URL. */
+  url: string;
+  authorization: string | null | undefined;
+  /** The TCP peer's address; unknown counts as remote. */
+  address: string | undefined;
+}
+
+/** The devtools' answer, for the adapter to send with its runtime's response. */
+export interface DevtoolsAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
 /** The devtools of one server: its HTTP handler, error tap and connection bookkeeping. */
 export interface Devtools {
-  /** Answers a request for the page or its state; false (untouched) for any other path. */
+  /** Where the page is (the resolved `path` option). */
+  readonly path: string;
+  /** The answer to a request for the page or its state; undefined for any other path. */
+  answer(request: DevtoolsRequest): DevtoolsAnswer | undefined;
+  /** Answers a Node request for the page or its state; false (untouched) for any other path. */
   handle(request: IncomingMessage, response: ServerResponse): boolean;
+  /**
+   * Answers a Fetch request for the page or its state; undefined for any other path and for a
+   * WebSocket upgrade (the page's own socket, an ordinary duplex connection).
+   */
+  handleFetch(request: Request, address: string | undefined): Response | undefined;
   /** An `onError` that records each error, then calls the app's own hook. */
   tapErrors(onError: ((event: ErrorEvent) => void) | undefined): (event: ErrorEvent) => void;
   /** Notes when and from where a connection came. */
@@ -72,18 +107,26 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-function send(response: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): true {
-  response.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, ...headers }).end(body);
-  return true;
+function reply(status: number, type: string, body: string, headers: Record<string, string> = {}): DevtoolsAnswer {
+  return { status, headers: { ...SECURITY_HEADERS, 'Content-Type': type, ...headers }, body };
 }
 
-function describeProcedures(router: AnyRouter): Array<{ path: string; kind: ProcedureKind; input: JsonSchema | null }> {
+/** One procedure as the page lists it; `inputStream` marks a client stream (`streamOf` input), `input` then its item schema. */
+interface DescribedProcedure {
+  path: string;
+  kind: ProcedureKind;
+  input: JsonSchema | null;
+  inputStream: boolean;
+}
+
+function describeProcedures(router: AnyRouter): DescribedProcedure[] {
   const procedures = router['~def'].procedures as ReadonlyMap<string, AnyProcedure>;
   return [...procedures.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([path, procedure]) => {
       const schema = procedure['~def'].inputSchema;
-      return { path, kind: procedure['~def'].kind, input: schema ? jsonSchemaOf(schema, 'input', 'input').schema : null };
+      const item = isStreamSchema(schema) ? schema['~item'] : schema;
+      return { path, kind: procedure['~def'].kind, input: item ? jsonSchemaOf(item, 'input', 'input').schema : null, inputStream: item !== schema };
     });
 }
 
@@ -107,34 +150,49 @@ export function createDevtools(options: DevtoolsOptions, source: DevtoolsSource)
   const tokenMatches = (given: string | null | undefined) => typeof given === 'string' && timingSafeEqual(digest(given), tokenDigest);
 
   const state = () => ({
-    socketPath: source.socketPath(),
+    ...source.endpoint(),
     procedures: (procedures ??= describeProcedures(source.router)),
     connections: [...source.peers()].map((peer) => ({ id: peer.id, ...connections.get(peer), ...peer.stats })),
     errors: errors.newestFirst(),
   });
 
+  function answer(request: DevtoolsRequest): DevtoolsAnswer | undefined {
+    let url: URL;
+    try {
+      url = new URL(request.url, 'http://devtools.invalid');
+    } catch {
+      return undefined; // not a path this page could have; the app's own handler answers it
+    }
+    const page = url.pathname === path;
+    const api = url.pathname === `${path}/state`;
+    if (!page && !api && !url.pathname.startsWith(`${path}/`)) return undefined;
+    if (!options.allowRemote && !LOOPBACK.test(request.address ?? '')) {
+      return reply(403, 'text/plain; charset=utf-8', 'duplex devtools answer loopback addresses only\n');
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') return reply(405, 'text/plain; charset=utf-8', 'GET only\n', { Allow: 'GET, HEAD' });
+    if (!page && !api) return reply(404, 'text/plain; charset=utf-8', 'not found\n');
+    const bearer = /^Bearer (.+)$/.exec(request.authorization ?? '')?.[1];
+    if (!tokenMatches(page ? url.searchParams.get('token') : bearer)) {
+      return reply(401, 'text/plain; charset=utf-8', 'duplex devtools: missing or wrong token\n');
+    }
+    if (page) return reply(200, 'text/html; charset=utf-8', DEVTOOLS_PAGE, { 'Content-Security-Policy': devtoolsPageCsp() });
+    return reply(200, 'application/json; charset=utf-8', JSON.stringify(state()));
+  }
+
   return {
+    path,
+    answer,
     handle(request, response) {
-      let url: URL;
-      try {
-        url = new URL(request.url ?? '/', 'http://devtools.invalid');
-      } catch {
-        return false; // not a path this page could have; the app's own handler answers it
-      }
-      const page = url.pathname === path;
-      const api = url.pathname === `${path}/state`;
-      if (!page && !api && !url.pathname.startsWith(`${path}/`)) return false;
-      if (!options.allowRemote && !LOOPBACK.test(request.socket.remoteAddress ?? '')) {
-        return send(response, 403, 'text/plain; charset=utf-8', 'duplex devtools answer loopback addresses only\n');
-      }
-      if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain; charset=utf-8', 'GET only\n', { Allow: 'GET, HEAD' });
-      if (!page && !api) return send(response, 404, 'text/plain; charset=utf-8', 'not found\n');
-      const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-      if (!tokenMatches(page ? url.searchParams.get('token') : bearer)) {
-        return send(response, 401, 'text/plain; charset=utf-8', 'duplex devtools: missing or wrong token\n');
-      }
-      if (page) return send(response, 200, 'text/html; charset=utf-8', DEVTOOLS_PAGE, { 'Content-Security-Policy': devtoolsPageCsp() });
-      return send(response, 200, 'application/json; charset=utf-8', JSON.stringify(state()));
+      const answered = answer({ method: request.method ?? 'GET', url: request.url ?? '/', authorization: request.headers.authorization, address: request.socket.remoteAddress });
+      if (!answered) return false;
+      response.writeHead(answered.status, answered.headers).end(answered.body);
+      return true;
+    },
+    handleFetch(request, address) {
+      if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') return undefined;
+      const answered = answer({ method: request.method, url: request.url, authorization: request.headers.get('authorization'), address });
+      if (!answered) return undefined;
+      return new Response(request.method === 'HEAD' ? null : answered.body, { status: answered.status, headers: answered.headers });
     },
     tapErrors(onError) {
       return (event) => {
@@ -153,4 +211,18 @@ export function createDevtools(options: DevtoolsOptions, source: DevtoolsSource)
       connections.set(peer, { address, since: new Date(source.now()).toISOString() });
     },
   };
+}
+
+/**
+ * The devtools of a server whose options may ask for them, and the options its peers get: with
+ * `devtools` set, an `onError` that records each error before calling the app's own. Without it,
+ * nothing is created and the options pass through untouched.
+ */
+export function withDevtools<TOptions extends { router: AnyRouter; devtools?: DevtoolsOptions | undefined; onError?: ((event: ErrorEvent) => void) | undefined }>(
+  options: TOptions,
+  source: Omit<DevtoolsSource, 'router'>,
+): { devtools: Devtools | undefined; options: TOptions } {
+  if (!options.devtools) return { devtools: undefined, options };
+  const devtools = createDevtools(options.devtools, { router: options.router, ...source });
+  return { devtools, options: { ...options, onError: devtools.tapErrors(options.onError) } };
 }
