@@ -109,7 +109,8 @@ export function createDenoServer<TRouter extends AnyRouter>(options: DenoServerO
     );
     socket.onerror = () => {};
     socket.onopen = () => {
-      devtools?.opened(hub.open(connection, connection, request, address), address);
+      const peer = hub.open(connection, connection, request, address);
+      devtools?.opened(peer, address);
     };
     socket.onmessage = ({ data }) => {
       const frame = typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer);

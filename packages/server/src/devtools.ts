@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AnyProcedure, type AnyRouter, isStreamSchema, type ProcedureKind } from '@duplex/core';
 import { DEVTOOLS_PAGE, devtoolsPageCsp } from './devtools-page.js';
@@ -79,15 +78,17 @@ export interface DevtoolsAnswer {
 export interface Devtools {
   /** Where the page is (the resolved `path` option). */
   readonly path: string;
-  /** The answer to a request for the page or its state; undefined for any other path. */
-  answer(request: DevtoolsRequest): DevtoolsAnswer | undefined;
+  /** True when `url` (a path with its query, or an absolute URL) is the page's, its state's or below them. */
+  owns(url: string): boolean;
+  /** The answer to a request for a path it {@link Devtools.owns}. */
+  answer(request: DevtoolsRequest): Promise<DevtoolsAnswer>;
   /** Answers a Node request for the page or its state; false (untouched) for any other path. */
   handle(request: IncomingMessage, response: ServerResponse): boolean;
   /**
    * Answers a Fetch request for the page or its state; undefined for any other path and for a
    * WebSocket upgrade (the page's own socket, an ordinary duplex connection).
    */
-  handleFetch(request: Request, address: string | undefined): Response | undefined;
+  handleFetch(request: Request, address: string | undefined): Promise<Response> | undefined;
   /** An `onError` that records each error, then calls the app's own hook. */
   tapErrors(onError: ((event: ErrorEvent) => void) | undefined): (event: ErrorEvent) => void;
   /** Notes when and from where a connection came. */
@@ -103,8 +104,26 @@ const SECURITY_HEADERS = {
   'X-Frame-Options': 'DENY',
 };
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+const encoder = new TextEncoder();
+
+/** SHA-256 with Web Crypto, which Node (20+), Bun, Deno and Workers all have: no Node built-in here. */
+async function digest(value: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value)));
+}
+
+/** Compares two digests of the same length in time that does not depend on where they differ. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] ?? 0);
+  return diff === 0;
+}
+
+function pathnameOf(url: string): URL | undefined {
+  try {
+    return new URL(url, 'http://devtools.invalid');
+  } catch {
+    return undefined; // not a path this page could have; the app's own handler answers it
+  }
 }
 
 function reply(status: number, type: string, body: string, headers: Record<string, string> = {}): DevtoolsAnswer {
@@ -142,12 +161,15 @@ export function createDevtools(options: DevtoolsOptions, source: DevtoolsSource)
   const path = options.path ?? DEFAULT_DEVTOOLS_PATH;
   if (!path.startsWith('/') || path.endsWith('/')) throw new Error(`devtools.path must start with "/" and not end with one, got "${path}"`);
   const tokenDigest = digest(options.token);
+  // A rejection is handled where it is awaited; this keeps it from being reported unhandled before then.
+  tokenDigest.catch(() => {});
   const errors = new ErrorRing<DevtoolsError>(options.maxErrors ?? DEFAULT_DEVTOOLS_MAX_ERRORS);
   const connections = new WeakMap<ServerPeer, { address: string; since: string }>();
   let procedures: ReturnType<typeof describeProcedures> | undefined;
 
   // Both sides hashed to the same length, so the comparison takes the same time whatever matches.
-  const tokenMatches = (given: string | null | undefined) => typeof given === 'string' && timingSafeEqual(digest(given), tokenDigest);
+  const tokenMatches = async (given: string | null | undefined) => typeof given === 'string' && sameBytes(await digest(given), await tokenDigest);
+  const owns = (url: URL | undefined) => url !== undefined && (url.pathname === path || url.pathname.startsWith(`${path}/`));
 
   const state = () => ({
     ...source.endpoint(),
@@ -156,43 +178,41 @@ export function createDevtools(options: DevtoolsOptions, source: DevtoolsSource)
     errors: errors.newestFirst(),
   });
 
-  function answer(request: DevtoolsRequest): DevtoolsAnswer | undefined {
-    let url: URL;
-    try {
-      url = new URL(request.url, 'http://devtools.invalid');
-    } catch {
-      return undefined; // not a path this page could have; the app's own handler answers it
-    }
+  async function answer(request: DevtoolsRequest): Promise<DevtoolsAnswer> {
+    const url = pathnameOf(request.url);
+    if (!url || !owns(url)) return reply(404, 'text/plain; charset=utf-8', 'not found\n');
     const page = url.pathname === path;
     const api = url.pathname === `${path}/state`;
-    if (!page && !api && !url.pathname.startsWith(`${path}/`)) return undefined;
     if (!options.allowRemote && !LOOPBACK.test(request.address ?? '')) {
       return reply(403, 'text/plain; charset=utf-8', 'duplex devtools answer loopback addresses only\n');
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') return reply(405, 'text/plain; charset=utf-8', 'GET only\n', { Allow: 'GET, HEAD' });
     if (!page && !api) return reply(404, 'text/plain; charset=utf-8', 'not found\n');
     const bearer = /^Bearer (.+)$/.exec(request.authorization ?? '')?.[1];
-    if (!tokenMatches(page ? url.searchParams.get('token') : bearer)) {
+    if (!(await tokenMatches(page ? url.searchParams.get('token') : bearer))) {
       return reply(401, 'text/plain; charset=utf-8', 'duplex devtools: missing or wrong token\n');
     }
-    if (page) return reply(200, 'text/html; charset=utf-8', DEVTOOLS_PAGE, { 'Content-Security-Policy': devtoolsPageCsp() });
+    if (page) return reply(200, 'text/html; charset=utf-8', DEVTOOLS_PAGE, { 'Content-Security-Policy': await devtoolsPageCsp() });
     return reply(200, 'application/json; charset=utf-8', JSON.stringify(state()));
   }
 
   return {
     path,
+    owns: (url) => owns(pathnameOf(url)),
     answer,
     handle(request, response) {
-      const answered = answer({ method: request.method ?? 'GET', url: request.url ?? '/', authorization: request.headers.authorization, address: request.socket.remoteAddress });
-      if (!answered) return false;
-      response.writeHead(answered.status, answered.headers).end(answered.body);
+      if (!owns(pathnameOf(request.url ?? '/'))) return false;
+      answer({ method: request.method ?? 'GET', url: request.url ?? '/', authorization: request.headers.authorization, address: request.socket.remoteAddress }).then(
+        (answered) => response.writeHead(answered.status, answered.headers).end(answered.body),
+        () => response.writeHead(500).end(),
+      );
       return true;
     },
     handleFetch(request, address) {
-      if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') return undefined;
-      const answered = answer({ method: request.method, url: request.url, authorization: request.headers.get('authorization'), address });
-      if (!answered) return undefined;
-      return new Response(request.method === 'HEAD' ? null : answered.body, { status: answered.status, headers: answered.headers });
+      if (request.headers.get('upgrade')?.toLowerCase() === 'websocket' || !owns(pathnameOf(request.url))) return undefined;
+      return answer({ method: request.method, url: request.url, authorization: request.headers.get('authorization'), address }).then(
+        (answered) => new Response(request.method === 'HEAD' ? null : answered.body, { status: answered.status, headers: answered.headers }),
+      );
     },
     tapErrors(onError) {
       return (event) => {

@@ -17,6 +17,7 @@ export interface HttpHarness {
 /** The options the suite sets. */
 export interface HttpSuiteOptions {
   maxMessageBytes?: number;
+  devtools?: { token: string };
   createContext?: (opts: { connectionParams: Record<string, unknown> | undefined }) => { user: string | null };
 }
 
@@ -340,6 +341,44 @@ export const httpCases: HttpCase[] = [
       for await (const n of await client.numbers.query({})) if (n === 3) break;
       await eventually(() => producers.running === 0, "the producer's finally after break");
       await client.close();
+      await server.close();
+    },
+  },
+  {
+    name: 'http: devtools page and state behind the token (loopback read from this runtime); the page calls over HTTP',
+    async run(harness) {
+      const token = 'http-suite-devtools-token';
+      const server = await harness.startHttp(makeRouter(), { ...context, devtools: { token } });
+      const base = `http://127.0.0.1:${server.port}`;
+      equal((await fetch(`${base}/__duplex`)).status, 401);
+      // 200 only if the handler got the TCP peer from this runtime as loopback (unknown counts as remote: 403).
+      const page = await fetch(`${base}/__duplex?token=${token}`);
+      equal(page.status, 200);
+      ok(page.headers.get('content-security-policy')?.startsWith("default-src 'none'; script-src 'sha256-"), 'strict CSP');
+      equal(page.headers.get('x-frame-options'), 'DENY');
+      ok((await page.text()).includes('<title>duplex devtools</title>'));
+      const state = async () =>
+        (await (await fetch(`${base}/__duplex/state`, { headers: { Authorization: `Bearer ${token}` } })).json()) as {
+          transport: string;
+          httpBase: string;
+          procedures: Array<{ path: string }>;
+          connections: Array<{ address: string; subscriptions: number }>;
+          errors: Array<{ code: string; path: string }>;
+        };
+      const first = await state();
+      deepStrictEqual([first.transport, first.httpBase], ['http', '']);
+      ok(first.procedures.some((proc) => proc.path === 'numbers'));
+      equal((await fetch(`${base}/whoami?codec=json`)).status, 401);
+      // A subscription's event stream is a connection while it is open.
+      const events = eventReader(await fetch(`${base}/live?codec=json`));
+      await eventually(() => feed.wake !== undefined, 'the subscription to start');
+      const during = await state();
+      deepStrictEqual(during.errors.map((e) => [e.code, e.path]), [['UNAUTHORIZED', 'whoami']]);
+      equal(during.connections.length, 1);
+      equal(during.connections[0]?.subscriptions, 1);
+      ok(/^(?:127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/.test(during.connections[0]?.address ?? ''), `loopback address, got ${during.connections[0]?.address}`);
+      await events.cancel();
+      await eventually(() => feed.running === 0, "the handler's finally");
       await server.close();
     },
   },
