@@ -22,8 +22,9 @@ type SubMessage = Extract<ClientMessage, { t: 'sub' }>;
 /**
  * The duplex protocol over HTTP and SSE behind the WebSocket interface the client's connection
  * drives (protocol.md §12): `hello` is kept for the requests, the calls of one tick leave as one
- * batch request, each `sub` is an SSE stream resumed with `Last-Event-ID`, and answers come back
- * as the messages a socket would deliver. So reconnects, resume, deadlines and retries are the
+ * batch request, each `sub` is an SSE stream resumed with `Last-Event-ID`, a call answered with
+ * a stream is read from its event stream as the client grants credit, and answers come back as
+ * the messages a socket would deliver. So reconnects, resume, deadlines and retries are the
  * WebSocket client's own. A lost request or stream counts as a lost link (close 1006).
  */
 export class HttpSocket implements WebSocketLike {

@@ -54,7 +54,8 @@ export type BunServerOptions<TRouter extends AnyRouter> = SocketServerOptions<TR
 export interface BunServer extends SocketServerLifecycle {
   /**
    * The `fetch` of `Bun.serve`: upgrades a duplex WebSocket request (undefined then), or answers
-   * with the refusal (403, 400, 401, 503) or 426 for a plain HTTP request.
+   * with the refusal (403, 400, 401, 503) or 426 for a plain HTTP request; with `devtools` set,
+   * answers the devtools page and its state on their path.
    */
   fetch(request: Request, server: BunServerHandle): Promise<Response | undefined>;
   /** The `websocket` of `Bun.serve`. */

@@ -20,7 +20,8 @@ export interface DenoServeInfo {
 export interface DenoServer extends SocketServerLifecycle {
   /**
    * A `Deno.serve` handler: upgrades a duplex WebSocket request, or answers with the refusal
-   * (403, 400, 401, 503) or 426 for a plain HTTP request.
+   * (403, 400, 401, 503) or 426 for a plain HTTP request; with `devtools` set, answers the
+   * devtools page and its state on their path.
    */
   fetch(request: Request, info?: DenoServeInfo): Promise<Response>;
   /** Starts `Deno.serve` of its own. `port: 0` picks a free port, returned here. */

@@ -85,7 +85,7 @@ export interface FetchHandlerOptions<TRouter extends AnyRouter> extends PeerLimi
  */
 export type FetchRequestInfo = { remoteAddr?: { hostname?: string } } | { requestIP(request: Request): { address: string } | null };
 
-/** Duplex over plain HTTP: queries over GET, mutations over POST, batches, subscriptions over SSE. */
+/** Duplex over plain HTTP: queries over GET, mutations over POST, batches, subscriptions and streamed results over SSE. */
 export interface FetchHandler {
   /** Answers one request; pass it to `Deno.serve`, `Bun.serve`, Hono, or `toNodeListener`. */
   fetch(request: Request, info?: FetchRequestInfo): Promise<Response>;
