@@ -85,6 +85,20 @@ describe('streamed results over httpTransport() (protocol.md §12)', () => {
     expect(await srv.client.add.query({ a: 1, b: 1 })).toBe(2);
   });
 
+  it('two streams of one batch: leaving one drops its items, the other reads on; leaving both ends the request', async () => {
+    await using srv = await serve();
+    const [first, second] = await Promise.all([srv.client.numbers.query({}), srv.client.numbers.query({})]);
+    for await (const n of first) if (n === 3) break;
+    const seen: number[] = [];
+    for await (const n of second) {
+      seen.push(n);
+      if (n === 40) break;
+    }
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    await vi.waitFor(() => expect(producers.running).toBe(0));
+    await vi.waitFor(() => expect(srv.handler.stats()).toEqual({ requests: 0, streams: 0 }));
+  });
+
   it('an abort signal ends a single streamed result and its producer', async () => {
     await using srv = await serve();
     const controller = new AbortController();
@@ -97,6 +111,23 @@ describe('streamed results over httpTransport() (protocol.md §12)', () => {
     })().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CANCELLED' });
     expect(items.slice(0, 2)).toEqual([1, 2]);
+    await vi.waitFor(() => expect(producers.running).toBe(0));
+  });
+});
+
+describe('streamed results over httpTransport(): a cut response', () => {
+  it('fails the open stream with a retryable SERVICE_UNAVAILABLE when the server closes, as a lost socket does', async () => {
+    await using srv = await serve();
+    const items: number[] = [];
+    const error = await (async () => {
+      for await (const n of await srv.client.numbers.query({})) {
+        items.push(n);
+        if (n === 1) void srv.handler.close({ drainMs: 0 });
+      }
+    })().catch((e: unknown) => e);
+    expect(items[0]).toBe(1);
+    expect(error).toBeInstanceOf(DuplexError);
+    expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
     await vi.waitFor(() => expect(producers.running).toBe(0));
   });
 });
