@@ -78,9 +78,7 @@ export interface DevtoolsAnswer {
 export interface Devtools {
   /** Where the page is (the resolved `path` option). */
   readonly path: string;
-  /** True when `url` (a path with its query, or an absolute URL) is the page's, its state's or below them. */
-  owns(url: string): boolean;
-  /** The answer to a request for a path it {@link Devtools.owns}. */
+  /** The answer to a request for the page, its state, or a path below them (404). */
   answer(request: DevtoolsRequest): Promise<DevtoolsAnswer>;
   /** Answers a Node request for the page or its state; false (untouched) for any other path. */
   handle(request: IncomingMessage, response: ServerResponse): boolean;
@@ -151,8 +149,8 @@ function describeProcedures(router: AnyRouter): DescribedProcedure[] {
 
 /**
  * The devtools page of a server: lists procedures with their input schemas, runs calls and
- * subscriptions over its own WebSocket, and shows connections and recent errors. Only created
- * when the server's `devtools` option is set.
+ * subscriptions over its own WebSocket (over HTTP on the Fetch handler), and shows connections
+ * and recent errors. Only created when the server's `devtools` option is set.
  */
 export function createDevtools(options: DevtoolsOptions, source: DevtoolsSource): Devtools {
   if (typeof options.token !== 'string' || options.token.length < MIN_DEVTOOLS_TOKEN_LENGTH) {
@@ -198,7 +196,6 @@ export function createDevtools(options: DevtoolsOptions, source: DevtoolsSource)
 
   return {
     path,
-    owns: (url) => owns(pathnameOf(url)),
     answer,
     handle(request, response) {
       if (!owns(pathnameOf(request.url ?? '/'))) return false;

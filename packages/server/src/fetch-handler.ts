@@ -391,7 +391,8 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
   }
 
   async function fetch(request: Request, info?: FetchRequestInfo): Promise<Response> {
-    const address = addressOf(request, info);
+    // Only the devtools read the client's address (their page answers loopback only).
+    const address = devtools ? addressOf(request, info) : undefined;
     const page = devtools?.handleFetch(request, address);
     if (page) return page;
     const url = new URL(request.url);
