@@ -98,8 +98,8 @@ export class PeerLink {
     if (typeof frame === 'string' && frame.length * 3 <= max) return frame;
     const size = typeof frame === 'string' ? new TextEncoder().encode(frame).length : frame.byteLength;
     if (size <= max) return frame;
-    const whose = own !== undefined && own < server ? `this client's maxMessageBytes of ${own} bytes` : `the server's maxMessageBytes of ${server} bytes`;
-    return new DuplexError({ code: 'PAYLOAD_TOO_LARGE', message: `"${path}" is ${size} bytes, over ${whose}`, retryable: false });
+    const whose = max === own && own < server ? "this client's" : "the server's";
+    return new DuplexError({ code: 'PAYLOAD_TOO_LARGE', message: `"${path}" is ${size} bytes, over ${whose} maxMessageBytes of ${max} bytes`, retryable: false });
   }
 
   /** Writes a frame to `link` if it is still the current one. */
