@@ -64,7 +64,7 @@ type AuthWaiter = { resolve: () => void; reject: (error: DuplexError) => void };
  * function with {@link ClientPeer.attach} and detaches it with {@link ClientPeer.detach}; the
  * peer routes what arrives to its parts, which share the link ({@link PeerLink}): calls and their
  * queue ({@link PeerCalls}, with the streams of calls), subscriptions ({@link PeerSubscriptions})
- * and batching ({@link Outbox}). Calls and subscriptions go out once the server's `ready` has
+ * and batching (`Outbox`, held by the link). Calls and subscriptions go out once the server's `ready` has
  * stated its limits, and never more calls at once than its `maxCallsInFlight`: the rest wait in
  * a bounded queue. Credential rotation (`auth`) is handled here.
  */
