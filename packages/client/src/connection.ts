@@ -336,6 +336,9 @@ export class Connection {
     this.#link = 0;
     this.#heartbeat?.stop();
     this.#idle?.cancel();
+    // A socket still connecting when the app closed the client was never a connection: no close event
+    // for it (it would arrive after close() resolved and after the subscriptions' onComplete).
+    if (this.#closing && link === 0) return;
     this.#emitClose(code, reason);
     if (this.#closing) return;
     const refusal = REFUSALS[code];
