@@ -2,11 +2,11 @@
 // (the `@duplex/source` export condition, so no `npm run build` first) and leave every
 // third-party package to node_modules.
 
-/** Keeps bare imports other than `@duplex/*` external (ws, zod, superjson, nanoid…). */
+/** Keeps bare imports other than `@duplex/*` external (ws, zod, superjson, nanoid…); package `#imports` (core's `#superjson-in-place`) are bundled. */
 export const externalDependencies = {
   name: 'external-dependencies',
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@duplex/') ? undefined : { path: args.path, external: true }));
+    build.onResolve({ filter: /^[^./#]/ }, (args) => (args.path.startsWith('@duplex/') ? undefined : { path: args.path, external: true }));
   },
 };
 
