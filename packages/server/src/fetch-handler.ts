@@ -24,7 +24,7 @@ import { HTTP_STATUS } from './http-status.js';
 import { type PeerLimitOptions, resolvePeerLimits } from './limits.js';
 import { type AllowedOrigins, checkOrigin } from './origin.js';
 import { RequestPeer } from './request-peer.js';
-import type { ErrorEvent, ServerTransport, SharedPeerOptions } from './server-peer.js';
+import type { ErrorEvent, ServerTransport, SharedPeerOptions } from './server-peer-options.js';
 import type { CreateContextOptions } from './socket-server-options.js';
 import type { Instrumentation } from './instrumentation.js';
 import { traceContextFromHeaders } from './trace-headers.js';
