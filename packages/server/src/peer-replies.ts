@@ -2,6 +2,7 @@ import { type Codec, DuplexError, encodeBinaryFrame, type ErrorShape, type Proce
 import type { ActiveEntry } from './active-entry.js';
 import { formatErrorShape } from './format-error.js';
 import { encodePayload } from './payload-cache.js';
+import type { RequestTable } from './request-table.js';
 import type { ServerPeerOptions, SharedPeerOptions } from './server-peer-options.js';
 
 /** What the reply functions need from their connection (the peer; a function call, no object per reply). */
@@ -11,10 +12,10 @@ export interface ReplyHost {
   readonly ctx: unknown;
   readonly codec: Codec;
   readonly options: ServerPeerOptions | SharedPeerOptions;
+  /** The running calls and subscriptions. */
+  readonly requests: RequestTable;
   /** Queues a frame in the outgoing batch (nothing once the connection is closed). */
   push(frame: string | Uint8Array): void;
-  /** Removes call or subscription `id` and releases it with `reason` (its handler's signal aborts). */
-  drop(id: number, entry: ActiveEntry, reason: DuplexError): void;
 }
 
 /** Hands an error to the server's `onError` hook; a hook that throws is ignored. */
@@ -76,7 +77,7 @@ export function sendPayload(host: ReplyHost, message: { t: 'result' | 'data'; id
     const error = new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'value could not be serialized', cause });
     owner.trace?.end(error);
     report(host, error, undefined, undefined);
-    if (message.t === 'data') host.drop(message.id, owner, error);
+    if (message.t === 'data') host.requests.drop(message.id, owner, error);
     sendError(host, message.id, error, cause);
     return;
   }

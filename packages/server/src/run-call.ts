@@ -18,10 +18,6 @@ export interface DedupeSession {
 export interface CallHost extends ReplyHost {
   readonly clock: Clock;
   readonly session: DedupeSession | undefined;
-  /** True while `entry` is still the live one for `id` (not cancelled, timed out or closed). */
-  isLive(id: number, entry: ActiveEntry): boolean;
-  /** Removes the entry if it is still the live one for `id`; false when it was already released. */
-  finish(id: number, entry: ActiveEntry): boolean;
   /** A call answered with a stream: its items follow under the client's credit (stream-set.ts). */
   streamResult(message: CallMessage, procedure: AnyProcedure, source: StreamSource<unknown>, entry: ActiveEntry): void;
 }
@@ -71,14 +67,14 @@ export async function runCall(
       return host.streamResult(message, procedure, data, entry);
     }
     record?.(procedure['~def'].exactlyOnce === false ? OPTED_OUT : { ok: true, data });
-    if (!host.finish(id, entry)) return; // cancelled or timed out: the late result is dropped
+    if (!host.requests.finish(id, entry)) return; // cancelled or timed out: the late result is dropped
     sendPayload(host, { t: 'result', id }, data, entry);
     entry.trace?.end();
   } catch (cause) {
     const error = DuplexError.from(cause);
     // Aborted (cancel, deadline, lost connection): it may not have finished, so a re-send runs it.
     record?.(entry.aborted ? undefined : procedure['~def'].exactlyOnce === false ? OPTED_OUT : { ok: false, error: shape(host, error, cause, path, message.kind) });
-    if (!host.finish(id, entry)) return;
+    if (!host.requests.finish(id, entry)) return;
     entry.trace?.end(error);
     report(host, error, path, message.kind);
     sendError(host, id, error, cause, path, message.kind);
@@ -87,7 +83,7 @@ export async function runCall(
 
 /** Answers a mutation from the dedupe window (or with the window's refusal). */
 function answer(host: CallHost, id: number, entry: ActiveEntry, outcome: DedupeOutcome): void {
-  if (!host.finish(id, entry)) return;
+  if (!host.requests.finish(id, entry)) return;
   if (outcome.ok) sendPayload(host, { t: 'result', id }, outcome.data, entry);
   else enqueue(host, { t: 'error', id, error: outcome.error });
   entry.trace?.end(outcome.ok ? undefined : outcome.error);
@@ -115,10 +111,10 @@ export function claimMutation(host: CallHost, message: CallMessage, rawInput: un
  */
 export function armDeadline(host: CallHost, id: number, entry: ActiveEntry, path: string, timeoutMs: number): void {
   entry.timer = host.clock.setTimeout(() => {
-    if (!host.isLive(id, entry)) return;
+    if (!host.requests.isLive(id, entry)) return;
     entry.timer = undefined;
     const error = new DuplexError({ code: 'TIMEOUT', message: `deadline exceeded for "${path}"` });
-    host.drop(id, entry, error);
+    host.requests.drop(id, entry, error);
     sendError(host, id, error, error, path);
   }, timeoutMs);
 }

@@ -22,7 +22,7 @@ import {
   type TimerHandle,
   toCloseReason,
 } from '@duplex/core';
-import { ActiveEntry, NO_ENTRIES } from './active-entry.js';
+import { ActiveEntry } from './active-entry.js';
 import { CreditWindow } from './credit-window.js';
 import { CredentialExpiry } from './credential-expiry.js';
 import { decodePayload } from './decode-input.js';
@@ -31,6 +31,7 @@ import { type ConnectionInstrumentation, requestInfo } from './instrumentation.j
 import { advertisedLimits, MAX_TIMER_DELAY_MS, type PeerLimits, RequestBudget, resolvePeerLimits } from './limits.js';
 import { enqueue, report, sendError, shape } from './peer-replies.js';
 import { readBinaryMessage } from './read-binary-message.js';
+import { RequestTable } from './request-table.js';
 import { armDeadline, claimMutation, type DedupeSession, runCall } from './run-call.js';
 import { DEFAULT_HELLO_TIMEOUT_MS, type ServerPeerOptions, type ServerTransport, type SharedPeerOptions } from './server-peer-options.js';
 import { ServerOutbox } from './server-outbox.js';
@@ -56,8 +57,9 @@ type PeerState = 'awaiting-hello' | 'creating-context' | 'ready' | 'closed';
  *
  * This class is the connection's lifecycle (handshake, re-authentication, close) and its message
  * dispatch. Calls run in run-call.ts, streams in stream-set.ts, replies are built in
- * peer-replies.ts; those take the peer as their host (members marked internal), so no object is
- * allocated per message for them.
+ * peer-replies.ts, the running requests are kept in request-table.ts. The functions of those
+ * files take the peer as their host (the members marked internal), so they cost no object and no
+ * closure per message.
  */
 export class ServerPeer {
   readonly id: string;
@@ -69,7 +71,7 @@ export class ServerPeer {
   // Allocated on first use: an idle connection should cost as little memory as possible.
   private waiting: ClientMessage[] | undefined;
   /** @internal The running calls and subscriptions by id. */
-  active: Map<number, ActiveEntry> = NO_ENTRIES;
+  readonly requests: RequestTable;
   private readonly outbox: ServerOutbox;
   private helloTimer: TimerHandle | undefined;
   /** @internal */
@@ -91,8 +93,6 @@ export class ServerPeer {
   private budget: RequestBudget | undefined;
   /** @internal What the stream loops call back into; allocated by the first stream (memory per connection matters). */
   pump: PumpHost | undefined;
-  /** Drain waiters; allocated only while a drain waits (memory per connection matters). */
-  private settledWaiters: Array<() => void> | undefined;
 
   private readonly out: ServerTransport;
   private readonly telemetry: ConnectionInstrumentation | undefined;
@@ -115,6 +115,7 @@ export class ServerPeer {
       this.out.send(frame);
     }, options.schedule ?? queueMicrotask);
     this.clock = options.clock ?? systemClock;
+    this.requests = new RequestTable(this.clock);
     this.limits = options.limits ?? resolvePeerLimits(options);
     if (this.limits.maxRequestsPerSecond !== undefined) {
       this.budget = new RequestBudget(this.limits.maxRequestsPerSecond, () => this.clock.now());
@@ -131,9 +132,7 @@ export class ServerPeer {
 
   /** Calls and subscriptions currently running on this connection. */
   get stats(): { calls: number; subscriptions: number } {
-    let calls = 0;
-    for (const entry of this.active.values()) if (entry.kind === 'call') calls++;
-    return { calls, subscriptions: this.active.size - calls };
+    return this.requests.stats;
   }
 
   /** The transport this peer writes to. */
@@ -199,8 +198,7 @@ export class ServerPeer {
 
   /** Resolves once no call is running on this connection (subscriptions do not count). */
   callsSettled(): Promise<void> {
-    if (this.stats.calls === 0) return Promise.resolve();
-    return new Promise((resolve) => (this.settledWaiters ??= []).push(resolve));
+    return this.requests.callsSettled();
   }
 
   /** Sends what is queued, closes the socket with `code`, then releases everything. */
@@ -219,10 +217,7 @@ export class ServerPeer {
     this.expiry?.stop();
     this.waiting = undefined;
     this.outbox.clear();
-    const entries = [...this.active.values()];
-    this.active.clear();
-    for (const entry of entries) this.release(entry, reason);
-    this.notifySettled();
+    this.requests.clear(reason);
     this.telemetry?.closed();
     this.options.onClosed?.();
   }
@@ -231,39 +226,6 @@ export class ServerPeer {
   push(frame: string | Uint8Array): void {
     if (this.state === 'closed') return;
     this.outbox.push(frame);
-  }
-
-  /** @internal True while `entry` is still the live one for `id`. */
-  isLive(id: number, entry: ActiveEntry): boolean {
-    return this.active.get(id) === entry;
-  }
-
-  /** @internal Removes the entry if it is still the live one for `id`; false when it was already released. */
-  finish(id: number, entry: ActiveEntry): boolean {
-    if (this.active.get(id) !== entry) return false;
-    this.active.delete(id);
-    if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
-    entry.timer = undefined;
-    // Waiters resume in a later microtask, after the caller has queued the result.
-    this.notifySettled();
-    return true;
-  }
-
-  /** @internal Removes the live entry for `id` and releases it with `reason` (cancel, deadline, a refused stream). */
-  drop(id: number, entry: ActiveEntry, reason: DuplexError): void {
-    if (this.active.get(id) !== entry) return;
-    this.active.delete(id);
-    this.release(entry, reason);
-    this.notifySettled();
-  }
-
-  /** @internal Aborts `entry`'s handler signal and client stream with `reason` and wakes its stream loop. */
-  release(entry: ActiveEntry, reason: DuplexError): void {
-    if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
-    entry.timer = undefined;
-    entry.input?.fail(reason);
-    entry.abort(reason);
-    entry.wake?.();
   }
 
   /** @internal A call answered with a stream. */
@@ -284,13 +246,6 @@ export class ServerPeer {
     if (++this.protocolErrors > this.limits.maxProtocolErrors) {
       this.fail(CloseCode.POLICY_VIOLATION, 'too many protocol errors');
     }
-  }
-
-  private notifySettled(): void {
-    const waiters = this.settledWaiters;
-    if (!waiters || this.stats.calls > 0) return;
-    this.settledWaiters = undefined;
-    for (const resolve of waiters) resolve();
   }
 
   private fail(code: number, reason: string): void {
@@ -355,9 +310,9 @@ export class ServerPeer {
         this.start(message);
         return;
       case 'cancel': {
-        const entry = this.active.get(message.id);
+        const entry = this.requests.get(message.id);
         // Already finished: the client raced us, nothing to do.
-        if (entry) this.drop(message.id, entry, new DuplexError({ code: 'CANCELLED', message: 'cancelled by the client' }));
+        if (entry) this.requests.drop(message.id, entry, new DuplexError({ code: 'CANCELLED', message: 'cancelled by the client' }));
         return;
       }
       case 'credit':
@@ -490,7 +445,7 @@ export class ServerPeer {
     this.started++;
     const { id } = message;
     if (id > this.highestId) this.highestId = id;
-    if (this.active.has(id)) return this.protocolError(null, `id ${id} is already in use`);
+    if (this.requests.has(id)) return this.protocolError(null, `id ${id} is already in use`);
     if (this.budget && !this.budget.take()) return this.limitError(id, `more than ${this.limits.maxRequestsPerSecond} requests per second`);
     const refusal = this.overLimit(message.t);
     if (refusal) return this.limitError(id, `this connection already has ${refusal}`);
@@ -510,7 +465,7 @@ export class ServerPeer {
         : `"${message.path}" does not take a client stream`;
       return sendError(this, id, new DuplexError({ code: 'BAD_REQUEST', message: reason }));
     }
-    if (streamIn && this.clientStreams() >= this.limits.maxClientStreams) {
+    if (streamIn && this.requests.clientStreams() >= this.limits.maxClientStreams) {
       // Not a protocol error: a well-behaved client uploading many files at once meets it.
       const error = new DuplexError({ code: 'TOO_MANY_REQUESTS', message: `this connection already has ${this.limits.maxClientStreams} client streams (maxClientStreams)`, retryable: true });
       report(this, error, message.path, message.t === 'call' ? message.kind : undefined);
@@ -526,8 +481,7 @@ export class ServerPeer {
     const entry = new ActiveEntry(message.t);
     if (this.telemetry) entry.trace = this.telemetry.request(requestInfo(message, rawInput));
     if (message.t === 'sub') entry.source = { procedure, path: message.path, input };
-    if (this.active === NO_ENTRIES) this.active = new Map();
-    this.active.set(id, entry);
+    this.requests.add(id, entry);
     if (message.t === 'call') {
       if (message.timeoutMs !== undefined && message.timeoutMs <= MAX_TIMER_DELAY_MS) armDeadline(this, id, entry, message.path, message.timeoutMs);
       if (streamIn) input = openInput(this, id, entry, procedure);
@@ -543,17 +497,10 @@ export class ServerPeer {
   /** What starting one more `kind` would pass, or undefined. Counts only near the limits. */
   private overLimit(kind: 'call' | 'sub'): string | undefined {
     const { maxCallsInFlight, maxSubscriptions } = this.limits;
-    if (this.active.size < Math.min(maxCallsInFlight, maxSubscriptions)) return undefined;
-    const { calls, subscriptions } = this.stats;
+    if (this.requests.size < Math.min(maxCallsInFlight, maxSubscriptions)) return undefined;
+    const { calls, subscriptions } = this.requests.stats;
     if (kind === 'call') return calls >= maxCallsInFlight ? `${maxCallsInFlight} calls in flight` : undefined;
     return subscriptions >= maxSubscriptions ? `${maxSubscriptions} subscriptions` : undefined;
-  }
-
-  /** Calls with a client stream running on this connection (counted only when one starts). */
-  private clientStreams(): number {
-    let count = 0;
-    for (const entry of this.active.values()) if (entry.input) count++;
-    return count;
   }
 
   private limitError(id: number, message: string): void {

@@ -26,8 +26,6 @@ import { type PumpHost, pumpItems } from './stream-pump.js';
 
 /** What the stream functions need from their connection (the peer itself: no object per stream). */
 export interface StreamHost extends CallHost {
-  /** The running calls and subscriptions by id. */
-  readonly active: ReadonlyMap<number, ActiveEntry>;
   /** Highest call or subscription id seen: a message for an id at or below it may race that id's end. */
   readonly highestId: number;
   readonly transport: ServerTransport;
@@ -36,8 +34,6 @@ export interface StreamHost extends CallHost {
   /** Answers a malformed or out-of-order message (counted against `maxProtocolErrors`). */
   protocolError(id: number | null, reason: string): void;
   countProtocolError(): void;
-  /** Aborts `entry`'s handler signal and client stream with `reason` and wakes its stream loop. */
-  release(entry: ActiveEntry, reason: DuplexError): void;
 }
 
 /**
@@ -69,7 +65,7 @@ export async function runSubscription(host: StreamHost, message: SubscribeMessag
  */
 export async function runStreamedResult(host: StreamHost, message: CallMessage, procedure: AnyProcedure, source: StreamSource<unknown>, entry: ActiveEntry): Promise<void> {
   const { id, path } = message;
-  if (!host.isLive(id, entry)) return void streamIterator(source).return?.().catch(() => {});
+  if (!host.requests.isLive(id, entry)) return void streamIterator(source).return?.().catch(() => {});
   if (entry.timer !== undefined) host.clock.clearTimeout(entry.timer);
   entry.timer = undefined;
   entry.credit = new CreditWindow(message.credit ?? DEFAULT_STREAM_WINDOW);
@@ -88,10 +84,10 @@ export async function runStreamedResult(host: StreamHost, message: CallMessage, 
 
 /** A stream's producer threw: the error ends it, unless it had already ended. */
 function failStream(host: StreamHost, id: number, entry: ActiveEntry, cause: unknown, path: string, kind: ProcedureKind): void {
-  if (!host.finish(id, entry)) return;
+  if (!host.requests.finish(id, entry)) return;
   const error = DuplexError.from(cause);
   entry.trace?.end(error);
-  host.release(entry, error);
+  host.requests.release(entry, error);
   report(host, error, path, kind);
   sendError(host, id, error, cause, path, kind);
 }
@@ -99,14 +95,14 @@ function failStream(host: StreamHost, id: number, entry: ActiveEntry, cause: unk
 /** The connection as seen by {@link pumpItems}; one object per connection, made on first use. */
 function pumpHost(host: StreamHost): PumpHost {
   host.pump ??= {
-    isLive: (id, entry) => host.active.get(id) === entry,
+    isLive: (id, entry) => host.requests.get(id) === entry,
     whenWritable: () => host.transport.whenWritable?.(),
     sendItem: (id, entry, eid, data) => {
       entry.credit?.spend();
       sendPayload(host, eid === undefined ? { t: 'data', id } : { t: 'data', id, eid }, data, entry);
     },
     sendDone: (id, entry) => {
-      host.finish(id, entry);
+      host.requests.finish(id, entry);
       enqueue(host, { t: 'done', id });
       entry.trace?.end();
     },
@@ -116,7 +112,7 @@ function pumpHost(host: StreamHost): PumpHost {
 
 /** Adds credits to a live subscription or streamed result (protocol.md §7.1, §7.2). */
 export function grantCredit(host: StreamHost, message: CreditMessage): void {
-  const entry = host.active.get(message.id);
+  const entry = host.requests.get(message.id);
   if (entry?.kind === 'sub' || entry?.credit) {
     if (!entry.credit || entry.credit.grant(message.n)) return;
     return refuseCredit(host, message.id, 'credit would pass 2^31 - 1');
@@ -131,9 +127,9 @@ export function grantCredit(host: StreamHost, message: CreditMessage): void {
  * (its accounting is lost); a live call is left alone, so the answer names no id.
  */
 export function refuseCredit(host: StreamHost, id: number | null, reason: string): void {
-  const entry = id === null ? undefined : host.active.get(id);
+  const entry = id === null ? undefined : host.requests.get(id);
   if (entry?.kind === 'call' && !entry.credit) return host.protocolError(null, `${reason} (credit for call ${id})`);
-  if (entry && id !== null) host.drop(id, entry, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${reason}` }));
+  if (entry && id !== null) host.requests.drop(id, entry, new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${reason}` }));
   host.protocolError(id, reason);
 }
 
@@ -142,11 +138,11 @@ export function refuseCredit(host: StreamHost, id: number | null, reason: string
  * the new context `ctx`; one it now refuses ends with that error (e.g. `FORBIDDEN`).
  */
 export function recheckSubscriptions(host: StreamHost, ctx: unknown): void {
-  for (const [id, entry] of host.active) {
+  for (const [id, entry] of host.requests) {
     const source = entry.source;
     if (!source) continue;
     void recheckSubscription(source, ctx, entry).then((refusal) => {
-      if (!refusal || !host.isLive(id, entry) || host.ctx !== ctx) return;
+      if (!refusal || !host.requests.isLive(id, entry) || host.ctx !== ctx) return;
       end(host, id, entry, refusal, source.path, 'subscription');
     });
   }
@@ -160,7 +156,7 @@ export function recheckSubscriptions(host: StreamHost, ctx: unknown): void {
 export function openInput(host: StreamHost, id: number, entry: ActiveEntry, procedure: AnyProcedure): InputStream {
   const schema = procedure['~def'].inputSchema as StandardSchemaV1 & { '~item': StandardSchemaV1 };
   const input = new InputStream(host.options.streamWindow ?? DEFAULT_STREAM_WINDOW, schema['~item'], (n) => {
-    if (host.isLive(id, entry)) host.push(`{"t":"credit","id":${id},"n":${n}}`);
+    if (host.requests.isLive(id, entry)) host.push(`{"t":"credit","id":${id},"n":${n}}`);
   });
   entry.input = input;
   input.open();
@@ -195,7 +191,7 @@ export function receiveDone(host: StreamHost, id: number): void {
  * answer on the wire, so only an id never used, or one without a client stream, is refused.
  */
 function inputOf(host: StreamHost, id: number): ActiveEntry | undefined {
-  const entry = host.active.get(id);
+  const entry = host.requests.get(id);
   if (entry?.input) return entry;
   if (entry || id > host.highestId) host.protocolError(id, `no client stream with id ${id}`);
   return undefined;
@@ -206,7 +202,7 @@ function inputOf(host: StreamHost, id: number): ActiveEntry | undefined {
  * signal aborts, `onError` sees it and the client gets it.
  */
 function end(host: StreamHost, id: number, entry: ActiveEntry, error: DuplexError, path?: string, kind?: ProcedureKind): void {
-  host.drop(id, entry, error);
+  host.requests.drop(id, entry, error);
   report(host, error, path, kind);
   sendError(host, id, error, error, path, kind);
 }
