@@ -96,16 +96,15 @@ export class ServerPeer {
 
   private readonly out: ServerTransport;
   private readonly telemetry: ConnectionInstrumentation | undefined;
+  /** @internal The server's options (adapters share one object between connections). */
+  readonly options: ServerPeerOptions | SharedPeerOptions;
 
   /**
    * @param options everything about the server; adapters share one object between connections
    *   and pass what is per connection as `connection` (a copy per connection would cost memory).
    */
-  constructor(
-    /** @internal */
-    readonly options: ServerPeerOptions | SharedPeerOptions,
-    connection?: { connectionId: string; transport: ServerTransport },
-  ) {
+  constructor(options: ServerPeerOptions | SharedPeerOptions, connection?: { connectionId: string; transport: ServerTransport }) {
+    this.options = options;
     const own = connection ?? (options as ServerPeerOptions);
     this.id = own.connectionId;
     this.out = own.transport;
