@@ -10,42 +10,30 @@ import {
   DuplexError,
   findUnsafeKey,
   type HelloMessage,
-  isStreamSchema,
   mayContainUnsafeKey,
   PROTOCOL_VERSION,
   parseBoundedJson,
   parseClientMessage,
   type ReadyMessage,
   type StreamSource,
-  type SubscribeMessage,
   systemClock,
   type TimerHandle,
   toCloseReason,
 } from '@duplex/core';
-import { ActiveEntry } from './active-entry.js';
-import { CreditWindow } from './credit-window.js';
+import type { ActiveEntry } from './active-entry.js';
 import { CredentialExpiry } from './credential-expiry.js';
-import { decodePayload } from './decode-input.js';
 import { defaultDedupeStore } from './dedupe-store.js';
-import { type ConnectionInstrumentation, requestInfo } from './instrumentation.js';
-import { advertisedLimits, MAX_TIMER_DELAY_MS, type PeerLimits, RequestBudget, resolvePeerLimits } from './limits.js';
+import type { ConnectionInstrumentation } from './instrumentation.js';
+import { advertisedLimits, type PeerLimits, RequestBudget, resolvePeerLimits } from './limits.js';
 import { enqueue, report, sendError, shape } from './peer-replies.js';
 import { readBinaryMessage } from './read-binary-message.js';
 import { RequestTable } from './request-table.js';
-import { armDeadline, claimMutation, type DedupeSession, runCall } from './run-call.js';
+import type { DedupeSession } from './run-call.js';
 import { DEFAULT_HELLO_TIMEOUT_MS, type ServerPeerOptions, type ServerTransport, type SharedPeerOptions } from './server-peer-options.js';
 import { ServerOutbox } from './server-outbox.js';
+import { limitError, startRequest } from './start-request.js';
 import type { PumpHost } from './stream-pump.js';
-import {
-  grantCredit,
-  openInput,
-  receiveDone,
-  receiveItem,
-  recheckSubscriptions,
-  refuseCredit,
-  runStreamedResult,
-  runSubscription,
-} from './stream-set.js';
+import { grantCredit, receiveDone, receiveItem, recheckSubscriptions, refuseCredit, runStreamedResult } from './stream-set.js';
 
 export { DEFAULT_HELLO_TIMEOUT_MS, type ErrorEvent, type ServerPeerOptions, type ServerTransport, type SharedPeerOptions } from './server-peer-options.js';
 
@@ -56,8 +44,9 @@ type PeerState = 'awaiting-hello' | 'creating-context' | 'ready' | 'closed';
  * {@link ServerPeer.receive}; it answers through `transport.send`.
  *
  * This class is the connection's lifecycle (handshake, re-authentication, close) and its message
- * dispatch. Calls run in run-call.ts, streams in stream-set.ts, replies are built in
- * peer-replies.ts, the running requests are kept in request-table.ts. The functions of those
+ * dispatch. A `call` or `sub` is admitted in start-request.ts, calls run in run-call.ts, streams
+ * in stream-set.ts, replies are built in peer-replies.ts, the running requests are kept in
+ * request-table.ts. The functions of those
  * files take the peer as their host (the members marked internal), so they cost no object and no
  * closure per message.
  */
@@ -76,26 +65,29 @@ export class ServerPeer {
   private helloTimer: TimerHandle | undefined;
   /** @internal */
   readonly clock: Clock;
-  private readonly limits: PeerLimits;
+  /** @internal */
+  readonly limits: PeerLimits;
   private protocolErrors = 0;
   /** Counts `auth` messages, so a slower earlier one cannot overwrite a newer context. */
   private authGeneration = 0;
   private readonly expiry: CredentialExpiry | undefined;
   /** @internal The client's session and the store that remembers its mutations (exactly-once). */
   session: DedupeSession | undefined;
-  private started = 0;
+  /** @internal Calls and subscriptions started so far. */
+  started = 0;
   /** @internal Highest call or subscription id seen: a `credit` for an id at or below it may race the end of its subscription. */
   highestId = -1;
   /** Calls and subscriptions held in `waiting`, each against its own limit. */
   private heldCalls = 0;
   private heldSubs = 0;
-  /** Present only when `maxRequestsPerSecond` is set. */
-  private budget: RequestBudget | undefined;
+  /** @internal Present only when `maxRequestsPerSecond` is set. */
+  readonly budget: RequestBudget | undefined;
   /** @internal What the stream loops call back into; allocated by the first stream (memory per connection matters). */
   pump: PumpHost | undefined;
 
   private readonly out: ServerTransport;
-  private readonly telemetry: ConnectionInstrumentation | undefined;
+  /** @internal */
+  readonly telemetry: ConnectionInstrumentation | undefined;
   /** @internal The server's options (adapters share one object between connections). */
   readonly options: ServerPeerOptions | SharedPeerOptions;
 
@@ -292,7 +284,7 @@ export class ServerPeer {
       if (message.t === 'call' || message.t === 'sub') {
         const held = message.t === 'call' ? ++this.heldCalls : ++this.heldSubs;
         if (held > (message.t === 'call' ? this.limits.maxCallsInFlight : this.limits.maxSubscriptions)) {
-          this.limitError(message.id, 'too many calls held while the connection is being set up');
+          limitError(this, message.id, 'too many calls held while the connection is being set up');
           return;
         }
       }
@@ -306,7 +298,7 @@ export class ServerPeer {
     switch (message.t) {
       case 'call':
       case 'sub':
-        this.start(message);
+        startRequest(this, message);
         return;
       case 'cancel': {
         const entry = this.requests.get(message.id);
@@ -434,79 +426,6 @@ export class ServerPeer {
     const exp = this.expiry?.arm(ctx);
     enqueue(this, exp === undefined ? { t: 'result', id: message.id } : { t: 'result', id: message.id, exp });
     if (this.options.recheckSubscriptions !== false) recheckSubscriptions(this, ctx);
-  }
-
-  /**
-   * Admits a `call` or `sub` against the connection's limits, finds its procedure and decodes its
-   * input, then runs it (run-call.ts, stream-set.ts). Refusals are answered on its id.
-   */
-  private start(message: CallMessage | SubscribeMessage): void {
-    this.started++;
-    const { id } = message;
-    if (id > this.highestId) this.highestId = id;
-    if (this.requests.has(id)) return this.protocolError(null, `id ${id} is already in use`);
-    if (this.budget && !this.budget.take()) return this.limitError(id, `more than ${this.limits.maxRequestsPerSecond} requests per second`);
-    const refusal = this.overLimit(message.t);
-    if (refusal) return this.limitError(id, `this connection already has ${refusal}`);
-    const procedure = this.options.router['~def'].procedures.get(message.path);
-    const expected = message.t === 'sub' ? 'subscription' : message.kind;
-    if (!procedure || procedure['~def'].kind !== expected) {
-      const error = new DuplexError({ code: 'NOT_FOUND', message: `no ${expected} at path "${message.path.slice(0, 200)}"` });
-      report(this, error, message.path, expected);
-      return sendError(this, id, error, error, message.path, expected);
-    }
-    const streamIn = isStreamSchema(procedure['~def'].inputSchema);
-    if (streamIn !== (message.t === 'call' && message.stream === true)) {
-      const reason = streamIn
-        ? message.t === 'sub'
-          ? `"${message.path}" takes a client stream, which a subscription cannot send`
-          : `"${message.path}" takes a client stream: send the call with stream: true`
-        : `"${message.path}" does not take a client stream`;
-      return sendError(this, id, new DuplexError({ code: 'BAD_REQUEST', message: reason }));
-    }
-    if (streamIn && this.requests.clientStreams() >= this.limits.maxClientStreams) {
-      // Not a protocol error: a well-behaved client uploading many files at once meets it.
-      const error = new DuplexError({ code: 'TOO_MANY_REQUESTS', message: `this connection already has ${this.limits.maxClientStreams} client streams (maxClientStreams)`, retryable: true });
-      report(this, error, message.path, message.t === 'call' ? message.kind : undefined);
-      return sendError(this, id, error);
-    }
-    const rawInput = message.input;
-    let input: unknown;
-    try {
-      input = decodePayload(this.codec, rawInput);
-    } catch {
-      return sendError(this, id, new DuplexError({ code: 'BAD_REQUEST', message: 'input payload could not be decoded' }));
-    }
-    const entry = new ActiveEntry(message.t);
-    if (this.telemetry) entry.trace = this.telemetry.request(requestInfo(message, rawInput));
-    if (message.t === 'sub') entry.source = { procedure, path: message.path, input };
-    this.requests.add(id, entry);
-    if (message.t === 'call') {
-      if (message.timeoutMs !== undefined && message.timeoutMs <= MAX_TIMER_DELAY_MS) armDeadline(this, id, entry, message.path, message.timeoutMs);
-      if (streamIn) input = openInput(this, id, entry, procedure);
-      // A client stream cannot be sent again, so it is never claimed in the dedupe window.
-      const claim = message.kind === 'mutation' && !streamIn ? claimMutation(this, message, rawInput) : undefined;
-      void runCall(this, message, procedure, input, entry, claim);
-    } else {
-      if (message.credit !== undefined) entry.credit = new CreditWindow(message.credit);
-      void runSubscription(this, message, procedure, input, entry);
-    }
-  }
-
-  /** What starting one more `kind` would pass, or undefined. Counts only near the limits. */
-  private overLimit(kind: 'call' | 'sub'): string | undefined {
-    const { maxCallsInFlight, maxSubscriptions } = this.limits;
-    if (this.requests.size < Math.min(maxCallsInFlight, maxSubscriptions)) return undefined;
-    const { calls, subscriptions } = this.requests.stats;
-    if (kind === 'call') return calls >= maxCallsInFlight ? `${maxCallsInFlight} calls in flight` : undefined;
-    return subscriptions >= maxSubscriptions ? `${maxSubscriptions} subscriptions` : undefined;
-  }
-
-  private limitError(id: number, message: string): void {
-    const error = new DuplexError({ code: 'TOO_MANY_REQUESTS', message });
-    report(this, error, undefined, undefined);
-    sendError(this, id, error);
-    this.countProtocolError();
   }
 }
 
