@@ -1,19 +1,8 @@
-import { DuplexError, type StreamSource } from '@duplex/core';
+import { type AttachmentReader, DuplexError, type StreamSource } from '@duplex/core';
 import { CreditFlow } from './credit-flow.js';
 import { EventBuffer } from './event-buffer.js';
 import { InputPump } from './input-pump.js';
-
-/** What {@link CallStreams} needs from the peer. */
-export interface StreamHost {
-  /** One item of call `id`'s client stream as a frame, or the error that ends the call. */
-  frame(id: number, path: string, value: unknown): string | Uint8Array | DuplexError;
-  /** Writes a frame to `link` if it is still the current one. */
-  send(frame: string | Uint8Array, link: number): void;
-  /** Tells the server holding call `id` on `link` to stop it. */
-  cancel(link: number, id: number): void;
-  /** Fails call `id` locally (and cancels it on the server). */
-  abandon(id: number, error: DuplexError): void;
-}
+import { failure, type PeerLink } from './peer-link.js';
 
 interface OpenResult {
   buffer: EventBuffer;
@@ -32,7 +21,14 @@ export class CallStreams {
   readonly #pumps = new Map<number, InputPump>();
   readonly #results = new Map<number, OpenResult>();
 
-  constructor(private readonly host: StreamHost) {}
+  readonly #link: PeerLink;
+  /** Fails call `id` locally (and cancels it on the server). */
+  readonly #abandon: (id: number, error: DuplexError) => void;
+
+  constructor(link: PeerLink, abandon: (id: number, error: DuplexError) => void) {
+    this.#link = link;
+    this.#abandon = abandon;
+  }
 
   get size(): number {
     return this.#pumps.size + this.#results.size;
@@ -40,19 +36,25 @@ export class CallStreams {
 
   /** Starts sending `source` for call `id` on `link`; nothing leaves before the server grants credit. */
   startInput(id: number, path: string, link: number, source: StreamSource<unknown>): void {
-    const { host } = this;
+    const host = this.#link;
     const pump = new InputPump(source, {
       item: (value) => {
-        const frame = host.frame(id, path, value);
+        let frame: string | Uint8Array | DuplexError;
+        try {
+          const [data, bytes] = host.encode(value);
+          frame = host.frame({ t: 'data', id, data }, bytes, path);
+        } catch (cause) {
+          frame = failure(cause, 'BAD_REQUEST', 'a client stream item could not be serialized');
+        }
         if (frame instanceof DuplexError) {
-          host.abandon(id, frame);
+          this.#abandon(id, frame);
           return false;
         }
         host.send(frame, link);
         return true;
       },
       end: () => host.send(`{"t":"done","id":${id}}`, link),
-      fail: (cause) => host.abandon(id, new DuplexError({ code: 'CANCELLED', message: 'the client stream failed', cause })),
+      fail: (cause) => this.#abandon(id, new DuplexError({ code: 'CANCELLED', message: 'the client stream failed', cause })),
     });
     this.#pumps.set(id, pump);
   }
@@ -77,11 +79,11 @@ export class CallStreams {
    */
   openResult(id: number, link: number, window: number, onEnd: () => void): AsyncIterable<unknown> {
     const flow = new CreditFlow(window, true);
-    flow.start((n) => this.host.send(`{"t":"credit","id":${id},"n":${n}}`, link));
+    flow.start((n) => this.#link.send(`{"t":"credit","id":${id},"n":${n}}`, link));
     const buffer = new EventBuffer(flow, () => {
       if (this.#results.get(id)?.buffer !== buffer) return;
       this.#end(id);
-      this.host.cancel(link, id);
+      this.#link.cancel(link, id);
     });
     this.#results.set(id, { buffer, flow, link, onEnd });
     let read = false;
@@ -94,17 +96,17 @@ export class CallStreams {
     };
   }
 
-  /** One item of a streamed result (dropped when `id` has none on `link`); one that cannot be decoded ends it. */
-  data(id: number, link: number, decode: () => unknown): void {
+  /** One item of a streamed result (dropped when its call has none on `link`); one that cannot be decoded ends it. */
+  data(message: { id: number; data?: unknown }, link: number, attachments: AttachmentReader | undefined): void {
+    const { id } = message;
     const open = this.#results.get(id);
     if (!open || open.link !== link) return;
     let value: unknown;
     try {
-      value = decode();
+      value = this.#link.decode(message, attachments);
     } catch (cause) {
-      const error = cause instanceof DuplexError ? cause : new DuplexError({ code: 'INTERNAL_SERVER_ERROR', message: 'item could not be decoded', cause });
-      this.fail(id, error, link);
-      this.host.cancel(link, id);
+      this.fail(id, failure(cause, 'INTERNAL_SERVER_ERROR', 'item could not be decoded'), link);
+      this.#link.cancel(link, id);
       return;
     }
     open.flow.received();

@@ -254,6 +254,24 @@ describe('close() in every state settles everything and leaves no timer', () => 
     expect(clock.pending).toBe(0);
   });
 
+  it('while a reconnect attempt is opening: no close event for that attempt, onComplete comes last', async () => {
+    const { client } = makeClient();
+    await flush();
+    ready(FakeWebSocket.last);
+    await flush();
+    const events: Array<number | 'done'> = [];
+    client.on('close', ({ code }) => events.push(code));
+    client.s.subscribe(undefined, { onComplete: () => events.push('done') });
+    await flush();
+    FakeWebSocket.last.serverClose(1006);
+    expect(clock.next()).toBe(true); // the backoff timer: the next attempt is opening
+    await flush();
+    const closing = client.close();
+    FakeWebSocket.last.serverClose(1006); // the attempt fails as the client closes
+    await closing;
+    expect(events).toEqual([1006, 'done']);
+  });
+
   it('while open, with a call and a subscription live', async () => {
     const { client } = makeClient();
     await flush();

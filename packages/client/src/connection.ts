@@ -44,6 +44,22 @@ const REFUSALS: Readonly<Record<number, DuplexError['code']>> = {
   [CloseCode.BAD_HELLO]: 'BAD_REQUEST',
 };
 
+/**
+ * Lets go of a socket: no more events from it, and a close that cannot throw. A healthy link
+ * (idle, goaway, closing the client) is closed politely; a dead one is cut with `terminate()`
+ * where the runtime has it, else closed with `code`.
+ */
+function shut(socket: WebSocketLike, healthy: boolean, reason: string, code?: number): void {
+  socket.onopen = socket.onmessage = socket.onclose = null;
+  try {
+    if (healthy) socket.close(CloseCode.NORMAL, reason);
+    else if (socket.terminate) socket.terminate();
+    else socket.close(code, reason);
+  } catch {
+    // Already closing: nothing more to do with this socket.
+  }
+}
+
 /** How long `close()` waits for the closing handshake before cutting the socket. */
 const CLOSE_GRACE_MS = 1_000;
 
@@ -119,9 +135,28 @@ export class Connection {
    * server's context is swapped (see {@link ClientPeer.authenticate}).
    */
   async reauthenticate(): Promise<void> {
+    return this.#peer.authenticate(await this.#params());
+  }
+
+  /** Evaluates `connectionParams` (a function again on every use). */
+  async #params(): Promise<Record<string, unknown> | undefined> {
     const source = this.#options.connectionParams;
-    const params = (typeof source === 'function' ? await source() : source) ?? undefined;
-    return this.#peer.authenticate(params);
+    return (typeof source === 'function' ? await source() : source) ?? undefined;
+  }
+
+  /** No call pending and no subscription live. */
+  #quiet(): boolean {
+    const { calls, subscriptions } = this.#peer.stats;
+    return calls + subscriptions === 0;
+  }
+
+  #emitClose(code: number, reason: string): void {
+    for (const listener of [...this.#listeners.close]) listener({ code, reason });
+  }
+
+  #stopTimer(): void {
+    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /** The server accepted the hello. */
@@ -140,9 +175,8 @@ export class Connection {
    */
   onGoAway(): void {
     if (this.#closing || !this.#socket || this.#old || this.#link === 0 || this.#options.reconnect === false) return;
-    const { calls, subscriptions } = this.#peer.stats;
     // Lazy and idle: no need for a new socket, just leave.
-    if (this.#idle && calls + subscriptions === 0) return this.#lose(this.#socket, CloseCode.GOING_AWAY, 'goaway', true);
+    if (this.#idle && this.#quiet()) return this.#lose(this.#socket, CloseCode.GOING_AWAY, 'goaway', true);
     this.#peer.hold();
     this.#old = { socket: this.#socket, link: this.#link };
     this.#socket = undefined;
@@ -160,29 +194,18 @@ export class Connection {
       this.#old = undefined;
       this.#dropOld(old, CloseCode.GOING_AWAY, 'goaway');
     }
-    if (!this.#idle || this.#old || !this.#socket || this.state !== 'open') return;
-    const { calls, subscriptions } = this.#peer.stats;
-    if (calls + subscriptions === 0) this.#idle.idle();
+    if (this.#idle && !this.#old && this.#socket && this.state === 'open' && this.#quiet()) this.#idle.idle();
   }
 
   /** Closes for good, in any state. Resolves once the socket has closed (bounded wait). */
   close(): Promise<void> {
     this.#closing = true;
-    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#stopTimer();
     this.#heartbeat?.stop();
     this.#idle?.cancel();
     this.#removeWakeHints();
-    if (this.#old) {
-      const old = this.#old.socket;
-      this.#old = undefined;
-      old.onopen = old.onmessage = old.onclose = null;
-      try {
-        old.close(CloseCode.NORMAL, 'client closed');
-      } catch {
-        // Already closing.
-      }
-    }
+    if (this.#old) shut(this.#old.socket, true, 'client closed');
+    this.#old = undefined;
     const socket = this.#socket;
     this.#peer.close();
     this.#setState('closed');
@@ -226,8 +249,7 @@ export class Connection {
     let params: Record<string, unknown> | undefined;
     this.#connecting = true;
     try {
-      const source = this.#options.connectionParams;
-      params = (typeof source === 'function' ? await source() : source) ?? undefined;
+      params = await this.#params();
     } catch {
       // connectionParams() failed (token endpoint down?): count it as a failed attempt.
       this.#connecting = false;
@@ -290,15 +312,9 @@ export class Connection {
 
   /** Lets go of the draining socket of a handover. */
   #dropOld(old: { socket: WebSocketLike; link: number }, code: number, reason: string): void {
-    const { socket } = old;
-    socket.onopen = socket.onmessage = socket.onclose = null;
-    try {
-      socket.close(CloseCode.NORMAL, 'goaway');
-    } catch {
-      // Already closing.
-    }
+    shut(old.socket, true, 'goaway');
     this.#peer.detach(undefined, old.link);
-    for (const listener of [...this.#listeners.close]) listener({ code, reason });
+    this.#emitClose(code, reason);
     // The new socket is not ready yet: nothing serves this client until it is.
     if (this.#link === 0 && !this.#closing) this.#setState('reconnecting');
   }
@@ -308,15 +324,7 @@ export class Connection {
    * only after the closing handshake times out (30 s in `ws`), so `terminate()` where possible.
    */
   #lose(socket: WebSocketLike, code: number, reason: string, healthy = false): void {
-    socket.onopen = socket.onmessage = socket.onclose = null;
-    try {
-      // A healthy link (idle, goaway) is closed politely; a dead one is cut.
-      if (healthy) socket.close(CloseCode.NORMAL, reason);
-      else if (socket.terminate) socket.terminate();
-      else socket.close(code, reason);
-    } catch {
-      // Already closing: nothing more to do with this socket.
-    }
+    shut(socket, healthy, reason, code);
     // Leaving a healthy link on purpose is no failure: the backoff starts over.
     if (healthy) this.#attempt = 0;
     this.#onLost(code, reason);
@@ -328,7 +336,10 @@ export class Connection {
     this.#link = 0;
     this.#heartbeat?.stop();
     this.#idle?.cancel();
-    for (const listener of [...this.#listeners.close]) listener({ code, reason });
+    // A socket still connecting when the app closed the client was never a connection: no close event
+    // for it (it would arrive after close() resolved and after the subscriptions' onComplete).
+    if (this.#closing && link === 0) return;
+    this.#emitClose(code, reason);
     if (this.#closing) return;
     const refusal = REFUSALS[code];
     if (code === CloseCode.UNAUTHORIZED && !this.#refreshed && this.#options.reconnect !== false) {
@@ -362,9 +373,8 @@ export class Connection {
     this.#peer.detach(undefined, link, tooBig);
     // A server that said goodbye (1001) is being replaced: start the backoff over.
     if (code === CloseCode.GOING_AWAY) this.#attempt = 0;
-    const { calls, subscriptions } = this.#peer.stats;
     // Lazy mode, or the server closed an idle connection: reconnect when there is work again.
-    if ((this.#options.lazy || code === CloseCode.IDLE_TIMEOUT) && calls + subscriptions === 0) {
+    if ((this.#options.lazy || code === CloseCode.IDLE_TIMEOUT) && this.#quiet()) {
       this.#attempt = 0;
       this.#setState('closed');
       return;
@@ -388,17 +398,15 @@ export class Connection {
 
   /** Lazy mode: nothing has been live for `idleMs`. */
   #onIdle(): void {
-    const { calls, subscriptions } = this.#peer.stats;
     // With nothing live, onLost goes to 'closed' instead of reconnecting.
-    if (!this.#closing && this.#socket && calls + subscriptions === 0) this.#lose(this.#socket, CloseCode.NORMAL, 'idle', true);
+    if (!this.#closing && this.#socket && this.#quiet()) this.#lose(this.#socket, CloseCode.NORMAL, 'idle', true);
   }
 
   /** Browser hints: reconnect now instead of waiting out the backoff, or check a quiet link. */
   #onWake(_reason: WakeReason): void {
     if (this.#closing) return;
     if (this.#timer !== undefined) {
-      this.#options.clock.clearTimeout(this.#timer);
-      this.#timer = undefined;
+      this.#stopTimer();
       void this.#connect();
       return;
     }

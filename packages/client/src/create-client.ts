@@ -12,7 +12,7 @@ import {
 } from '@duplex/core';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
 import type { BinarySupport } from './binary.js';
-import { ClientPeer, DEFAULT_MAX_QUEUED_CALLS } from './client-peer.js';
+import { ClientPeer } from './client-peer.js';
 import { CreditFlow } from './credit-flow.js';
 import { type ConnectionParams, Connection } from './connection.js';
 import { createCredentialRefresh, DEFAULT_REFRESH_BEFORE_EXPIRY_MS } from './credential-refresh.js';
@@ -132,8 +132,8 @@ export function createClient<TRouter extends AnyRouter>(options: ClientOptions):
     codec,
     clock,
     timeoutMs: options.timeoutMs,
-    maxQueuedCalls: options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS,
-    retryQueries: options.retryQueries ?? 0,
+    maxQueuedCalls: options.maxQueuedCalls,
+    retryQueries: options.retryQueries,
     maxMessageBytes: options.maxMessageBytes,
     binary: options.binary,
     traceContext: options.traceContext,

@@ -1,5 +1,6 @@
 import { type ClientMessage, CloseCode, type DedupeInfo, decodeBinaryFrame, type ErrorShape, SUBPROTOCOL } from '@duplex/core';
 import { readDedupeHeader } from './dedupe-header.js';
+import { HttpCallStreams } from './http-call-streams.js';
 import { readSse } from './sse-reader.js';
 import type { WebSocketLike } from './web-socket.js';
 
@@ -21,8 +22,9 @@ type SubMessage = Extract<ClientMessage, { t: 'sub' }>;
 /**
  * The duplex protocol over HTTP and SSE behind the WebSocket interface the client's connection
  * drives (protocol.md §12): `hello` is kept for the requests, the calls of one tick leave as one
- * batch request, each `sub` is an SSE stream resumed with `Last-Event-ID`, and answers come back
- * as the messages a socket would deliver. So reconnects, resume, deadlines and retries are the
+ * batch request, each `sub` is an SSE stream resumed with `Last-Event-ID`, a call answered with
+ * a stream is read from its event stream as the client grants credit, and answers come back as
+ * the messages a socket would deliver. So reconnects, resume, deadlines and retries are the
  * WebSocket client's own. A lost request or stream counts as a lost link (close 1006).
  */
 export class HttpSocket implements WebSocketLike {
@@ -39,6 +41,8 @@ export class HttpSocket implements WebSocketLike {
   private headers: Record<string, string> = {};
   private batch: CallMessage[] = [];
   private readonly aborts = new Map<number, AbortController>();
+  /** Calls whose answer is being read as an event stream (streamed results): credit and cancel go there. */
+  private readonly streamed = new Map<number, HttpCallStreams>();
   private readonly all = new AbortController();
   private dedupe: DedupeInfo | undefined;
 
@@ -94,8 +98,11 @@ export class HttpSocket implements WebSocketLike {
       case 'ping':
         return this.deliver({ t: 'pong' });
       case 'pong':
+        return;
       case 'credit':
-        // SSE has no credit window: a stream that is not read holds the generator through TCP backpressure.
+        // A streamed result's response is read only as the client grants credit. Subscriptions have
+        // no credit window over SSE: a stream that is not read holds the generator through TCP backpressure.
+        this.streamed.get(message.id)?.grant(message.id, message.n);
         return;
       case 'call':
         if (message.stream) {
@@ -110,6 +117,7 @@ export class HttpSocket implements WebSocketLike {
       case 'sub':
         return void this.subscribe(message);
       case 'cancel':
+        if (this.streamed.get(message.id)?.cancel(message.id)) return;
         this.aborts.get(message.id)?.abort();
         this.aborts.delete(message.id);
         return;
@@ -153,6 +161,18 @@ export class HttpSocket implements WebSocketLike {
     }
     try {
       const response = await this.fetch(url, init);
+      if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+        // Some call answered with a stream: the answers, then its items, as events (protocol.md §12).
+        const streams = new HttpCallStreams(calls, single?.id, controller);
+        for (const call of calls) this.streamed.set(call.id, streams);
+        try {
+          const whole = await streams.read(response.body as ReadableStream<Uint8Array>, (message) => this.deliver(message));
+          if (!whole && !controller.signal.aborted) this.lost(1006, 'response cut before its streams ended');
+        } finally {
+          for (const call of calls) if (this.streamed.get(call.id) === streams) this.streamed.delete(call.id);
+        }
+        return;
+      }
       const answer = (await response.json()) as Message | Message[];
       if (Array.isArray(answer)) for (const message of answer) this.deliver(message);
       else if (answer.t === 'error' && answer.id === null) this.refused(answer.error as ErrorShape, calls.map((call) => call.id));

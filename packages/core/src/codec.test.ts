@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Attachments, checkAttachments, decodeBinaryFrame, encodeBinaryFrame } from './binary-frame.js';
+import superjson from 'superjson';
 import { BYTES_TYPE, jsonCodec, superjsonCodec } from './codec.js';
+import * as browserInPlace from './superjson-in-place.browser.js';
+import * as inPlace from './superjson-in-place.js';
 
 /** Round-trips through the codec and a real JSON text, as on the wire. */
 function wire(codec: typeof jsonCodec, value: unknown): unknown {
@@ -27,6 +30,14 @@ describe('superjsonCodec', () => {
   ];
   it.each(cases)('round-trips %s', (_name, value) => {
     expect(wire(superjsonCodec, value)).toEqual(value);
+  });
+  it.each(cases)('decodes %s in place (Node) as superjson does (browsers, #superjson-in-place)', (_name, value) => {
+    const text = JSON.stringify(superjsonCodec.encode(value) ?? {});
+    const payload = JSON.parse(text) as { json: unknown; meta?: { values: unknown } };
+    expect(browserInPlace.canDecodeInPlace(payload.meta)).toBe(false);
+    const bySuperjson = superjson.deserialize(JSON.parse(text) as Parameters<typeof superjson.deserialize>[0]);
+    if (!inPlace.canDecodeInPlace(payload.meta)) return;
+    expect(inPlace.decodeInPlace(payload.json, payload.meta.values)).toEqual(bySuperjson);
   });
 
   it('keeps undefined properties as own keys', () => {

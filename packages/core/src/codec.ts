@@ -1,6 +1,8 @@
 import superjson, { type SuperJSONResult } from 'superjson';
 import type { AttachmentReader, Attachments } from './binary-frame.js';
-import { applySimpleAnnotations, DECIMAL, hasOnlySimpleTypes, MAX_BIGINT_DIGITS } from './superjson-deserialize.js';
+// Resolves to superjson-in-place.ts, or to superjson-in-place.browser.ts for browsers (package.json "imports").
+import { canDecodeInPlace, decodeInPlace } from '#superjson-in-place';
+import { DECIMAL, MAX_BIGINT_DIGITS } from './superjson-deserialize.js';
 import { fastSerialize } from './superjson-serialize.js';
 
 export { MAX_BIGINT_DIGITS } from './superjson-deserialize.js';
@@ -100,13 +102,6 @@ function noRegistrations(): boolean {
   return registered(wire.classRegistry) === 0 && registered(wire.symbolRegistry) === 0;
 }
 
-/** Version-1 meta with value annotations of simple types only and no shared references. */
-function isSimpleMeta(meta: unknown): meta is { values: unknown } {
-  if (typeof meta !== 'object' || meta === null) return false;
-  const { v, values, referentialEqualities } = meta as { v?: unknown; values?: unknown; referentialEqualities?: unknown };
-  return v === 1 && referentialEqualities === undefined && hasOnlySimpleTypes(values);
-}
-
 /**
  * superjson, the default: `Date`, `Map`, `Set`, `BigInt`, `undefined`, `RegExp`, `URL` round-trip.
  * Payload shape on the wire: `{ "json"?: …, "meta"?: … }` as produced by `superjson.serialize`.
@@ -140,7 +135,7 @@ export const superjsonCodec: Codec = {
     if (!isSuperJsonResult(payload)) throw new TypeError('superjson payload must be an object { json, meta? }');
     const meta: unknown = payload.meta;
     if (meta === undefined) return payload.json;
-    if (isSimpleMeta(meta)) return applySimpleAnnotations(payload.json, meta.values);
+    if (canDecodeInPlace(meta)) return decodeInPlace(payload.json, meta.values);
     // Only a payload that announces a BigInt pays for the walk.
     if (payload.meta?.values && JSON.stringify(payload.meta.values).includes('"bigint"') && hasLongString(payload.json, MAX_BIGINT_DIGITS)) {
       throw new RangeError(`a BigInt in a superjson payload may have at most ${MAX_BIGINT_DIGITS} digits`);

@@ -4,35 +4,64 @@ import { decodeFrame, encodeFrame, joinFrames, parseClientMessage, parseServerMe
 describe('ready.limits and ready.dedupe', () => {
   it('reads well-formed limits and a dedupe window, and ignores malformed ones', () => {
     const limits = { maxMessageBytes: 1000, maxCallsInFlight: 4, maxSubscriptions: 2, maxRequestsPerSecond: 10 };
-    expect(parseServerMessage({ t: 'ready', cid: 'c', limits, dedupe: { windowMs: 5, maxEntries: 3 } })).toEqual({
-      ok: true,
-      message: { t: 'ready', cid: 'c', limits, dedupe: { windowMs: 5, maxEntries: 3 } },
-    });
-    expect(parseServerMessage({ t: 'ready', cid: 'c', limits: { maxMessageBytes: -1, maxCallsInFlight: 4, maxSubscriptions: 2 } })).toEqual({
-      ok: true,
-      message: { t: 'ready', cid: 'c' },
-    });
+    expect(parseServerMessage({ t: 'ready', cid: 'c', limits, dedupe: { windowMs: 5, maxEntries: 3 } })).toEqual({ t: 'ready', cid: 'c', limits, dedupe: { windowMs: 5, maxEntries: 3 } });
+    expect(parseServerMessage({ t: 'ready', cid: 'c', limits: { maxMessageBytes: -1, maxCallsInFlight: 4, maxSubscriptions: 2 } })).toEqual({ t: 'ready', cid: 'c' });
   });
 
   it('reads maxClientStreams when it is a positive number, drops a malformed one, and ignores fields it does not know', () => {
     const base = { maxMessageBytes: 1000, maxCallsInFlight: 4, maxSubscriptions: 2 };
-    expect(parseServerMessage({ t: 'ready', cid: 'c', limits: { ...base, maxClientStreams: 8 } })).toEqual({
-      ok: true,
-      message: { t: 'ready', cid: 'c', limits: { ...base, maxClientStreams: 8 } },
-    });
-    expect(parseServerMessage({ t: 'ready', cid: 'c', limits: { ...base, maxClientStreams: 0, maxSomethingNew: 3 } })).toEqual({
-      ok: true,
-      message: { t: 'ready', cid: 'c', limits: base },
-    });
+    expect(parseServerMessage({ t: 'ready', cid: 'c', limits: { ...base, maxClientStreams: 8 } })).toEqual({ t: 'ready', cid: 'c', limits: { ...base, maxClientStreams: 8 } });
+    expect(parseServerMessage({ t: 'ready', cid: 'c', limits: { ...base, maxClientStreams: 0, maxSomethingNew: 3 } })).toEqual({ t: 'ready', cid: 'c', limits: base });
   });
 });
 
 describe('exp (credential expiry, protocol.md §5.3)', () => {
   it('reads a finite exp on ready and on a result; refuses a malformed one on a result, drops it on ready', () => {
-    expect(parseServerMessage({ t: 'ready', cid: 'c', exp: 1_700_000_000_000 })).toEqual({ ok: true, message: { t: 'ready', cid: 'c', exp: 1_700_000_000_000 } });
-    expect(parseServerMessage({ t: 'ready', cid: 'c', exp: 'soon' })).toEqual({ ok: true, message: { t: 'ready', cid: 'c' } });
-    expect(parseServerMessage({ t: 'result', id: 2, exp: 5 })).toEqual({ ok: true, message: { t: 'result', id: 2, exp: 5 } });
-    expect(parseServerMessage({ t: 'result', id: 2, exp: '5' })).toMatchObject({ ok: false, id: 2 });
+    expect(parseServerMessage({ t: 'ready', cid: 'c', exp: 1_700_000_000_000 })).toEqual({ t: 'ready', cid: 'c', exp: 1_700_000_000_000 });
+    expect(parseServerMessage({ t: 'ready', cid: 'c', exp: 'soon' })).toEqual({ t: 'ready', cid: 'c' });
+    expect(parseServerMessage({ t: 'result', id: 2, exp: 5 })).toEqual({ t: 'result', id: 2, exp: 5 });
+    expect(parseServerMessage({ t: 'result', id: 2, exp: '5' })).toBeUndefined();
+  });
+});
+
+describe('parseServerMessage', () => {
+  it('takes every kind of server message', () => {
+    const good: unknown[] = [
+      { t: 'result', id: 1, data: { json: 1 } },
+      { t: 'result', id: 1, stream: true },
+      { t: 'data', id: 2, data: { json: 'x' }, eid: '7' },
+      { t: 'done', id: 2 },
+      { t: 'error', id: 3, error: { code: 'NOT_FOUND', message: 'no' } },
+      { t: 'error', id: null, error: { code: 'BAD_REQUEST', message: 'bad frame' } },
+      { t: 'credit', id: 4, n: 16 },
+      { t: 'ready', cid: 'c1' },
+      { t: 'goaway', reason: 'deploy' },
+      { t: 'goaway' },
+      { t: 'ping' },
+      { t: 'pong' },
+    ];
+    for (const message of good) expect(parseServerMessage(message)).toEqual(message);
+  });
+
+  it('refuses malformed ones (a client drops them)', () => {
+    const bad: unknown[] = [
+      null,
+      [],
+      'result',
+      { t: 'result' },
+      { t: 'result', id: -1 },
+      { t: 'data', id: 2, eid: 7 },
+      { t: 'done', id: 'x' },
+      { t: 'error', id: 'x', error: { code: 'A', message: 'b' } },
+      { t: 'error', id: 3, error: { code: 'A' } },
+      { t: 'error', id: 3 },
+      { t: 'error', id: 1, error: 'x' },
+      { t: 'credit', id: 4, n: 0 },
+      { t: 'credit', n: 4 },
+      { t: 'call', id: 1 },
+      { t: 'nope', id: 1 },
+    ];
+    for (const message of bad) expect(parseServerMessage(message)).toBeUndefined();
   });
 });
 
@@ -101,27 +130,6 @@ describe('parseClientMessage', () => {
 
   it('rejects objects with a foreign prototype', () => {
     expect(parseClientMessage(new Date()).ok).toBe(false);
-  });
-});
-
-describe('parseServerMessage', () => {
-  it('accepts every server kind', () => {
-    for (const raw of [
-      { t: 'ready', cid: 'c1' },
-      { t: 'result', id: 1, data: 2 },
-      { t: 'error', id: null, error: { code: 'BAD_REQUEST', message: 'x' } },
-      { t: 'data', id: 1, eid: '9' },
-      { t: 'done', id: 1 },
-      { t: 'goaway', reason: 'deploy' },
-      { t: 'ping' },
-    ]) {
-      expect(parseServerMessage(raw).ok).toBe(true);
-    }
-  });
-  it('rejects malformed errors and data', () => {
-    expect(parseServerMessage({ t: 'error', id: 1, error: 'x' }).ok).toBe(false);
-    expect(parseServerMessage({ t: 'data', id: 1, eid: 3 }).ok).toBe(false);
-    expect(parseServerMessage({ t: 'result' }).ok).toBe(false);
   });
 });
 

@@ -337,29 +337,30 @@ function setTraceContext(message: CallMessage | SubscribeMessage, raw: unknown):
   if (tc) message.tc = tc;
 }
 
-/** Checks one decoded JSON value against the server message union (used by clients). */
-export function parseServerMessage(raw: unknown): ParseResult<ServerMessage> {
-  if (!isPlainObject(raw)) return { ok: false, id: null, reason: 'message must be a JSON object' };
+/**
+ * Checks one decoded JSON value against the server message union (used by clients); undefined
+ * when it is not one. A client drops such a message without answering, so no reason is kept:
+ * the reason strings would only add to every browser bundle.
+ */
+export function parseServerMessage(raw: unknown): ServerMessage | undefined {
+  if (!isPlainObject(raw)) return undefined;
   const id = isId(raw.id) ? raw.id : null;
-  const bad = (reason: string): ParseResult<ServerMessage> => ({ ok: false, id, reason });
   switch (raw.t) {
     case 'credit':
-      if (id === null) return bad('credit.id must be a non-negative integer');
-      if (!isCredit(raw.n, 1)) return bad('credit.n must be an integer from 1 to 2^31 - 1');
-      return { ok: true, message: { t: 'credit', id, n: raw.n } };
+      return id !== null && isCredit(raw.n, 1) ? { t: 'credit', id, n: raw.n } : undefined;
     case 'result':
+      if (raw.exp !== undefined && !Number.isFinite(raw.exp)) return undefined;
+      break;
     case 'data':
+      if (raw.eid !== undefined && typeof raw.eid !== 'string') return undefined;
+      break;
     case 'done':
-      if (id === null) return bad(`${raw.t}.id must be a non-negative integer`);
-      if (raw.t === 'data' && raw.eid !== undefined && typeof raw.eid !== 'string') return bad('data.eid must be a string');
-      if (raw.t === 'result' && raw.exp !== undefined && !Number.isFinite(raw.exp)) return bad('result.exp must be a number');
-      return { ok: true, message: raw as unknown as ServerMessage };
+      break;
     case 'error': {
-      if (raw.id !== null && id === null) return bad('error.id must be an integer or null');
       const error = raw.error;
-      if (!isPlainObject(error) || typeof error.code !== 'string' || typeof error.message !== 'string')
-        return bad('error.error must be { code, message }');
-      return { ok: true, message: raw as unknown as ServerMessage };
+      return (raw.id === null || id !== null) && isPlainObject(error) && typeof error.code === 'string' && typeof error.message === 'string'
+        ? (raw as unknown as ServerMessage)
+        : undefined;
     }
     case 'ready': {
       const message: ReadyMessage = { t: 'ready', cid: typeof raw.cid === 'string' ? raw.cid : '' };
@@ -369,16 +370,18 @@ export function parseServerMessage(raw: unknown): ParseResult<ServerMessage> {
       if (isPlainObject(dedupe) && isLimit(dedupe.windowMs) && isLimit(dedupe.maxEntries))
         message.dedupe = { windowMs: dedupe.windowMs, maxEntries: dedupe.maxEntries };
       if (typeof raw.exp === 'number' && Number.isFinite(raw.exp)) message.exp = raw.exp;
-      return { ok: true, message };
+      return message;
     }
     case 'goaway':
-      return { ok: true, message: { t: 'goaway', ...(typeof raw.reason === 'string' ? { reason: raw.reason } : {}) } };
+      return typeof raw.reason === 'string' ? { t: 'goaway', reason: raw.reason } : { t: 'goaway' };
     case 'ping':
     case 'pong':
-      return { ok: true, message: { t: raw.t } };
+      return { t: raw.t };
     default:
-      return bad('unknown message kind');
+      return undefined;
   }
+  // result, data, done: an id is all they need.
+  return id === null ? undefined : (raw as unknown as ServerMessage);
 }
 
 /** Joins messages already stringified into one frame: a single one bare, several as an array. */

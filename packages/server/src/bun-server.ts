@@ -1,5 +1,7 @@
 import { type AnyRouter, DEFAULT_MAX_MESSAGE_BYTES, SUBPROTOCOL } from '@duplex/core';
 import { ConnectionHub } from './connection-hub.js';
+import { DEFAULT_DEVTOOLS_PATH, withDevtools } from './devtools.js';
+import type { ServerPeer } from './server-peer.js';
 import { DEFAULT_HIGH_WATER_MARK_BYTES, DEFAULT_MAX_BUFFERED_BYTES } from './limits.js';
 import { NativeSocketTransport, type NativeSocketTransportOptions } from './native-socket-transport.js';
 import type { SocketServerLifecycle, SocketServerOptions } from './socket-server-options.js';
@@ -52,7 +54,8 @@ export type BunServerOptions<TRouter extends AnyRouter> = SocketServerOptions<TR
 export interface BunServer extends SocketServerLifecycle {
   /**
    * The `fetch` of `Bun.serve`: upgrades a duplex WebSocket request (undefined then), or answers
-   * with the refusal (403, 400, 401, 503) or 426 for a plain HTTP request.
+   * with the refusal (403, 400, 401, 503) or 426 for a plain HTTP request; with `devtools` set,
+   * answers the devtools page and its state on their path.
    */
   fetch(request: Request, server: BunServerHandle): Promise<Response | undefined>;
   /** The `websocket` of `Bun.serve`. */
@@ -81,7 +84,13 @@ const NO_BACKPRESSURE_LIMIT = 2 ** 31 - 1;
  * Bun.serve({ port: 3000, fetch: (req, srv) => duplex.fetch(req, srv), websocket: duplex.websocket });
  */
 export function createBunServer<TRouter extends AnyRouter>(options: BunServerOptions<TRouter>): BunServer {
-  const hub = new ConnectionHub<NativeSocketTransport, Request>(options, { schedule: trailingSchedule() });
+  // The page's own socket opens on the page's path, which the app routes to this adapter already.
+  const { devtools, options: hubOptions } = withDevtools(options, {
+    peers: (): Iterable<ServerPeer> => hub.peers.values(),
+    endpoint: () => ({ transport: 'websocket', socketPath: options.devtools?.path ?? DEFAULT_DEVTOOLS_PATH }),
+    now: (): number => hub.clock.now(),
+  });
+  const hub = new ConnectionHub<NativeSocketTransport, Request>(hubOptions, { schedule: trailingSchedule() });
   const listening: Array<{ stop(closeActiveConnections?: boolean): Promise<void> }> = [];
   const transportOptions: NativeSocketTransportOptions = {
     clock: hub.clock,
@@ -112,7 +121,8 @@ export function createBunServer<TRouter extends AnyRouter>(options: BunServerOpt
       const { request, address } = ws.data;
       ws.data.connection = connection;
       ws.data.request = undefined;
-      hub.open(connection, connection, request as Request, address);
+      const peer = hub.open(connection, connection, request as Request, address);
+      devtools?.opened(peer, address);
     },
     message(ws, message) {
       if (ws.data.connection) hub.message(ws.data.connection, message);
@@ -135,6 +145,8 @@ export function createBunServer<TRouter extends AnyRouter>(options: BunServerOpt
     websocket,
     async fetch(request, bun) {
       const address = bun.requestIP(request)?.address ?? 'unknown';
+      const page = devtools?.handleFetch(request, address);
+      if (page) return page;
       const refused = await refuseFetchUpgrade(request, address, hub, options);
       if (refused) return refused;
       if (bun.upgrade(request, { data: { request, address }, headers: { 'Sec-WebSocket-Protocol': SUBPROTOCOL } })) return undefined;

@@ -1,5 +1,7 @@
 import { type AnyRouter, DEFAULT_MAX_MESSAGE_BYTES, SUBPROTOCOL } from '@duplex/core';
 import { ConnectionHub } from './connection-hub.js';
+import { DEFAULT_DEVTOOLS_PATH, withDevtools } from './devtools.js';
+import type { ServerPeer } from './server-peer.js';
 import { DEFAULT_HIGH_WATER_MARK_BYTES, DEFAULT_MAX_BUFFERED_BYTES } from './limits.js';
 import { NativeSocketTransport, type NativeSocketTransportOptions } from './native-socket-transport.js';
 import type { SocketServerLifecycle, SocketServerOptions } from './socket-server-options.js';
@@ -18,7 +20,8 @@ export interface DenoServeInfo {
 export interface DenoServer extends SocketServerLifecycle {
   /**
    * A `Deno.serve` handler: upgrades a duplex WebSocket request, or answers with the refusal
-   * (403, 400, 401, 503) or 426 for a plain HTTP request.
+   * (403, 400, 401, 503) or 426 for a plain HTTP request; with `devtools` set, answers the
+   * devtools page and its state on their path.
    */
   fetch(request: Request, info?: DenoServeInfo): Promise<Response>;
   /** Starts `Deno.serve` of its own. `port: 0` picks a free port, returned here. */
@@ -73,7 +76,13 @@ function overLimit(data: string | Uint8Array, limit: number): boolean {
  * Deno.serve({ port: 3000 }, duplex.fetch);
  */
 export function createDenoServer<TRouter extends AnyRouter>(options: DenoServerOptions<TRouter>): DenoServer {
-  const hub = new ConnectionHub<NativeSocketTransport, Request>(options, { schedule: trailingSchedule() });
+  // The page's own socket opens on the page's path, which the app routes to this adapter already.
+  const { devtools, options: hubOptions } = withDevtools(options, {
+    peers: (): Iterable<ServerPeer> => hub.peers.values(),
+    endpoint: () => ({ transport: 'websocket', socketPath: options.devtools?.path ?? DEFAULT_DEVTOOLS_PATH }),
+    now: (): number => hub.clock.now(),
+  });
+  const hub = new ConnectionHub<NativeSocketTransport, Request>(hubOptions, { schedule: trailingSchedule() });
   const listening: Array<{ shutdown(): Promise<void> }> = [];
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const transportOptions: NativeSocketTransportOptions = {
@@ -101,7 +110,8 @@ export function createDenoServer<TRouter extends AnyRouter>(options: DenoServerO
     );
     socket.onerror = () => {};
     socket.onopen = () => {
-      hub.open(connection, connection, request, address);
+      const peer = hub.open(connection, connection, request, address);
+      devtools?.opened(peer, address);
     };
     socket.onmessage = ({ data }) => {
       const frame = typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer);
@@ -120,6 +130,8 @@ export function createDenoServer<TRouter extends AnyRouter>(options: DenoServerO
   const server: DenoServer = {
     async fetch(request, info) {
       const address = info?.remoteAddr?.hostname ?? 'unknown';
+      const page = devtools?.handleFetch(request, address);
+      if (page) return page;
       const refused = await refuseFetchUpgrade(request, address, hub, options);
       if (refused) return refused;
       return accept(request, address);

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 // The page is one constant: nothing from a request or from the server's data is ever written
 // into it. Everything it shows is fetched as JSON and put in the DOM with `textContent`, never
 // as HTML, so a procedure path, input or error message cannot inject markup or script.
@@ -49,6 +47,7 @@ const SCRIPT = `
 
   var procedures = [];
   var selected = null;
+  var endpoint = null;
   var socket = null;
   var cid = null;
   var nextId = 1;
@@ -64,14 +63,20 @@ const SCRIPT = `
     return true;
   }
 
-  function connect(socketPath) {
+  function readParams() {
+    try { return JSON.parse($('params').value || '{}'); } catch (error) { status('connection params: ' + error.message); return null; }
+  }
+
+  function connect() {
     if (socket) socket.close(1000, 'reconnect');
     // Whatever was running belonged to the old connection: its answers will never come.
+    pending.forEach(function (entry) { if (entry.abort) entry.abort(); });
     pending.clear();
     if (current !== null) { $('sub-status').textContent = 'ended (reconnected)'; current = null; }
-    var params;
-    try { params = JSON.parse($('params').value || '{}'); } catch (error) { status('connection params: ' + error.message); return; }
-    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + socketPath;
+    var params = readParams();
+    if (params === null) return;
+    if (endpoint.transport === 'http') { status('over HTTP at ' + (endpoint.httpBase || '/')); return; }
+    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + endpoint.socketPath;
     var ws = new WebSocket(url, 'duplex.v1');
     socket = ws;
     cid = null;
@@ -89,6 +94,7 @@ const SCRIPT = `
     var entry = typeof message.id === 'number' ? pending.get(message.id) : undefined;
     switch (message.t) {
       case 'ready': cid = message.cid; status('connected as ' + cid); return;
+      case 'credit': if (entry && entry.credit) entry.credit(message.n); return;
       case 'ping': send({ t: 'pong' }); return;
       case 'goaway': status('server draining: ' + (message.reason || '')); return;
       case 'result':
@@ -103,6 +109,65 @@ const SCRIPT = `
         else $('result').textContent = 'protocol error: ' + message.error.code + ': ' + message.error.message;
         return;
     }
+  }
+
+  // Over HTTP (protocol.md §12): one request per call, an event stream per subscription or
+  // streamed result; the response body's own backpressure paces the server, so no credit is sent.
+  function httpUrl(proc, value) {
+    var url = (endpoint.httpBase || '') + '/' + encodeURIComponent(proc.path) + '?codec=json';
+    if (proc.kind !== 'mutation' && value !== undefined) url += '&input=' + encodeURIComponent(JSON.stringify(value));
+    return url;
+  }
+
+  function httpSend(id, proc, value, entry) {
+    var params = readParams();
+    if (params === null) return false;
+    var controller = new AbortController();
+    entry.abort = function () { controller.abort(); };
+    var init = { headers: {}, signal: controller.signal, cache: 'no-store' };
+    if (Object.keys(params).length > 0) init.headers['X-Duplex-Params'] = encodeURIComponent(JSON.stringify(params));
+    if (proc.kind === 'mutation') { init.method = 'POST'; init.body = value === undefined ? '' : JSON.stringify(value); }
+    fetch(httpUrl(proc, value), init).then(function (response) {
+      if ((response.headers.get('content-type') || '').indexOf('text/event-stream') !== 0) {
+        return response.json().then(function (message) { receiveHttp(id, message); });
+      }
+      return readEvents(response.body, function (message) { receiveHttp(id, message); }).then(function () {
+        // The response ended before its stream did: the server cut it (shutting down).
+        if (pending.has(id)) receiveHttp(id, { t: 'error', error: { code: 'SERVICE_UNAVAILABLE', message: 'the response ended before the stream did' } });
+      });
+    }).catch(function (error) {
+      if (controller.signal.aborted || !pending.has(id)) return;
+      receiveHttp(id, { t: 'error', error: { code: 'NETWORK', message: String((error && error.message) || error) } });
+    });
+    return true;
+  }
+
+  function receiveHttp(id, message) {
+    if (message.t === 'goaway') { var entry = pending.get(id); pending.delete(id); if (entry) entry.end('goaway'); return; }
+    message.id = id;
+    receive(message);
+  }
+
+  function readEvents(body, each) {
+    var reader = body.getReader();
+    var decoder = new TextDecoder();
+    var buffered = '';
+    function step() {
+      return reader.read().then(function (chunk) {
+        if (chunk.done) return;
+        buffered += decoder.decode(chunk.value, { stream: true });
+        var end = buffered.indexOf('\\n\\n');
+        while (end >= 0) {
+          buffered.slice(0, end).split('\\n').forEach(function (line) {
+            if (line.indexOf('data: ') === 0) each(JSON.parse(line.slice(6)));
+          });
+          buffered = buffered.slice(end + 2);
+          end = buffered.indexOf('\\n\\n');
+        }
+        return step();
+      });
+    }
+    return step();
   }
 
   function errorText(error) {
@@ -156,11 +221,16 @@ const SCRIPT = `
     selected = proc;
     document.querySelectorAll('ul.procs button').forEach(function (b) { b.setAttribute('aria-pressed', String(b.dataset.path === proc.path)); });
     $('selected').textContent = proc.path + ' (' + proc.kind + ')';
-    $('schema').textContent = proc.input ? JSON.stringify(proc.input, null, 2) : 'no input';
+    $('schema').textContent = proc.input ? (proc.inputStream ? 'a stream of items, each: ' : '') + JSON.stringify(proc.input, null, 2) : 'no input';
     var form = $('form');
     form.replaceChildren();
     $('raw').value = '';
-    if (!proc.input) { readInput = function () { return undefined; }; form.appendChild(el('p', { text: 'This procedure takes no input.' })); }
+    if (proc.inputStream) {
+      // A client stream: its items as a JSON array, sent one by one as the server grants credit.
+      var items = el('textarea', { name: 'items', placeholder: '[item, item, …]' });
+      form.appendChild(el('label', { text: 'items (JSON array) * ' }, [items]));
+      readInput = function () { return items.value.trim() === '' ? [] : JSON.parse(items.value); };
+    } else if (!proc.input) { readInput = function () { return undefined; }; form.appendChild(el('p', { text: 'This procedure takes no input.' })); }
     else {
       var built = field(proc.input, 'input', true);
       form.appendChild(built.node);
@@ -175,6 +245,12 @@ const SCRIPT = `
     return readInput();
   }
 
+  // Sends a call or sub over the page's transport; entry is its pending entry (HTTP adds its abort).
+  function start(message, entry) {
+    if (endpoint.transport === 'http') return httpSend(message.id, selected, message.input, entry);
+    return send(message);
+  }
+
   function run() {
     if (!selected) return;
     var value;
@@ -183,39 +259,62 @@ const SCRIPT = `
     var proc = selected;
     if (proc.kind !== 'subscription') {
       var items = [];
-      pending.set(id, {
+      var stream;
+      if (proc.inputStream) {
+        if (!Array.isArray(value)) { $('result').textContent = 'a stream input is a JSON array of items'; return; }
+        if (endpoint.transport === 'http') { $('result').textContent = 'NOT_IMPLEMENTED: client streams need the WebSocket transport'; return; }
+        stream = value.slice();
+      }
+      var entry = {
         result: function (data) { $('result').textContent = show(data); },
         error: function (error) { $('result').textContent = items.concat([errorText(error)]).join('\\n'); },
         stream: function () { $('result').textContent = '(streaming)'; },
         data: function (data) {
           items.push(JSON.stringify(data));
           $('result').textContent = items.join('\\n');
-          send({ t: 'credit', id: id, n: 1 }); // one more item for each one shown
+          // One more item for each one shown (over HTTP, reading the response is the credit).
+          if (endpoint.transport !== 'http') send({ t: 'credit', id: id, n: 1 });
         },
         end: function () { $('result').textContent = items.concat(['(done)']).join('\\n'); },
-      });
+        // The server's grants for the client stream: that many more items, then done (§7.2).
+        credit: function (n) {
+          if (!stream) return;
+          while (n-- > 0 && stream.length > 0) send({ t: 'data', id: id, data: stream.shift() });
+          if (stream.length === 0) { send({ t: 'done', id: id }); stream = undefined; }
+        },
+      };
+      pending.set(id, entry);
       $('result').textContent = 'running ' + proc.path + '…';
-      if (!send({ t: 'call', id: id, kind: proc.kind, path: proc.path, input: value })) pending.delete(id);
+      var call = { t: 'call', id: id, kind: proc.kind, path: proc.path };
+      if (stream) call.stream = true;
+      else call.input = value;
+      if (!start(call, entry)) pending.delete(id);
       return;
     }
     stop();
     var events = $('events');
     events.replaceChildren();
     current = id;
-    pending.set(id, {
+    var watch = {
       data: function (data, eid) {
         events.appendChild(el('li', { text: (eid ? '#' + eid + ' ' : '') + JSON.stringify(data) }));
         while (events.childElementCount > 200) events.removeChild(events.firstChild);
       },
-      end: function () { $('sub-status').textContent = 'ended (done)'; },
+      end: function (how) { $('sub-status').textContent = how === 'goaway' ? 'ended (server draining)' : 'ended (done)'; },
       error: function (error) { $('sub-status').textContent = 'ended: ' + errorText(error); },
-    });
-    if (send({ t: 'sub', id: id, path: proc.path, input: value })) $('sub-status').textContent = 'watching ' + proc.path;
+    };
+    pending.set(id, watch);
+    if (start({ t: 'sub', id: id, path: proc.path, input: value }, watch)) $('sub-status').textContent = 'watching ' + proc.path;
+    else pending.delete(id);
   }
 
   function stop() {
     if (current === null) return;
-    if (pending.delete(current)) send({ t: 'cancel', id: current });
+    var entry = pending.get(current);
+    if (pending.delete(current)) {
+      if (entry.abort) entry.abort();
+      else send({ t: 'cancel', id: current });
+    }
     $('sub-status').textContent = 'stopped';
     current = null;
   }
@@ -249,8 +348,9 @@ const SCRIPT = `
       list.appendChild(el('li', {}, [button]));
     });
     render(state);
-    connect(state.socketPath);
-    $('connect').addEventListener('click', function () { connect(state.socketPath); });
+    endpoint = state;
+    connect();
+    $('connect').addEventListener('click', connect);
     $('run').addEventListener('click', run);
     $('stop').addEventListener('click', stop);
     $('refresh').addEventListener('click', function () { load().then(render, function (error) { status(error.message); }); });
@@ -304,26 +404,29 @@ export const DEVTOOLS_PAGE = `<!doctype html>
 </html>
 `;
 
-function sha256(text: string): string {
-  return `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+async function sha256(text: string): Promise<string> {
+  const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  return `'sha256-${btoa(String.fromCharCode(...bytes))}'`;
 }
 
-let csp: string | undefined;
+let csp: Promise<string> | undefined;
 
 /**
  * The page's Content-Security-Policy: only its own inline script and style (by hash), requests to
  * its own origin (`'self'` covers ws: and wss: of the same host), no frames, forms or plugins.
  * Hashed on first use, so a server without devtools never computes it.
  */
-export function devtoolsPageCsp(): string {
-  csp ??= [
-    "default-src 'none'",
-    `script-src ${sha256(SCRIPT)}`,
-    `style-src ${sha256(STYLE)}`,
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+export function devtoolsPageCsp(): Promise<string> {
+  csp ??= Promise.all([sha256(SCRIPT), sha256(STYLE)]).then(([script, style]) =>
+    [
+      "default-src 'none'",
+      `script-src ${script}`,
+      `style-src ${style}`,
+      "connect-src 'self'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+  );
   return csp;
 }

@@ -23,7 +23,10 @@ import { headerRecord } from './header-record.js';
 import { HTTP_STATUS } from './http-status.js';
 import { type PeerLimitOptions, resolvePeerLimits } from './limits.js';
 import { type AllowedOrigins, checkOrigin } from './origin.js';
-import { RequestPeer } from './request-peer.js';
+import { RequestPeer, type RequestPeerEvents } from './request-peer.js';
+import { CallStreamResponse } from './call-stream-response.js';
+import { type DevtoolsOptions, withDevtools } from './devtools.js';
+import type { ServerPeer } from './server-peer.js';
 import type { ErrorEvent, ServerTransport, SharedPeerOptions } from './server-peer-options.js';
 import type { CreateContextOptions } from './socket-server-options.js';
 import type { Instrumentation } from './instrumentation.js';
@@ -67,20 +70,49 @@ export interface FetchHandlerOptions<TRouter extends AnyRouter> extends PeerLimi
    */
   instrumentation?: Instrumentation;
   responseHeaders?: (info: { request: Request; kind: 'query' | 'mutation' | 'subscription' | 'batch'; paths: string[]; status: number }) => HeadersInit | undefined;
+  /**
+   * Serves the devtools page (docs/devtools.md) on `devtools.path`, protected by a token and
+   * answered to loopback addresses only (the address comes from `fetch`'s second argument).
+   * @default undefined (off)
+   */
+  devtools?: DevtoolsOptions | undefined;
   clock?: Clock;
 }
 
-/** Duplex over plain HTTP: queries over GET, mutations over POST, batches, subscriptions over SSE. */
+/**
+ * Where a request came from, as the runtime tells it in the handler's second argument: Deno's
+ * `ServeHandlerInfo` (`remoteAddr`), Bun's server (`requestIP`), or `toNodeListener`'s. Only the
+ * devtools page reads it (loopback only); without it a request counts as remote.
+ */
+export type FetchRequestInfo = { remoteAddr?: { hostname?: string } } | { requestIP(request: Request): { address: string } | null };
+
+/** Duplex over plain HTTP: queries over GET, mutations over POST, batches, subscriptions and streamed results over SSE. */
 export interface FetchHandler {
   /** Answers one request; pass it to `Deno.serve`, `Bun.serve`, Hono, or `toNodeListener`. */
-  fetch(request: Request): Promise<Response>;
+  fetch(request: Request, info?: FetchRequestInfo): Promise<Response>;
   /** Refuses new requests (503), ends SSE streams with `goaway`, lets calls finish up to `drainMs`. */
   close(opts?: { drainMs?: number }): Promise<void>;
   /** Requests being answered and SSE streams open. */
   stats(): { requests: number; streams: number };
 }
 
-type Outcome = { status: number; body: unknown; kind: 'query' | 'mutation' | 'subscription' | 'batch'; paths: string[] };
+type Outcome = {
+  status: number;
+  body: unknown;
+  kind: 'query' | 'mutation' | 'subscription' | 'batch';
+  paths: string[];
+  /** Set when some call answered with a stream: the body's messages are the first events of an SSE response. */
+  streams?: CallStreamResponse | undefined;
+};
+
+/** What the calls of one request came to: their answers (and their streams, if any), or the request's refusal. */
+type CallAnswers = { refusal: ServerMessage } | { answers: ServerMessage[]; streams: CallStreamResponse | undefined };
+
+function addressOf(request: Request, info: FetchRequestInfo | undefined): string | undefined {
+  if (!info) return undefined;
+  if ('requestIP' in info && typeof info.requestIP === 'function') return info.requestIP(request)?.address;
+  return (info as { remoteAddr?: { hostname?: string } }).remoteAddr?.hostname;
+}
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
@@ -136,13 +168,19 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
   const probeHeaders = optionsHeaders(options.dedupe === false ? undefined : (options.dedupe ?? defaultDedupeStore()));
   const live = new Set<RequestPeer>();
   const streams = new Map<RequestPeer, SseWriter>();
+  const callStreams = new Map<RequestPeer, CallStreamResponse>();
   let closing: Promise<void> | undefined;
+  const { devtools, options: peerOptions } = withDevtools(options, {
+    peers: (): Iterable<ServerPeer> => [...live].map((peer) => peer.peer),
+    endpoint: () => ({ transport: 'http', httpBase: prefix }),
+    now: (): number => clock.now(),
+  });
   const createContext: SharedPeerOptions['createContext'] = ({ connectionParams, connectionId, transport }) => {
     const request = requests.get(transport) as Request;
     return options.createContext ? options.createContext({ request, connectionParams, connectionId }) : {};
   };
   // One subscription per request: each SSE stream is its own request and peer.
-  const peerDefaults: SharedPeerOptions = { ...sharedPeerOptions(options, createContext), maxSubscriptions: 1 };
+  const peerDefaults: SharedPeerOptions = { ...sharedPeerOptions(peerOptions, createContext), maxSubscriptions: 1 };
   peerDefaults.limits = resolvePeerLimits(peerDefaults);
   const maxDepth = peerDefaults.limits.maxJsonDepth;
 
@@ -184,32 +222,65 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     return value;
   }
 
-  function open(request: Request, events: ConstructorParameters<typeof RequestPeer>[2], abortable: boolean): RequestPeer {
+  /** A request-scoped peer; `onAbort` runs when the client goes away (not on Deno, see legacyAbort). */
+  function open(request: Request, address: string | undefined, events: RequestPeerEvents, onAbort?: () => void): RequestPeer {
     const peer = new RequestPeer(peerDefaults, nanoid(), events);
     requests.set(peer, request);
     live.add(peer);
-    if (abortable && !legacyAbort) request.signal?.addEventListener('abort', () => peer.dispose(), { once: true });
+    devtools?.opened(peer.peer, address ?? 'unknown');
+    if (onAbort && !legacyAbort) request.signal?.addEventListener('abort', onAbort, { once: true });
     return peer;
   }
 
-  /** Runs calls on a request-scoped peer; resolves with one answer per call, or the request's refusal. */
-  function runCalls(request: Request, start: ClientMessage, calls: CallMessage[]): Promise<ServerMessage[] | ServerMessage> {
+  /**
+   * Runs calls on a request-scoped peer; resolves once each has its answer (a streamed result's
+   * `result` with `stream: true` counts, its items following on the returned streams), or with
+   * the request's refusal.
+   */
+  function runCalls(request: Request, address: string | undefined, start: ClientMessage, calls: CallMessage[], withIds: boolean): Promise<CallAnswers> {
     return new Promise((resolve) => {
       const answers = new Map<number, ServerMessage>();
-      const finish = (result: ServerMessage[] | ServerMessage) => {
+      let streams: CallStreamResponse | undefined;
+      let settled = false;
+      const release = () => {
         live.delete(peer);
+        callStreams.delete(peer);
         peer.dispose();
-        resolve(result);
       };
-      const peer = open(request, {
-        message(message) {
-          if (message.t === 'error' && message.id === null) return finish(message);
-          if ((message.t !== 'result' && message.t !== 'error') || message.id === null || !calls.some((call) => call.id === message.id)) return;
-          answers.set(message.id, message.t === 'result' && message.stream ? streamsNeedSocket(message.id) : message);
-          if (answers.size === calls.length) finish(calls.map((call) => answers.get(call.id) as ServerMessage));
+      const finish = (result: CallAnswers) => {
+        if (settled) return;
+        settled = true;
+        if ('refusal' in result) streams = undefined;
+        if (streams) callStreams.set(peer, streams);
+        else release();
+        resolve('refusal' in result ? result : { answers: result.answers, streams });
+      };
+      const peer = open(
+        request,
+        address,
+        {
+          message(message) {
+            if ((message.t === 'data' || message.t === 'done' || message.t === 'error') && streams?.has(message.id)) return streams.push(message);
+            if (settled) return;
+            if (message.t === 'error' && message.id === null) return finish({ refusal: message });
+            if ((message.t !== 'result' && message.t !== 'error') || message.id === null || answers.has(message.id) || !calls.some((call) => call.id === message.id)) return;
+            answers.set(message.id, message);
+            if (message.t === 'result' && message.stream) {
+              streams ??= new CallStreamResponse(peer, withIds, release);
+              streams.add(message.id);
+            }
+            if (answers.size === calls.length) finish({ answers: calls.map((call) => answers.get(call.id) as ServerMessage), streams });
+          },
+          closed(error) {
+            if (settled) streams?.fail(error);
+            else finish({ refusal: { t: 'error', id: null, error } });
+          },
         },
-        closed: (error) => finish({ t: 'error', id: null, error }),
-      }, true);
+        () => {
+          if (streams && settled) streams.end();
+          else finish({ refusal: { t: 'error', id: null, error: { code: 'CANCELLED', message: 'the client went away' } } });
+        },
+      );
       peer.start(start, calls);
     });
   }
@@ -221,7 +292,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     return parsed.message;
   }
 
-  async function calls(request: Request, url: URL, path: string): Promise<Outcome> {
+  async function calls(request: Request, address: string | undefined, url: URL, path: string): Promise<Outcome> {
     const start = hello(request, url);
     let batch: CallMessage[];
     let single: 'query' | 'mutation' | undefined;
@@ -242,17 +313,28 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     // The request's trace headers stand for every call it carries that has no `tc` of its own.
     const tc = options.instrumentation ? traceContextFromHeaders(request.headers) : undefined;
     if (tc) for (const call of batch) call.tc ??= tc;
-    const answer = await runCalls(request, start, batch);
+    const answer = await runCalls(request, address, start, batch, single === undefined);
     const paths = batch.map((call) => call.path);
-    if (!Array.isArray(answer)) return { status: statusOf(answer), body: answer, kind: single ?? 'batch', paths };
+    if ('refusal' in answer) return { status: statusOf(answer.refusal), body: answer.refusal, kind: single ?? 'batch', paths };
+    const { answers, streams: open } = answer;
     if (single) {
-      const { id: _id, ...message } = answer[0] as ServerMessage & { id: number };
-      return { status: statusOf(message as ServerMessage), body: message, kind: single, paths };
+      const { id: _id, ...message } = answers[0] as ServerMessage & { id: number };
+      return { status: statusOf(message as ServerMessage), body: message, kind: single, paths, streams: open };
     }
-    return { status: answer.every((message) => message.t === 'result') ? 200 : 207, body: answer, kind: 'batch', paths };
+    return { status: answers.every((message) => message.t === 'result') ? 200 : 207, body: answers, kind: 'batch', paths, streams: open };
   }
 
-  function subscribe(request: Request, url: URL, path: string, cors: Record<string, string>): Promise<Response> {
+  /** The answers, then the streamed results' items, as one event stream (protocol.md §12). */
+  function streamedAnswer(request: Request, outcome: Outcome & { streams: CallStreamResponse }, cors: Record<string, string>): Response {
+    const open = outcome.streams;
+    const writer = new SseWriter({ clock, pingMs, onCancel: () => open.end() });
+    for (const message of Array.isArray(outcome.body) ? outcome.body : [outcome.body]) writer.write(message as ServerMessage);
+    open.attach(writer);
+    const headers = { ...cors, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', ...extra(request, outcome.kind, outcome.paths, outcome.status) };
+    return new Response(writer.body, { status: outcome.status, headers });
+  }
+
+  function subscribe(request: Request, address: string | undefined, url: URL, path: string, cors: Record<string, string>): Promise<Response> {
     const start = hello(request, url);
     const input = param(url, 'input');
     const sub: ClientMessage = { t: 'sub', id: 0, path };
@@ -269,7 +351,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
         peer.dispose();
         writer?.end();
       };
-      const peer = open(request, {
+      const peer = open(request, address, {
         message(message) {
           if (message.t === 'ready') {
             writer = new SseWriter({ clock, pingMs, onCancel: end });
@@ -299,7 +381,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
             resolve(Response.json(message, { status: statusOf(message), headers: cors }));
           }
         },
-      }, false);
+      });
       peer.start(start, [sub]);
     });
   }
@@ -309,7 +391,11 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     return headers ? headerRecord(new Headers(headers)) : {};
   }
 
-  async function fetch(request: Request): Promise<Response> {
+  async function fetch(request: Request, info?: FetchRequestInfo): Promise<Response> {
+    // Only the devtools read the client's address (their page answers loopback only).
+    const address = devtools ? addressOf(request, info) : undefined;
+    const page = devtools?.handleFetch(request, address);
+    if (page) return page;
     const url = new URL(request.url);
     const origin = request.headers.get('origin');
     if (!checkOrigin({ origin, host: request.headers.get('host') ?? url.host, request }, options.allowedOrigins)) {
@@ -325,8 +411,9 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
         return Response.json(errorBody('BAD_REQUEST', 'use GET for queries and subscriptions, POST for mutations and batches'), { status: 405, headers: { ...cors, Allow: 'GET, POST, OPTIONS' } });
       }
       const kind = path === '' ? undefined : options.router['~def'].procedures.get(path)?.['~def'].kind;
-      if (kind === 'subscription' && request.method === 'GET') return await subscribe(request, url, path, cors);
-      const outcome = await calls(request, url, path);
+      if (kind === 'subscription' && request.method === 'GET') return await subscribe(request, address, url, path, cors);
+      const outcome = await calls(request, address, url, path);
+      if (outcome.streams) return streamedAnswer(request, outcome as Outcome & { streams: CallStreamResponse }, cors);
       return Response.json(outcome.body, { status: outcome.status, headers: { ...cors, ...JSON_HEADERS, ...extra(request, outcome.kind, outcome.paths, outcome.status) } });
     } catch (cause) {
       const error = DuplexError.from(cause);
@@ -352,6 +439,8 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
           opts.drainMs ?? DEFAULT_DRAIN_MS,
           clock,
         );
+        // A streamed result still open is cut: the client sees its link lost (a retryable SERVICE_UNAVAILABLE).
+        for (const open of [...callStreams.values()]) open.end();
         for (const peer of live) peer.dispose();
         live.clear();
       })();
@@ -368,9 +457,4 @@ function statusOf(message: ServerMessage): number {
 function stripId<TMessage extends { id: number }>(message: TMessage): Omit<TMessage, 'id'> {
   const { id: _id, ...rest } = message;
   return rest;
-}
-
-/** The answer to a call whose result is a stream: over HTTP, streams need the WebSocket transport (docs/streams.md). */
-function streamsNeedSocket(id: number): ServerMessage {
-  return { t: 'error', id, error: { code: 'NOT_IMPLEMENTED', message: 'streamed results need the WebSocket transport' } };
 }

@@ -5,11 +5,13 @@ import { headerRecord } from './header-record.js';
 /**
  * Adapts a Fetch handler (`Request → Response`) to Node's `http.createServer` listener, streaming
  * both bodies (SSE included; a JSON answer is sent whole); the Request's signal aborts when the
- * client goes away.
+ * client goes away. The handler's second argument holds the client's address (`remoteAddr.hostname`).
  * @example
  * http.createServer(toNodeListener(createFetchHandler({ router }).fetch)).listen(3000);
  */
-export function toNodeListener(fetch: (request: Request) => Promise<Response>): (req: IncomingMessage, res: ServerResponse) => void {
+export function toNodeListener(
+  fetch: (request: Request, info: { remoteAddr: { hostname?: string } }) => Promise<Response>,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const controller = new AbortController();
     res.on('close', () => controller.abort());
@@ -26,7 +28,10 @@ export function toNodeListener(fetch: (request: Request) => Promise<Response>): 
       signal: controller.signal,
       ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' } : {}),
     } as RequestInit);
-    fetch(request)
+    // The TCP peer, in the shape of Deno's handler info (the devtools page answers loopback only).
+    const info: { remoteAddr: { hostname?: string } } = { remoteAddr: {} };
+    if (req.socket.remoteAddress !== undefined) info.remoteAddr.hostname = req.socket.remoteAddress;
+    fetch(request, info)
       .then(async (response) => {
         if (!response.body || response.headers.get('content-type')?.startsWith('application/json')) {
           // A JSON answer is whole: head and body in one write with a Content-Length, not a

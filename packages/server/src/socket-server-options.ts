@@ -1,5 +1,6 @@
 import type { AnyRouter, Clock, Codec, InferRouterContext } from '@duplex/core';
 import type { DedupeStore } from './dedupe-store.js';
+import type { DevtoolsOptions } from './devtools.js';
 import type { Instrumentation } from './instrumentation.js';
 import type { KeepAliveOptions } from './heartbeat.js';
 import type { PeerLimitOptions, SocketLimitOptions } from './limits.js';
@@ -89,6 +90,12 @@ export interface SocketServerOptions<TRouter extends AnyRouter, TRequest> extend
    * @default undefined (off)
    */
   instrumentation?: Instrumentation;
+  /**
+   * Serves the devtools page (docs/devtools.md) on `devtools.path`, protected by a token and
+   * answered to loopback addresses only.
+   * @default undefined (off)
+   */
+  devtools?: DevtoolsOptions | undefined;
   clock?: Clock;
 }
 

@@ -4,7 +4,7 @@ import { type AnyRouter, DEFAULT_MAX_MESSAGE_BYTES, SUBPROTOCOL } from '@duplex/
 import { type RawData, WebSocketServer, type WebSocket } from 'ws';
 import { ConnectionHub } from './connection-hub.js';
 import type { ServerPeer } from './server-peer.js';
-import { createDevtools, type Devtools, type DevtoolsOptions } from './devtools.js';
+import { withDevtools } from './devtools.js';
 import { whenClosed } from './drain.js';
 import { DEFAULT_HIGH_WATER_MARK_BYTES, DEFAULT_MAX_BUFFERED_BYTES } from './limits.js';
 import type {
@@ -20,10 +20,7 @@ import { checkUpgrade, statusText, type UpgradeRefusal } from './upgrade-checks.
 export type CreateContextOptions = SocketCreateContextOptions<IncomingMessage>;
 
 /** Options of {@link createWsServer}; `maxMessageBytes` is enforced by `ws` while reading. */
-export type WsServerOptions<TRouter extends AnyRouter> = SocketServerOptions<TRouter, IncomingMessage> & {
-  /** Serves the devtools page (docs/devtools.md), protected by a token. @default undefined (off) */
-  devtools?: DevtoolsOptions | undefined;
-};
+export type WsServerOptions<TRouter extends AnyRouter> = SocketServerOptions<TRouter, IncomingMessage>;
 
 /** Counts of what the server is holding, for health checks and leak tests. */
 export type WsServerStats = ServerStats;
@@ -76,10 +73,11 @@ export function createWsServer<TRouter extends AnyRouter>(options: WsServerOptio
     handleProtocols: () => SUBPROTOCOL,
   });
   let socketPath = '/';
-  const devtools: Devtools | undefined = options.devtools
-    ? createDevtools(options.devtools, { router: options.router, peers: (): Iterable<ServerPeer> => hub.peers.values(), socketPath: () => socketPath, now: (): number => hub.clock.now() })
-    : undefined;
-  const hubOptions: WsServerOptions<TRouter> = devtools ? { ...options, onError: devtools.tapErrors(options.onError) } : options;
+  const { devtools, options: hubOptions } = withDevtools(options, {
+    peers: (): Iterable<ServerPeer> => hub.peers.values(),
+    endpoint: () => ({ transport: 'websocket', socketPath }),
+    now: (): number => hub.clock.now(),
+  });
   // After the whole microtask cascade: all events of one publish leave in one frame per socket.
   const hub = new ConnectionHub<WebSocket, IncomingMessage>(hubOptions, { schedule: (flush) => process.nextTick(flush) });
   const owned: HttpServer[] = [];

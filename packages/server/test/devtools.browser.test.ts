@@ -1,4 +1,7 @@
+import { createServer, type Server } from 'node:http';
 import { DuplexError, initDuplex, streamOf } from '@duplex/server';
+import { createFetchHandler, type FetchHandler } from '@duplex/server/fetch';
+import { toNodeListener } from '@duplex/server/node';
 import { startServer, type TestServer } from '@duplex/test-utils';
 import { type Browser, launchChromium, withChromium } from '@duplex/test-utils/browser';
 import type { Page } from 'playwright-core';
@@ -24,6 +27,12 @@ const router = d.router({
     .query(async function* ({ input }) {
       for (let n = 1; n <= input.to; n++) yield n;
     }),
+  /** A client stream longer than the server's window (16): the page must send items as credit comes. */
+  sum: d.procedure.input(streamOf(z.number())).mutation(async ({ input }) => {
+    let total = 0;
+    for await (const n of input) total += n;
+    return total;
+  }),
   ticks: d.procedure.input(z.object({ from: z.number() })).subscription(async function* ({ input, signal }) {
     const queue: number[] = [];
     let wake: (() => void) | undefined;
@@ -99,7 +108,7 @@ describe('devtools page in headless Chromium', withChromium, () => {
     const cid = ((await page.locator('#status').textContent()) ?? '').replace('connected as ', '');
 
     // The procedure list, with kinds.
-    expect(await page.locator('#procedures button').allTextContents()).toEqual(['countquery', 'denyquery', 'greetquery', 'tickssubscription']);
+    expect(await page.locator('#procedures button').allTextContents()).toEqual(['countquery', 'denyquery', 'greetquery', 'summutation', 'tickssubscription']);
 
     // A query through the form generated from the zod schema: text, checkbox, number, enum.
     await page.locator('#procedures button[data-path="greet"]').click();
@@ -123,6 +132,12 @@ describe('devtools page in headless Chromium', withChromium, () => {
     await page.locator('#run').click();
     await page.locator('#result').filter({ hasText: '(done)' }).waitFor();
     expect(await page.locator('#result').textContent()).toBe([...Array.from({ length: 20 }, (_, i) => String(i + 1)), '(done)'].join('\n'));
+
+    // A client stream, typed as a JSON array of items, sent as the server grants credit.
+    await page.locator('#procedures button[data-path="sum"]').click();
+    await page.getByLabel('items (JSON array) *').fill(JSON.stringify(Array.from({ length: 40 }, (_, i) => i + 1)));
+    await page.locator('#run').click();
+    await page.locator('#result').filter({ hasText: /^820$/ }).waitFor();
 
     // Validation errors come back with their issues.
     await page.locator('#procedures button[data-path="greet"]').click();
@@ -167,6 +182,81 @@ describe('devtools page in headless Chromium', withChromium, () => {
     await own.filter({ hasText: '127.0.0.1' }).waitFor();
     await vi.waitFor(async () => expect((await own.locator('td').allTextContents()).slice(3)).toEqual(['0', '1']));
 
+    await page.locator('#stop').click();
+    await vi.waitFor(() => expect(feeds.size).toBe(0));
+    expect(await page.locator('#sub-status').textContent()).toBe('stopped');
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 90_000);
+});
+
+describe('devtools page over the Fetch handler (HTTP and SSE, no WebSocket) in headless Chromium', withChromium, () => {
+  let handler: FetchHandler;
+  let http: Server;
+  let browser: Browser;
+  let base: string;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    handler = createFetchHandler({ router, devtools: { token } });
+    http = createServer(toNodeListener(handler.fetch));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.[Symbol.asyncDispose]();
+    await handler?.close({ drainMs: 0 });
+    http?.closeAllConnections();
+    await new Promise<void>((resolve) => http?.close(() => resolve()));
+    expect(feeds.size).toBe(0);
+  }, 60_000);
+
+  it('runs a query, a streamed result and a subscription over HTTP, and lists the errors', async () => {
+    const page = await browser.context.newPage();
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      // An error answer over HTTP has its status (FORBIDDEN is 403), which the console notes; not a page problem.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console: ${message.text()}`);
+    });
+    await page.goto(`${base}/__duplex?token=${token}`);
+    await page.locator('#status').filter({ hasText: 'over HTTP at /' }).waitFor();
+
+    await page.locator('#procedures button[data-path="greet"]').click();
+    await page.locator('#use-raw').check();
+    await page.locator('#raw').fill('{"name":"Http","excited":true,"times":2,"mood":"calm"}');
+    await page.locator('#run').click();
+    await page.locator('#result').filter({ hasText: '"Hello Http!!! x2 (calm)"' }).waitFor();
+    await page.locator('#use-raw').uncheck();
+
+    // A streamed result over HTTP: an event stream read as it comes, past the first window.
+    await page.locator('#procedures button[data-path="count"]').click();
+    await page.getByLabel('to *').fill('20');
+    await page.locator('#run').click();
+    await page.locator('#result').filter({ hasText: '(done)' }).waitFor();
+    expect(await page.locator('#result').textContent()).toBe([...Array.from({ length: 20 }, (_, i) => String(i + 1)), '(done)'].join('\n'));
+
+    // A client stream cannot go over HTTP: said so, nothing sent.
+    await page.locator('#procedures button[data-path="sum"]').click();
+    await page.getByLabel('items (JSON array) *').fill('[1,2]');
+    await page.locator('#run').click();
+    await page.locator('#result').filter({ hasText: 'NOT_IMPLEMENTED: client streams need the WebSocket transport' }).waitFor();
+
+    await page.locator('#procedures button[data-path="deny"]').click();
+    await page.locator('#run').click();
+    await page.locator('#result').filter({ hasText: 'FORBIDDEN: <img src=x onerror="document.title=1">not yours' }).waitFor();
+    await page.locator('#errors tr').filter({ hasText: 'FORBIDDEN' }).waitFor();
+
+    // A subscription over SSE; Stop aborts its request and the server's generator ends.
+    await page.locator('#procedures button[data-path="ticks"]').click();
+    await page.getByLabel('from *').fill('10');
+    await page.locator('#run').click();
+    await vi.waitFor(() => expect(feeds.size).toBe(1));
+    for (const push of feeds) push(1);
+    await page.locator('#events li').filter({ hasText: '11' }).waitFor();
+    // The open event stream is listed as a connection, with its subscription.
+    await vi.waitFor(async () => expect(await page.locator('#connections tr').filter({ hasText: '127.0.0.1' }).count()).toBe(1));
     await page.locator('#stop').click();
     await vi.waitFor(() => expect(feeds.size).toBe(0));
     expect(await page.locator('#sub-status').textContent()).toBe('stopped');

@@ -1,8 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Script } from 'node:vm';
 import { DuplexError, initDuplex, createWsServer, type ErrorEvent } from '@duplex/server';
+import { createBunServer } from '@duplex/server/bun';
+import { createDenoServer } from '@duplex/server/deno';
+import { createFetchHandler, type FetchRequestInfo } from '@duplex/server/fetch';
 import { startServer } from '@duplex/test-utils';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 
 const d = initDuplex.create();
@@ -116,11 +119,12 @@ describe('devtools over HTTP', () => {
       },
     } as unknown as ServerResponse;
     const closed = createWsServer({ router, devtools: { token } });
+    // true at once (the request is taken); the answer follows once the token's digest is compared.
     expect(closed.handleDevtools(remote, response)).toBe(true);
-    expect(answered.at(-1)).toEqual({ status: 403, body: 'duplex devtools answer loopback addresses only\n' });
+    await vi.waitFor(() => expect(answered.at(-1)).toEqual({ status: 403, body: 'duplex devtools answer loopback addresses only\n' }));
     const open = createWsServer({ router, devtools: { token, allowRemote: true } });
     expect(open.handleDevtools(remote, response)).toBe(true);
-    expect(answered.at(-1)?.status).toBe(200);
+    await vi.waitFor(() => expect(answered.at(-1)?.status).toBe(200));
     // Other paths are left alone, and a server without devtools handles nothing.
     expect(open.handleDevtools({ ...remote, url: '/app' } as IncomingMessage, response)).toBe(false);
     expect(open.handleDevtools({ ...remote, url: '//[' } as IncomingMessage, response)).toBe(false); // unparsable: not ours
@@ -147,5 +151,47 @@ describe('devtools over HTTP', () => {
       await wsServer.close({ drainMs: 0 });
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
+  });
+});
+
+describe('devtools on the Fetch handler and the Bun and Deno adapters', () => {
+  const page = `http://127.0.0.1/__duplex?token=${token}`;
+
+  it('answers loopback only, from the address in the handler info of each runtime', async () => {
+    const handler = createFetchHandler({ router, devtools: { token } });
+    const status = async (info?: FetchRequestInfo) => (await handler.fetch(new Request(page), info)).status;
+    expect(await status({ remoteAddr: { hostname: '127.0.0.1' } })).toBe(200); // Deno.serve, toNodeListener
+    expect(await status({ requestIP: () => ({ address: '::1' }) })).toBe(200); // Bun.serve
+    expect(await status({ remoteAddr: { hostname: '10.1.2.3' } })).toBe(403);
+    expect(await status({ requestIP: () => ({ address: '::ffff:10.1.2.3' }) })).toBe(403);
+    expect(await status()).toBe(403); // no address (a framework that does not pass it): remote
+    const open = createFetchHandler({ router, devtools: { token, allowRemote: true } });
+    expect((await open.fetch(new Request(page), { remoteAddr: { hostname: '10.1.2.3' } })).status).toBe(200);
+    // Without devtools the path is an ordinary (unknown) procedure path.
+    expect((await createFetchHandler({ router }).fetch(new Request(page), { remoteAddr: { hostname: '127.0.0.1' } })).status).toBe(404);
+    await Promise.all([handler.close(), open.close()]);
+  });
+
+  it('Bun and Deno adapters: the page for a plain request, the upgrade on its path passed through', async () => {
+    const bun = createBunServer({ router, devtools: { token } });
+    const upgraded: Request[] = [];
+    const bunInfo = (address: string) => ({
+      requestIP: () => ({ address }),
+      upgrade: (request: Request) => upgraded.push(request) > 0,
+    });
+    expect((await bun.fetch(new Request(page), bunInfo('127.0.0.1')))?.status).toBe(200);
+    expect((await bun.fetch(new Request(page), bunInfo('10.1.2.3')))?.status).toBe(403);
+    const upgrade = new Request('http://127.0.0.1/__duplex', {
+      headers: { Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Protocol': 'duplex.v1', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' },
+    });
+    expect(await bun.fetch(upgrade, bunInfo('127.0.0.1'))).toBeUndefined();
+    expect(upgraded).toHaveLength(1);
+    const deno = createDenoServer({ router, devtools: { token } });
+    expect((await deno.fetch(new Request(page), { remoteAddr: { hostname: '127.0.0.1' } })).status).toBe(200);
+    expect((await deno.fetch(new Request(page), { remoteAddr: { hostname: '10.1.2.3' } })).status).toBe(403);
+    expect((await deno.fetch(new Request(page))).status).toBe(403);
+    // Without devtools, a plain request to that path is the usual 426.
+    expect((await createDenoServer({ router }).fetch(new Request(page), { remoteAddr: { hostname: '127.0.0.1' } })).status).toBe(426);
+    await Promise.all([bun.close({ drainMs: 0 }), deno.close({ drainMs: 0 })]);
   });
 });

@@ -1,3 +1,4 @@
+import type { DuplexClient } from '@duplex/client';
 import type { AnyRouter } from '@duplex/core';
 import { type QueryFilters, type QueryFunctionContext, experimental_streamedQuery as streamedQuery } from '@tanstack/query-core';
 import { buildQueryKey, type DuplexQueryKey, type QueryType } from './query-key.js';
@@ -101,6 +102,9 @@ function makeProxy(source: unknown, path: readonly string[]): unknown {
 
 /**
  * Creates TanStack Query options and keys for every procedure of a router, typed from the router.
+ * A duplex client of `TRouter` is recognised by its type (`DuplexClient<TRouter>`, a type-only
+ * import) without comparing every procedure, which would cost about 50 instantiations per
+ * procedure (docs/tanstack-query.md, "Size and cost"); any other source is checked by shape.
  * Works with any TanStack adapter (React, Vue, Solid, Svelte), since they share query-core.
  * @example
  * const client = createClient<AppRouter>({ url });
@@ -108,7 +112,7 @@ function makeProxy(source: unknown, path: readonly string[]): unknown {
  * const todos = useQuery(duplex.todo.list.queryOptions({ done: false }));
  * const add = useMutation(duplex.todo.add.mutationOptions({ onSuccess: () => queryClient.invalidateQueries(duplex.todo.pathFilter()) }));
  */
-export function createQueryUtils<TRouter extends AnyRouter>(source: QuerySource<TRouter['~types']['record']>): DuplexQueryUtils<TRouter> {
+export function createQueryUtils<TRouter extends AnyRouter>(source: DuplexClient<TRouter> | QuerySource<TRouter['~types']['record']>): DuplexQueryUtils<TRouter> {
   return makeProxy(source, []) as DuplexQueryUtils<TRouter>;
 }
 

@@ -2,11 +2,14 @@ import type { DuplexClient, DuplexError } from '@duplex/client';
 import type { InfiniteData, QueryClient } from '@tanstack/query-core';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { TodoRouter } from '../test/fixtures.js';
+import type { LiveTodoRouter } from '../test/live-fixtures.js';
 import { createQueryUtils } from './create-query-utils.js';
 import type { DuplexMutationKey, DuplexQueryKey } from './query-key.js';
+import type { QuerySource } from './query-source.js';
 
 declare const client: DuplexClient<TodoRouter>;
 declare const queryClient: QueryClient;
+declare const otherClient: DuplexClient<LiveTodoRouter>;
 const duplex = createQueryUtils<TodoRouter>(client);
 type Todo = { id: number; text: string; done: boolean };
 
@@ -46,6 +49,15 @@ describe('createQueryUtils types', () => {
     expectTypeOf(duplex.todo.add).not.toHaveProperty('queryOptions');
     expectTypeOf(duplex.todo.pathKey()).toEqualTypeOf<DuplexQueryKey>();
     expectTypeOf(duplex.pathKey()).toEqualTypeOf<DuplexQueryKey>();
+  });
+
+  it('takes a client of the router, or any source of its shape, and nothing else', () => {
+    // @ts-expect-error a client of another router
+    createQueryUtils<TodoRouter>(otherClient);
+    const caller = {} as QuerySource<TodoRouter['~types']['record']>;
+    expectTypeOf(createQueryUtils<TodoRouter>(caller).todo.byId.queryKey({ id: 1 })).toExtend<DuplexQueryKey>();
+    // @ts-expect-error a source missing a procedure
+    createQueryUtils<TodoRouter>({ todo: caller.todo });
   });
 
   it('types subscription options and streamed data', () => {

@@ -1,10 +1,9 @@
 import type { DuplexError } from '@duplex/core';
-import type { QueryClient } from '@tanstack/query-core';
+import { partialMatchKey, type QueryClient, type QueryKey } from '@tanstack/query-core';
 import { LIVE_KEY, type LiveInvalidation } from './live-message.js';
-import type { ConnectionSource } from './types.js';
 
-/** A client whose router went through `live.attach()` (only the stream and the connection are used). */
-export interface LiveClient extends ConnectionSource {
+/** A client whose router went through `live.attach()` (only its `~live` stream is used). */
+export interface LiveClient {
   readonly [LIVE_KEY]: {
     subscribe(
       input: undefined,
@@ -13,9 +12,15 @@ export interface LiveClient extends ConnectionSource {
   };
 }
 
+/** An entry of a call without input, or whose input has every value of `input` (TanStack's partial key match). */
+function inputMatches(queryKey: QueryKey, input: unknown): boolean {
+  const own = (queryKey[1] as { input?: unknown } | undefined)?.input;
+  return own === undefined || partialMatchKey([own], [input]);
+}
+
 /** Options of {@link watchLiveQueries}. */
 export interface WatchLiveQueriesOptions {
-  /** Called for each invalidation after the queries were marked (for logging or tests). */
+  /** Called for each invalidation after the queries were marked (for logging or tests), the `established` one included. */
   onInvalidate?: (event: LiveInvalidation) => void;
   /** The stream failed for a reason other than a lost replay position (e.g. the router has no live queries); watching stops. */
   onError?: (error: DuplexError) => void;
@@ -27,19 +32,23 @@ export interface WatchLiveQueriesOptions {
  * @example const stop = watchLiveQueries(client, queryClient);
  */
 export function watchLiveQueries(client: LiveClient, queryClient: QueryClient, options: WatchLiveQueriesOptions = {}): () => void {
-  let lastEventId: string | undefined;
-  let wasAway = false;
   let subscription: { unsubscribe(): void } | undefined;
   let stopped = false;
 
-  // The whole cache of this client's duplex queries: the conservative answer when invalidations may have been missed.
-  const invalidateAll = () => queryClient.invalidateQueries({ queryKey: [[]] });
-
+  // Every message, the `established` one included, invalidates the entries cached under its paths
+  // now: entries fetched later read state at least as new as the stream, which delivers what follows.
+  // A stream that is not resumed (first connect, a reconnect before any event, a restart after
+  // CONFLICT) starts with `established`, listing every live query, so nothing published before it
+  // was live is lost; a resumed one replays what was published meanwhile instead.
   const start = () => {
     subscription = client[LIVE_KEY].subscribe(undefined, {
-      onData: (event, meta) => {
-        if (meta.id !== undefined) lastEventId = meta.id;
-        for (const path of event.paths) void queryClient.invalidateQueries({ queryKey: [path.split('.')] });
+      onData: (event) => {
+        const { input } = event;
+        for (const path of event.paths) {
+          void queryClient.invalidateQueries(
+            input === undefined ? { queryKey: [path.split('.')] } : { queryKey: [path.split('.')], predicate: (query) => inputMatches(query.queryKey, input) },
+          );
+        }
         options.onInvalidate?.(event);
       },
       onError: (error) => {
@@ -48,27 +57,15 @@ export function watchLiveQueries(client: LiveClient, queryClient: QueryClient, o
           return;
         }
         // CONFLICT: the pub/sub can no longer replay from our last id (log trimmed, broker or server
-        // restarted). Whatever was missed is unknown, so everything is refetched, then the stream starts anew.
-        if (stopped) return;
-        lastEventId = undefined;
-        void invalidateAll();
-        start();
+        // restarted). The new stream starts afresh, so its `established` message invalidates every live query.
+        if (!stopped) start();
       },
     });
   };
 
-  const offState = client.on('state', (state) => {
-    if (state === 'reconnecting') wasAway = true;
-    else if (state === 'open' && wasAway) {
-      wasAway = false;
-      // With no event seen yet the stream resumes from "now": what was published while away is unknown.
-      if (lastEventId === undefined) void invalidateAll();
-    }
-  });
   start();
   return () => {
     stopped = true;
-    offState();
     subscription?.unsubscribe();
   };
 }

@@ -1,15 +1,45 @@
-import { createMemoryPubSub } from '@duplex/pubsub';
+import { createMemoryPubSub, type PubSub } from '@duplex/pubsub';
+import { createCaller, initDuplex } from '@duplex/server';
 import { createRedisPubSub } from '@duplex/pubsub/redis';
-import { findRedis, skipUnless, startProxy, startServer, waitForState } from '@duplex/test-utils';
-import { QueryClient, QueryObserver } from '@tanstack/query-core';
+import { deferred, findRedis, skipUnless, startProxy, startServer, waitForState } from '@duplex/test-utils';
+import { dehydrate, hydrate, QueryClient, QueryObserver } from '@tanstack/query-core';
 import { nanoid } from 'nanoid';
 import { createClient as createRedisClient } from 'redis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { createQueryUtils, type LiveInvalidation, watchLiveQueries } from '../src/index.js';
-import type { LiveMessage } from '../src/server/index.js';
+import { createLiveQueries, type LiveMessage, type LivePubSub } from '../src/server/index.js';
 import { createLiveTodoApi, type LiveTodoRouter } from './live-fixtures.js';
 
 type LiveEvents = { 'duplex.live': LiveMessage };
+
+/**
+ * A pub/sub whose server-side subscriptions wait for `open()`: the window between a client's first
+ * read and its `~live` stream being live, held open on purpose. `subscribing` resolves once the
+ * server asked to subscribe.
+ */
+function gatedPubSub(pubsub: PubSub<LiveEvents>) {
+  const gate = deferred();
+  const asked = deferred();
+  const gated: LivePubSub = {
+    publish: (topic, payload) => pubsub.publish(topic, payload),
+    subscribe(topic, options) {
+      asked.resolve();
+      const inner = gate.promise.then(() => pubsub.subscribe(topic, options));
+      return {
+        ready: inner.then((subscription) => subscription.ready),
+        [Symbol.asyncIterator]: () => {
+          const iterator = inner.then((subscription) => subscription[Symbol.asyncIterator]());
+          return {
+            next: () => iterator.then((it) => it.next()),
+            return: () => iterator.then((it) => it.return?.() ?? { value: undefined, done: true as const }),
+          };
+        },
+      };
+    },
+  };
+  return { gated, subscribing: asked.promise, open: () => gate.resolve() };
+}
 
 describe('live queries', () => {
   it('refetches a watched query on every client when a mutation invalidates its topic', async () => {
@@ -22,15 +52,17 @@ describe('live queries', () => {
     const duplex = createQueryUtils<LiveTodoRouter>(alice);
     const events: LiveInvalidation[] = [];
     const stop = watchLiveQueries(alice, queryClient, { onInvalidate: (event) => events.push(event) });
+    // Queries first fetched once the stream is live are not refetched by its `established` message.
+    await vi.waitFor(() => expect(events).toEqual([{ topics: [], paths: ['todo.list'], established: true }]));
     const observer = new QueryObserver(queryClient, duplex.todo.list.queryOptions());
     const off = observer.subscribe(() => {});
     await queryClient.fetchQuery(duplex.todo.count.queryOptions());
     await vi.waitFor(() => expect(observer.getCurrentResult().data).toEqual([]));
-    await vi.waitFor(() => expect(pubsub.subscriberCount('duplex.live')).toBe(1));
+    expect(pubsub.subscriberCount('duplex.live')).toBe(1);
 
     expect(await bob.todo.add.mutate({ text: 'milk' })).toBe(1);
     await vi.waitFor(() => expect(observer.getCurrentResult().data).toEqual(['milk']));
-    expect(events).toEqual([{ topics: ['todos'], paths: ['todo.list'] }]);
+    expect(events.slice(1)).toEqual([{ topics: ['todos'], paths: ['todo.list'] }]);
     // A query that declared no topic is left alone.
     expect(queryClient.getQueryState(duplex.todo.count.queryKey())?.isInvalidated).toBe(false);
     expect(api.calls.list).toBe(2);
@@ -38,6 +70,117 @@ describe('live queries', () => {
     stop();
     queryClient.clear();
     await vi.waitFor(() => expect(pubsub.subscriberCount('duplex.live')).toBe(0));
+    await pubsub.close();
+  });
+
+  it('loses no invalidation published between a first fetch and the moment the stream is live', async () => {
+    const pubsub = createMemoryPubSub<LiveEvents>({ replay: 100 });
+    const { gated, subscribing, open } = gatedPubSub(pubsub);
+    const api = createLiveTodoApi(gated);
+    await using srv = await startServer(api.router);
+    const alice = srv.client<LiveTodoRouter>();
+    const queryClient = new QueryClient();
+    const duplex = createQueryUtils<LiveTodoRouter>(alice);
+    const events: LiveInvalidation[] = [];
+    const stop = watchLiveQueries(alice, queryClient, { onInvalidate: (event) => events.push(event) });
+    const observer = new QueryObserver(queryClient, duplex.todo.list.queryOptions());
+    const off = observer.subscribe(() => {});
+    await vi.waitFor(() => expect(observer.getCurrentResult().data).toEqual([]));
+    await subscribing;
+
+    // Written and published after the first fetch read the list, before the stream is live.
+    api.todos.push('in the window');
+    await api.live.invalidate('todos');
+    open();
+    await vi.waitFor(() => expect(observer.getCurrentResult().data).toEqual(['in the window']));
+    expect(events).toEqual([{ topics: [], paths: ['todo.list'], established: true }]);
+    expect(api.calls.list).toBe(2);
+    off();
+    stop();
+    queryClient.clear();
+    await vi.waitFor(() => expect(pubsub.subscriberCount('duplex.live')).toBe(0));
+    await pubsub.close();
+  });
+
+  it('loses no invalidation published between a server render and the stream: hydrated live entries are refetched once', async () => {
+    const pubsub = createMemoryPubSub<LiveEvents>({ replay: 100 });
+    const { gated, subscribing, open } = gatedPubSub(pubsub);
+    const api = createLiveTodoApi(gated, ['milk']);
+    // Rendered on the server, through a caller; then a write is published before the browser connects.
+    const serverQueries = new QueryClient();
+    const onServer = createQueryUtils<LiveTodoRouter>(createCaller(api.router, {}));
+    await serverQueries.prefetchQuery(onServer.todo.list.queryOptions());
+    await serverQueries.prefetchQuery(onServer.todo.count.queryOptions());
+    const state = JSON.parse(JSON.stringify(dehydrate(serverQueries)));
+    api.todos.push('after the render');
+    await api.live.invalidate('todos');
+
+    await using srv = await startServer(api.router);
+    const alice = srv.client<LiveTodoRouter>();
+    const queryClient = new QueryClient();
+    hydrate(queryClient, state);
+    const duplex = createQueryUtils<LiveTodoRouter>(alice);
+    const stop = watchLiveQueries(alice, queryClient);
+    // Fresh for a minute: without an invalidation nothing would refetch these.
+    const list = new QueryObserver(queryClient, duplex.todo.list.queryOptions(undefined, { staleTime: 60_000 }));
+    const count = new QueryObserver(queryClient, duplex.todo.count.queryOptions(undefined, { staleTime: 60_000 }));
+    const offs = [list.subscribe(() => {}), count.subscribe(() => {})];
+    expect(list.getCurrentResult().data).toEqual(['milk']);
+    await subscribing;
+    open();
+    await vi.waitFor(() => expect(list.getCurrentResult().data).toEqual(['milk', 'after the render']));
+    // Only live queries are refetched: `count` declared no topic.
+    expect(count.getCurrentResult().data).toBe(1);
+    expect(queryClient.getQueryState(duplex.todo.count.queryKey())?.isInvalidated).toBe(false);
+    for (const off of offs) off();
+    stop();
+    queryClient.clear();
+    await vi.waitFor(() => expect(pubsub.subscriberCount('duplex.live')).toBe(0));
+    await pubsub.close();
+  });
+
+  it('narrows an invalidation to the cached entries of one input', async () => {
+    const pubsub = createMemoryPubSub<LiveEvents>({ replay: 100 });
+    const d = initDuplex.create();
+    const live = createLiveQueries<{ items: { listId: number } }>({ pubsub });
+    const items = new Map<number, string[]>([[1, []], [2, []]]);
+    const reads: number[] = [];
+    const router = live.attach(
+      d.router({
+        items: live.query(
+          ['items'],
+          d.procedure.input(z.object({ listId: z.number(), done: z.boolean().optional() }).optional()).query(({ input }) => {
+            reads.push(input?.listId ?? 0);
+            return input ? [...(items.get(input.listId) ?? [])] : [...items.values()].flat();
+          }),
+        ),
+        add: d.procedure.input(z.object({ listId: z.number(), text: z.string() })).mutation(async ({ input }) => {
+          items.get(input.listId)?.push(input.text);
+          await live.invalidate('items', { input: { listId: input.listId } });
+        }),
+      }),
+    );
+    await using srv = await startServer(router);
+    const alice = srv.client<typeof router>();
+    const queryClient = new QueryClient();
+    const duplex = createQueryUtils<typeof router>(alice);
+    const events: LiveInvalidation[] = [];
+    const stop = watchLiveQueries(alice, queryClient, { onInvalidate: (event) => events.push(event) });
+    await vi.waitFor(() => expect(events).toHaveLength(1));
+    const observers = [{ listId: 1, done: false }, { listId: 2 }, undefined].map((input) => new QueryObserver(queryClient, duplex.items.queryOptions(input)));
+    const offs = observers.map((observer) => observer.subscribe(() => {}));
+    await vi.waitFor(() => expect(observers.map((observer) => observer.getCurrentResult().data)).toEqual([[], [], []]));
+    expect(reads.sort()).toEqual([0, 1, 2]);
+
+    await alice.add.mutate({ listId: 1, text: 'one' });
+    await vi.waitFor(() => expect(observers.map((observer) => observer.getCurrentResult().data)).toEqual([['one'], [], ['one']]));
+    expect(events[1]).toEqual({ topics: ['items'], paths: ['items'], input: { listId: 1 } });
+    // List 2 was neither invalidated nor read again; list 1 (partial match) and the input-less call were.
+    expect(queryClient.getQueryState(duplex.items.queryKey({ listId: 2 }))?.isInvalidated).toBe(false);
+    expect(reads.sort()).toEqual([0, 0, 1, 1, 2]);
+    for (const off of offs) off();
+    stop();
+    queryClient.clear();
     await pubsub.close();
   });
 
@@ -67,7 +210,7 @@ describe('live queries', () => {
     await pubsub.close();
   });
 
-  it('refetches everything after a reconnect when no invalidation was seen yet (the resume point is unknown)', async () => {
+  it('refetches the live queries once the stream is live again after a reconnect before any invalidation (no resume point)', async () => {
     const pubsub = createMemoryPubSub<LiveEvents>({ replay: 100 });
     const api = createLiveTodoApi(pubsub);
     await using srv = await startServer(api.router);

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:types [-- --sizes=100,500,1000]`: generates routers of N zod-typed procedures
+ * `npm run bench:types [-- --sizes=100,500,1000] [--variants=duplex,duplex-query]`: generates routers of N zod-typed procedures
  * (10 per sub-router, every tenth a subscription) plus a client calling each one, for duplex,
  * tRPC and a floor of plain typed functions, and reports `tsc --extendedDiagnostics` figures.
  */
@@ -10,12 +10,14 @@ import { type Diagnostics, diagnose, tscPath as tsc, writeProject } from './diag
 import { type Variant, VARIANTS } from './generate.js';
 
 const sizes = (process.argv.find((a) => a.startsWith('--sizes='))?.slice('--sizes='.length) ?? '100,500,1000').split(',').map(Number);
+const only = process.argv.find((a) => a.startsWith('--variants='))?.slice('--variants='.length).split(',');
+const variants = VARIANTS.filter((v) => !only || only.includes(v) || v === 'floor');
 const root = fileURLToPath(new URL('../../results/types/', import.meta.url));
 
 const results: Array<{ size: number; variant: Variant } & Diagnostics> = [];
 rmSync(root, { recursive: true, force: true });
 for (const size of sizes) {
-  for (const variant of VARIANTS) {
+  for (const variant of variants) {
     const dir = `${root}${variant}-${size}/`;
     writeProject(dir, variant, size);
     const diagnostics = await diagnose(dir);
@@ -47,7 +49,11 @@ if (low !== high) {
     const b = results.find((r) => r.size === high && r.variant === variant);
     return a && b ? (b.instantiations - a.instantiations) / (high - low) : Number.NaN;
   };
-  for (const variant of VARIANTS) lines.push(`- ${variant}: ${slope(variant).toFixed(0)} per procedure (${(slope(variant) / slope('floor')).toFixed(2)}× floor)`);
+  for (const variant of variants) {
+    // The TanStack Query variants run on the duplex router and client: their baseline is `duplex`.
+    const vsClient = variant.includes('-') && variants.includes('duplex') ? `, ${(slope(variant) / slope('duplex')).toFixed(2)}× duplex client alone` : '';
+    lines.push(`- ${variant}: ${slope(variant).toFixed(0)} per procedure (${(slope(variant) / slope('floor')).toFixed(2)}× floor${vsClient})`);
+  }
 }
 process.stdout.write(`\n${lines.join('\n')}\n`);
 writeFileSync(`${root}latest.json`, `${JSON.stringify(results, null, 2)}\n`);

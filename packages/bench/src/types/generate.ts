@@ -5,8 +5,21 @@
  * with `z.input`, the handler's value from `schema.parse` (output type). Any RPC layer that types
  * the client's input correctly pays at least `validated`'s cost.
  */
-export const VARIANTS = ['floor', 'validated', 'duplex', 'trpc'] as const;
+export const VARIANTS = ['floor', 'validated', 'duplex', 'trpc', 'duplex-query', 'duplex-fetch', 'tanstack-fetch'] as const;
 export type Variant = (typeof VARIANTS)[number];
+
+/**
+ * The variants on a duplex router and client that use TanStack Query per procedure (the `duplex`
+ * router, so `duplex` is their "client alone" baseline):
+ * - `duplex-query`: `queryClient.getQueryData(duplex.x.queryOptions(input).queryKey)` through
+ *   `@duplex/tanstack-query` (the helpers' own cost, typed data read back from the cache);
+ * - `duplex-fetch`: `await queryClient.fetchQuery(duplex.x.queryOptions(input))` (adds TanStack's
+ *   `fetchQuery` overloads);
+ * - `tanstack-fetch`: the same `fetchQuery` with options written by hand on the client alone
+ *   (`{ queryKey, queryFn: () => client.x.query(input) }`), the cost without the helpers.
+ * Subscriptions are subscribed through the client in all three.
+ */
+const QUERY_VARIANTS: readonly Variant[] = ['duplex-query', 'duplex-fetch', 'tanstack-fetch'];
 
 /** Procedures per sub-router; every tenth procedure is a subscription. */
 const PER_ROUTER = 10;
@@ -29,6 +42,7 @@ function schemasFile(count: number): string {
 const handlerBody = (i: number) => `({ id: input.id, label: input.name, v${i}: input.kind })`;
 
 function routerFile(variant: Variant, count: number): string {
+  if (QUERY_VARIANTS.includes(variant)) return routerFile('duplex', count);
   const plain = variant === 'floor' || variant === 'validated';
   const imports = ["import * as s from './schemas.js';"];
   const groups: string[] = [];
@@ -74,6 +88,7 @@ function routerFile(variant: Variant, count: number): string {
 
 /** Calls every procedure and reads a field of each result, so every output type is computed. */
 function clientFile(variant: Variant, count: number): string {
+  if (QUERY_VARIANTS.includes(variant)) return queryClientFile(variant, count);
   const plain = variant === 'floor' || variant === 'validated';
   const head =
     plain
@@ -98,9 +113,35 @@ function clientFile(variant: Variant, count: number): string {
   return `${head}\n\nexport async function useAll(): Promise<string[]> {\n  const out: string[] = [];\n${calls.join('\n')}\n  return out;\n}\n`;
 }
 
+/** Uses every procedure through TanStack Query (see {@link QUERY_VARIANTS}); subscriptions through the client. */
+function queryClientFile(variant: Variant, count: number): string {
+  const head = [
+    "import { createClient } from '@duplex/client';",
+    "import { createQueryUtils } from '@duplex/tanstack-query';",
+    "import { QueryClient } from '@tanstack/query-core';",
+    "import type { AppRouter } from './router.js';",
+    "const client = createClient<AppRouter>({ url: 'ws://127.0.0.1:1' });",
+    'const duplex = createQueryUtils<AppRouter>(client);',
+    'const queryClient = new QueryClient();',
+  ].join('\n');
+  const calls: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = `g${Math.floor(i / PER_ROUTER)}.p${i}`;
+    const input = `{ id: ${i}, name: 'n', kind: 'a' as const }`;
+    if (isSubscription(i)) calls.push(`  client.${at}.subscribe(${input}, { onData: (v) => out.push(v.v${i}) });`);
+    else if (variant === 'duplex-query') calls.push(`  out.push(queryClient.getQueryData(duplex.${at}.queryOptions(${input}).queryKey)?.v${i} ?? '');`);
+    else if (variant === 'duplex-fetch') calls.push(`  out.push((await queryClient.fetchQuery(duplex.${at}.queryOptions(${input}))).v${i});`);
+    else calls.push(`  out.push((await queryClient.fetchQuery({ queryKey: ['${at}', ${input}], queryFn: () => client.${at}.query(${input}) })).v${i});`);
+  }
+  return `${head}\n\nexport async function useAll(): Promise<string[]> {\n  const out: string[] = [];\n${calls.join('\n')}\n  return out;\n}\n`;
+}
+
 /** The files of one variant at one size, by name. */
 export function generate(variant: Variant, count: number): Record<string, string> {
   return {
+    // ES modules wherever the project is written: as CommonJS, `@tanstack/query-core` would resolve
+    // to its `.d.cts` types for the project and its `.d.ts` for the helpers (two unrelated DataTags).
+    'package.json': '{ "type": "module" }\n',
     'schemas.ts': schemasFile(count),
     'router.ts': routerFile(variant, count),
     'client.ts': clientFile(variant, count),

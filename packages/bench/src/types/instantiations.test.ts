@@ -35,7 +35,25 @@ symlinkSync(join(repoRoot, 'node_modules'), join(workDir, 'node_modules'), 'dir'
 
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-async function instantiations(variant: Variant): Promise<number> {
+/**
+ * The query helpers (`@duplex/tanstack-query`) on the same router, `getQueryData(duplex.x.queryOptions(input).queryKey)`
+ * per query (variant `duplex-query`), against the client alone (`duplex`). Measured 2026-12-03 at
+ * 200 procedures: 135,735 against 122,044 (1.112×; slope 100→200: 596 against 535 per procedure,
+ * 1.11×). Before the client was recognised by its type: 145,611 (1.19×). The issue's target is
+ * 1.15×; budget +0.5 %.
+ */
+const QUERY_HELPERS_BUDGET = 136_400;
+const MAX_QUERY_HELPERS_RATIO = 1.15;
+
+const measured = new Map<Variant, Promise<number>>();
+/** Each variant is generated and checked once per run, whichever test asks first. */
+function instantiations(variant: Variant): Promise<number> {
+  let result = measured.get(variant);
+  if (!result) measured.set(variant, (result = measure(variant)));
+  return result;
+}
+
+async function measure(variant: Variant): Promise<number> {
   const dir = join(workDir, variant);
   mkdirSync(dir);
   for (const [name, text] of Object.entries(generate(variant, PROCEDURES))) writeFileSync(join(dir, name), text);
@@ -50,5 +68,11 @@ describe('type-check cost', () => {
     const [floor, duplex] = await Promise.all([instantiations('floor'), instantiations('duplex')]);
     expect(duplex).toBeLessThanOrEqual(DUPLEX_BUDGET);
     expect(duplex / floor).toBeLessThanOrEqual(MAX_FLOOR_RATIO);
+  });
+
+  it('the TanStack Query helpers used for every query cost at most 1.15× the client alone', { timeout: 120_000 }, async () => {
+    const [duplex, helpers] = await Promise.all([instantiations('duplex'), instantiations('duplex-query')]);
+    expect(helpers).toBeLessThanOrEqual(QUERY_HELPERS_BUDGET);
+    expect(helpers / duplex).toBeLessThanOrEqual(MAX_QUERY_HELPERS_RATIO);
   });
 });

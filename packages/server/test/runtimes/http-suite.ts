@@ -17,6 +17,7 @@ export interface HttpHarness {
 /** The options the suite sets. */
 export interface HttpSuiteOptions {
   maxMessageBytes?: number;
+  devtools?: { token: string };
   createContext?: (opts: { connectionParams: Record<string, unknown> | undefined }) => { user: string | null };
 }
 
@@ -30,6 +31,9 @@ type HttpRouter = ReturnType<typeof makeRouter>;
 
 /** The `live` subscription's state, shared with the test. */
 const feed = { running: 0, wake: undefined as ((value: number) => void) | undefined };
+
+/** The `numbers` streamed result's producers: running now, and items produced. */
+const producers = { running: 0, produced: 0 };
 
 function makeRouter() {
   const d = initDuplex.context<{ user: string | null }>().create();
@@ -65,6 +69,19 @@ function makeRouter() {
     when: d.procedure.query(() => new Date(0)),
     bump: d.procedure.mutation(() => ++counter),
     whoami: authed.query(({ ctx }) => ctx.user),
+    /** A streamed result: 1..to (forever without `to`), failing with CONFLICT at `failAt`. */
+    numbers: d.procedure.input(z.object({ to: z.number().optional(), failAt: z.number().optional() })).query(async function* ({ input }) {
+      producers.running++;
+      try {
+        for (let n = 1; input.to === undefined || n <= input.to; n++) {
+          if (n === input.failAt) throw new DuplexError({ code: 'CONFLICT', message: `stopped at ${n}` });
+          producers.produced++;
+          yield n;
+        }
+      } finally {
+        producers.running--;
+      }
+    }),
     count: d.procedure.input(z.object({ to: z.number() })).subscription(async function* ({ input, lastEventId }): AsyncGenerator<Tracked<number>> {
       for (let i = lastEventId === undefined ? 1 : Number(lastEventId) + 1; i <= input.to; i++) yield tracked(String(i), i);
     }),
@@ -253,6 +270,57 @@ export const httpCases: HttpCase[] = [
     },
   },
   {
+    name: 'http: a streamed result answers as an event stream (result, items, done or error); in a batch with ids',
+    async run(harness) {
+      const server = await harness.startHttp(makeRouter(), context);
+      const base = `http://127.0.0.1:${server.port}`;
+      const input = (value: unknown) => encodeURIComponent(JSON.stringify(value));
+      const whole = await fetch(`${base}/numbers?codec=json&input=${input({ to: 3 })}`);
+      equal(whole.status, 200);
+      equal(whole.headers.get('content-type'), 'text/event-stream');
+      deepStrictEqual(
+        (await readEvents(whole)).map((e) => e.data),
+        [{ t: 'result', stream: true }, { t: 'data', data: 1 }, { t: 'data', data: 2 }, { t: 'data', data: 3 }, { t: 'done' }],
+      );
+      // More items than the first credit window (16): credit goes back as the body takes them.
+      const long = await readEvents(await fetch(`${base}/numbers?codec=json&input=${input({ to: 40 })}`));
+      deepStrictEqual(long.map((e) => e.data.data ?? e.data.t), ['result', ...Array.from({ length: 40 }, (_, i) => i + 1), 'done']);
+      const failed = await readEvents(await fetch(`${base}/numbers?codec=json&input=${input({ to: 5, failAt: 3 })}`));
+      deepStrictEqual(failed.map((e) => e.data), [
+        { t: 'result', stream: true },
+        { t: 'data', data: 1 },
+        { t: 'data', data: 2 },
+        { t: 'error', error: { code: 'CONFLICT', message: 'stopped at 3' } },
+      ]);
+      const batch = [
+        { id: 1, kind: 'query', path: 'add', input: { a: 1, b: 1 } },
+        { id: 2, kind: 'query', path: 'numbers', input: { to: 2 } },
+        { id: 3, kind: 'query', path: 'nope' },
+      ];
+      const batched = await fetch(`${base}/?codec=json`, { method: 'POST', body: JSON.stringify(batch) });
+      equal(batched.status, 207);
+      equal(batched.headers.get('content-type'), 'text/event-stream');
+      const events = (await readEvents(batched)).map((e) => e.data as { t: string; id?: number; data?: unknown; error?: { code: string } });
+      deepStrictEqual(events.slice(0, 3).map((e) => [e.id, e.t, e.data ?? e.error?.code]), [[1, 'result', 2], [2, 'result', undefined], [3, 'error', 'NOT_FOUND']]);
+      deepStrictEqual(events.slice(3), [{ t: 'data', id: 2, data: 1 }, { t: 'data', id: 2, data: 2 }, { t: 'done', id: 2 }]);
+      equal(producers.running, 0);
+      await server.close();
+    },
+  },
+  {
+    name: "http: a reader that leaves a streamed result ends its producer (the generator's finally runs)",
+    async run(harness) {
+      const server = await harness.startHttp(makeRouter(), context);
+      const events = eventReader(await fetch(`http://127.0.0.1:${server.port}/numbers?codec=json&input=${encodeURIComponent('{}')}`));
+      deepStrictEqual(await events.next(), { t: 'result', stream: true });
+      deepStrictEqual(await events.next(), { t: 'data', data: 1 });
+      equal(producers.running, 1);
+      await events.cancel();
+      await eventually(() => producers.running === 0, "the producer's finally");
+      await server.close();
+    },
+  },
+  {
     name: "http: the client's HTTP transport on this runtime's fetch: batched calls, errors, a tracked subscription",
     async run(harness) {
       const server = await harness.startHttp(makeRouter(), context);
@@ -266,7 +334,51 @@ export const httpCases: HttpCase[] = [
         client.count.subscribe({ to: 3 }, { onData: (value, { id }) => seen.push([value, id]), onComplete: resolve, onError: reject });
       });
       deepStrictEqual(seen, [[1, '1'], [2, '2'], [3, '3']]);
+      // A streamed result is an AsyncIterable, as on the socket; leaving the loop ends the producer.
+      const items: number[] = [];
+      for await (const n of await client.numbers.query({ to: 20 })) items.push(n);
+      deepStrictEqual(items, Array.from({ length: 20 }, (_, i) => i + 1));
+      for await (const n of await client.numbers.query({})) if (n === 3) break;
+      await eventually(() => producers.running === 0, "the producer's finally after break");
       await client.close();
+      await server.close();
+    },
+  },
+  {
+    name: 'http: devtools page and state behind the token (loopback read from this runtime); the page calls over HTTP',
+    async run(harness) {
+      const token = 'http-suite-devtools-token';
+      const server = await harness.startHttp(makeRouter(), { ...context, devtools: { token } });
+      const base = `http://127.0.0.1:${server.port}`;
+      equal((await fetch(`${base}/__duplex`)).status, 401);
+      // 200 only if the handler got the TCP peer from this runtime as loopback (unknown counts as remote: 403).
+      const page = await fetch(`${base}/__duplex?token=${token}`);
+      equal(page.status, 200);
+      ok(page.headers.get('content-security-policy')?.startsWith("default-src 'none'; script-src 'sha256-"), 'strict CSP');
+      equal(page.headers.get('x-frame-options'), 'DENY');
+      ok((await page.text()).includes('<title>duplex devtools</title>'));
+      const state = async () =>
+        (await (await fetch(`${base}/__duplex/state`, { headers: { Authorization: `Bearer ${token}` } })).json()) as {
+          transport: string;
+          httpBase: string;
+          procedures: Array<{ path: string }>;
+          connections: Array<{ address: string; subscriptions: number }>;
+          errors: Array<{ code: string; path: string }>;
+        };
+      const first = await state();
+      deepStrictEqual([first.transport, first.httpBase], ['http', '']);
+      ok(first.procedures.some((proc) => proc.path === 'numbers'));
+      equal((await fetch(`${base}/whoami?codec=json`)).status, 401);
+      // A subscription's event stream is a connection while it is open.
+      const events = eventReader(await fetch(`${base}/live?codec=json`));
+      await eventually(() => feed.wake !== undefined, 'the subscription to start');
+      const during = await state();
+      deepStrictEqual(during.errors.map((e) => [e.code, e.path]), [['UNAUTHORIZED', 'whoami']]);
+      equal(during.connections.length, 1);
+      equal(during.connections[0]?.subscriptions, 1);
+      ok(/^(?:127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/.test(during.connections[0]?.address ?? ''), `loopback address, got ${during.connections[0]?.address}`);
+      await events.cancel();
+      await eventually(() => feed.running === 0, "the handler's finally");
       await server.close();
     },
   },

@@ -22,6 +22,7 @@ export interface Harness {
 export interface SuiteOptions {
   maxMessageBytes?: number;
   verifyUpgrade?: (opts: { request: unknown }) => boolean;
+  devtools?: { token: string };
 }
 
 /** A started server of any adapter. */
@@ -157,6 +158,16 @@ async function openRaw(harness: Harness, port: number): Promise<{ ws: WebSocketL
 
 const fast = { minDelayMs: 10, maxDelayMs: 50 };
 
+const devtoolsToken = 'runtime-suite-devtools-token';
+
+interface DevtoolsState {
+  transport: string;
+  socketPath: string;
+  procedures: Array<{ path: string; kind: string }>;
+  connections: Array<{ id: string; address: string }>;
+  errors: Array<{ code: string; path: string; connectionId: string }>;
+}
+
 /** Every behaviour, in the order the runners report them. */
 export const cases: SuiteCase[] = [
   {
@@ -257,6 +268,37 @@ export const cases: SuiteCase[] = [
       await client.close();
       await eventually(() => second.stats().connections === 0, 'the connection to be released');
       await second.close({ drainMs: 0 });
+    },
+  },
+  {
+    name: 'devtools: the page and its state behind the token (loopback read from this runtime), its socket an ordinary connection',
+    async run(harness) {
+      const { router } = fixture();
+      const server = await harness.start(router, { devtools: { token: devtoolsToken } });
+      const base = `http://127.0.0.1:${server.port}`;
+      equal((await fetch(`${base}/__duplex`)).status, 401);
+      equal((await fetch(`${base}/__duplex/state?token=${devtoolsToken}`)).status, 401);
+      // 200 only if the adapter read the TCP peer as loopback: an unknown address counts as remote (403).
+      const page = await fetch(`${base}/__duplex?token=${devtoolsToken}`);
+      equal(page.status, 200);
+      equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+      ok(page.headers.get('content-security-policy')?.startsWith("default-src 'none'; script-src 'sha256-"), 'strict CSP');
+      equal(page.headers.get('x-frame-options'), 'DENY');
+      ok((await page.text()).includes('<title>duplex devtools</title>'));
+      const state = async () => (await (await fetch(`${base}/__duplex/state`, { headers: { Authorization: `Bearer ${devtoolsToken}` } })).json()) as DevtoolsState;
+      const before = await state();
+      equal(before.transport, 'websocket');
+      deepStrictEqual(before.procedures.map((proc) => `${proc.path}:${proc.kind}`), ['add:query', 'echo:mutation', 'feed:subscription', 'slow:query']);
+      // The page's socket, on the path the state names, with the runtime's own WebSocket.
+      const client = createClient<SuiteRouter>({ url: `ws://127.0.0.1:${server.port}${before.socketPath}`, WebSocket: harness.WebSocket });
+      const error = (await client.add.query({ a: 'x' } as never).catch((e: unknown) => e)) as { code: string };
+      equal(error.code, 'BAD_REQUEST');
+      const after = await state();
+      equal(after.connections.length, 1);
+      ok(/^(?:127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/.test(after.connections[0]?.address ?? ''), `loopback address, got ${after.connections[0]?.address}`);
+      deepStrictEqual(after.errors.map((e) => [e.code, e.path, e.connectionId]), [['BAD_REQUEST', 'add', after.connections[0]?.id]]);
+      await client.close();
+      await server.close({ drainMs: 0 });
     },
   },
 ];

@@ -52,4 +52,22 @@ describe('live queries', () => {
   it('takes a pub/sub whose events include the live channel among others', () => {
     createLiveQueries({ pubsub });
   });
+
+  it('types invalidations narrowed by input per topic', () => {
+    const untyped = createLiveQueries({ pubsub });
+    void untyped.invalidate(['any', 'topic'], { input: { anything: 1 } });
+    const live = createLiveQueries<{ todos: { listId: number; done: boolean }; settings: undefined }>({ pubsub });
+    void live.invalidate('todos', { input: { listId: 1 } });
+    void live.invalidate('todos');
+    void live.invalidate('settings');
+    expectTypeOf(live.invalidate<'todos'>).parameter(1).toEqualTypeOf<{ input?: { listId?: number; done?: boolean } } | undefined>();
+    // @ts-expect-error listId is a number
+    void live.invalidate('todos', { input: { listId: '1' } });
+    // @ts-expect-error settings are never narrowed by input
+    void live.invalidate('settings', { input: { listId: 1 } });
+    // @ts-expect-error not a declared topic
+    void live.invalidate('nope');
+    // @ts-expect-error not a declared topic
+    live.query(['nope'], null as never);
+  });
 });
