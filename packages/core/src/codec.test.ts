@@ -147,6 +147,15 @@ describe('superjsonCodec with attachments (binary frames)', () => {
     ['256 distinct values', Array.from({ length: 256 }, (_, i) => new Uint8Array([i, i]))],
     ['a view into a larger buffer', new Uint8Array([0, 1, 2, 3, 4]).subarray(1, 3)],
   ];
+  it('writes a bare Uint8Array (a client-stream chunk) exactly as superjson does, without its walk', () => {
+    const attachments = new Attachments();
+    attachments.add(new Uint8Array(3)); // an earlier value of the same payload: references are offsets into the section
+    expect(JSON.stringify(superjsonCodec.encode(file, attachments))).toBe('{"json":[3,2],"meta":{"values":[["custom","duplex.bytes"]],"v":1}}');
+    expect(attachments.take()).toEqual([new Uint8Array(3), file]);
+    // Without attachments (no binary link) superjson's own typed-array form applies, as before.
+    expect(JSON.stringify(superjsonCodec.encode(file))).not.toContain('duplex.bytes');
+  });
+
   it.each(cases)('round-trips %s with raw bytes outside the JSON', (_name, value) => {
     const { back, frame, text } = binaryWire(value);
     expect(frame).toBeInstanceOf(Uint8Array);

@@ -118,8 +118,12 @@ function noRegistrations(): boolean {
 export const superjsonCodec: Codec = {
   name: 'superjson',
   encode: (value, attachments) => {
-    const fast = noRegistrations() ? fastSerialize(value) : undefined;
-    if (fast) return fast;
+    if (noRegistrations()) {
+      // A bare binary value (a client-stream chunk, a file): superjson's exact output, without its walk.
+      if (attachments && value instanceof Uint8Array) return { json: attachments.add(value), meta: { values: [['custom', BYTES_TYPE]], v: 1 } };
+      const fast = fastSerialize(value);
+      if (fast) return fast;
+    }
     writing = attachments;
     try {
       return wire.serialize(value);

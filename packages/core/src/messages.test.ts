@@ -7,6 +7,12 @@ describe('ready.limits and ready.dedupe', () => {
     expect(parseServerMessage({ t: 'ready', cid: 'c', limits, dedupe: { windowMs: 5, maxEntries: 3 } })).toEqual({ t: 'ready', cid: 'c', limits, dedupe: { windowMs: 5, maxEntries: 3 } });
     expect(parseServerMessage({ t: 'ready', cid: 'c', limits: { maxMessageBytes: -1, maxCallsInFlight: 4, maxSubscriptions: 2 } })).toEqual({ t: 'ready', cid: 'c' });
   });
+
+  it('reads maxClientStreams when it is a positive number, drops a malformed one, and ignores fields it does not know', () => {
+    const base = { maxMessageBytes: 1000, maxCallsInFlight: 4, maxSubscriptions: 2 };
+    expect(parseServerMessage({ t: 'ready', cid: 'c', limits: { ...base, maxClientStreams: 8 } })).toEqual({ t: 'ready', cid: 'c', limits: { ...base, maxClientStreams: 8 } });
+    expect(parseServerMessage({ t: 'ready', cid: 'c', limits: { ...base, maxClientStreams: 0, maxSomethingNew: 3 } })).toEqual({ t: 'ready', cid: 'c', limits: base });
+  });
 });
 
 describe('exp (credential expiry, protocol.md §5.3)', () => {

@@ -124,6 +124,11 @@ export interface ServerLimits {
   maxSubscriptions: number;
   /** Calls and subscriptions started per second, when the server limits it. */
   maxRequestsPerSecond?: number;
+  /**
+   * Calls with a client stream (protocol.md §7.2) running at once; one more is refused with a
+   * retryable `TOO_MANY_REQUESTS`. Absent from servers older than this field.
+   */
+  maxClientStreams?: number;
 }
 
 /** The hello was accepted and the context created; calls are now served. */
@@ -214,10 +219,11 @@ function isLimit(value: unknown): value is number {
 /** Reads `ready.limits`; a missing or malformed object counts as none (an older server). */
 function parseLimits(raw: unknown): ServerLimits | undefined {
   if (!isPlainObject(raw)) return undefined;
-  const { maxMessageBytes, maxCallsInFlight, maxSubscriptions, maxRequestsPerSecond } = raw;
+  const { maxMessageBytes, maxCallsInFlight, maxSubscriptions, maxRequestsPerSecond, maxClientStreams } = raw;
   if (!isLimit(maxMessageBytes) || !isLimit(maxCallsInFlight) || !isLimit(maxSubscriptions)) return undefined;
   const limits: ServerLimits = { maxMessageBytes, maxCallsInFlight, maxSubscriptions };
   if (isLimit(maxRequestsPerSecond)) limits.maxRequestsPerSecond = maxRequestsPerSecond;
+  if (isLimit(maxClientStreams)) limits.maxClientStreams = maxClientStreams;
   return limits;
 }
 

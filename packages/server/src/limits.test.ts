@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  advertisedLimits,
   DEFAULT_MAX_CALLS_IN_FLIGHT,
   DEFAULT_MAX_PROTOCOL_ERRORS,
   DEFAULT_MAX_SUBSCRIPTIONS,
@@ -20,6 +21,18 @@ describe('resolvePeerLimits', () => {
     });
     expect([DEFAULT_MAX_CALLS_IN_FLIGHT, DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_MAX_PROTOCOL_ERRORS]).toEqual([1024, 1024, 100]);
     expect(resolvePeerLimits({ maxCallsInFlight: 3, maxRequestsPerSecond: 10 })).toMatchObject({ maxCallsInFlight: 3, maxSubscriptions: 1024, maxRequestsPerSecond: 10 });
+  });
+});
+
+describe('advertisedLimits (ready.limits, protocol.md §5.1)', () => {
+  it('states what a client must know, maxClientStreams included, and maxRequestsPerSecond only when set', () => {
+    expect(advertisedLimits(resolvePeerLimits({ maxClientStreams: 3 }))).toEqual({
+      maxMessageBytes: 1_048_576,
+      maxCallsInFlight: DEFAULT_MAX_CALLS_IN_FLIGHT,
+      maxSubscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
+      maxClientStreams: 3,
+    });
+    expect(advertisedLimits(resolvePeerLimits({ maxRequestsPerSecond: 10 }))).toMatchObject({ maxClientStreams: 8, maxRequestsPerSecond: 10 });
   });
 });
 

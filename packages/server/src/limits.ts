@@ -148,6 +148,7 @@ export function advertisedLimits(limits: PeerLimits): ServerLimits {
     maxMessageBytes: limits.maxMessageBytes,
     maxCallsInFlight: limits.maxCallsInFlight,
     maxSubscriptions: limits.maxSubscriptions,
+    maxClientStreams: limits.maxClientStreams,
   };
   if (limits.maxRequestsPerSecond !== undefined) stated.maxRequestsPerSecond = limits.maxRequestsPerSecond;
   return stated;

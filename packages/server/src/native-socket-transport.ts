@@ -1,7 +1,7 @@
 import { type Clock, CloseCode } from '@duplex/core';
 import { CLOSE_GRACE_MS } from './drain.js';
 import type { HubSocket } from './connection-hub.js';
-import type { ServerTransport } from './server-peer.js';
+import type { ServerTransport } from './server-peer-options.js';
 import { SLOW_CONSUMER_GRACE_MS, type SocketTransportOptions } from './socket-transport.js';
 
 /** The operations a runtime's own server socket offers (Bun's `ServerWebSocket`, Deno's `WebSocket`). */

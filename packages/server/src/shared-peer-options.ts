@@ -1,6 +1,6 @@
 import { isCredit } from '@duplex/core';
 import type { PeerLimitOptions } from './limits.js';
-import type { SharedPeerOptions } from './server-peer.js';
+import type { SharedPeerOptions } from './server-peer-options.js';
 
 /** What every adapter's options hold for its peers: the router, hooks, codecs and limits. */
 export type PeerOptionSource = PeerLimitOptions &

@@ -5,7 +5,7 @@ import type { Instrumentation } from './instrumentation.js';
 import type { KeepAliveOptions } from './heartbeat.js';
 import type { PeerLimitOptions, SocketLimitOptions } from './limits.js';
 import type { AllowedOrigins } from './origin.js';
-import type { ErrorEvent } from './server-peer.js';
+import type { ErrorEvent } from './server-peer-options.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
 

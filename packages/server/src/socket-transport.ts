@@ -1,6 +1,6 @@
 import { CloseCode } from '@duplex/core';
 import type { WebSocket } from 'ws';
-import type { ServerTransport } from './server-peer.js';
+import type { ServerTransport } from './server-peer-options.js';
 
 /** Options of {@link createSocketTransport}. */
 export interface SocketTransportOptions {

@@ -71,10 +71,10 @@ describe('stream messages on the wire (protocol.md §7.2)', () => {
     raw.close();
   });
 
-  it('a client stream past maxClientStreams is refused with a retryable TOO_MANY_REQUESTS; the others go on', async () => {
+  it('a client stream past maxClientStreams (stated in ready.limits) is refused with a retryable TOO_MANY_REQUESTS; the others go on', async () => {
     await using srv = await startServer(router, { maxClientStreams: 2 });
     const raw = await openRaw(srv.url);
-    await raw.hello();
+    expect(await raw.hello()).toMatchObject({ t: 'ready', limits: { maxClientStreams: 2 } });
     for (const id of [1, 2]) {
       raw.send({ t: 'call', id, kind: 'mutation', path: 'deaf', stream: true });
       expect(await raw.next()).toEqual({ t: 'credit', id, n: 16 });
