@@ -127,7 +127,7 @@ export class ClientPeer {
     link.outbox.attach(send);
     link.id = id;
     link.ready = link.held = false;
-    this.#calls.inFlight = 0;
+    this.#calls.relinked();
   }
 
   /** The server accepted the hello: send every live subscription and as many queued calls as it takes. */

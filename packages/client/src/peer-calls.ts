@@ -27,6 +27,8 @@ interface PendingCall {
   link: number;
   /** True while it sits in the queue. */
   waiting: boolean;
+  /** True while it waits in the queue of client streams held back by the server's `maxClientStreams`. */
+  held: boolean;
   /** The server it was written to keeps a dedupe window: after a lost link it is sent again. */
   deduped: boolean;
   cleanup: (() => void) | undefined;
@@ -49,8 +51,12 @@ export class PeerCalls {
   readonly #calls = new Map<number, PendingCall>();
   /** Calls waiting for a connection, for `ready`, or for a free slot. */
   readonly #queue = new CallQueue<PendingCall>();
+  /** Client-stream calls that found the server's `maxClientStreams` taken: they wait here, in order, without blocking other calls. */
+  readonly #held = new CallQueue<PendingCall>();
   /** Calls written to the current link and not yet answered. */
   inFlight = 0;
+  /** Of those, calls with a client stream (the server counts them against `maxClientStreams` until they end). */
+  #uploads = 0;
   #seq = 0;
   /** The highest `seq` written to any link (told in `hello`: below it, a server that lost the session never re-runs). */
   sentSeq = 0;
@@ -85,11 +91,12 @@ export class PeerCalls {
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(aborted(signal));
     const maxQueued = options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS;
-    if (this.#queue.size >= maxQueued && !this.#sendsNow()) {
+    const waiting = this.#queue.size + this.#held.size;
+    if (waiting >= maxQueued && !this.#sendsNow()) {
       return Promise.reject(
         new DuplexError({
           code: 'TOO_MANY_REQUESTS',
-          message: `${this.#queue.size} calls are already waiting in this client (maxQueuedCalls ${maxQueued})`,
+          message: `${waiting} calls are already waiting in this client (maxQueuedCalls ${maxQueued})`,
           retryable: true,
         }),
       );
@@ -123,6 +130,7 @@ export class PeerCalls {
         timer: undefined,
         link: 0,
         waiting: false,
+        held: false,
         deduped: false,
         cleanup: undefined,
         retriesLeft: kind === 'query' && !source ? (options.retryQueries ?? 0) : 0,
@@ -140,7 +148,7 @@ export class PeerCalls {
         call.cleanup = () => signal.removeEventListener('abort', onAbort);
       }
       this.#calls.set(id, call);
-      if (this.#sendsNow()) return this.#send(call);
+      if (this.#sendsNow() && !(source && this.#streamsFull())) return this.#send(call);
       this.#queue.push(call);
       if (link.outbox.attached) this.pump();
       else link.demand();
@@ -152,14 +160,46 @@ export class PeerCalls {
     return this.#link.canSend() && this.#queue.size === 0 && this.inFlight < this.#link.limits.maxCallsInFlight;
   }
 
-  /** Sends queued calls while the server's `maxCallsInFlight` leaves room. */
+  /** The server's `maxClientStreams` (stated in `ready.limits`; unstated: no limit) is taken on the current link. */
+  #streamsFull(): boolean {
+    return this.#uploads >= (this.#link.limits.maxClientStreams ?? Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Sends queued calls while the server's `maxCallsInFlight` leaves room; a client-stream call
+   * that finds `maxClientStreams` taken moves to the held queue, and the calls behind it go on.
+   */
   pump(): void {
     if (!this.#link.canSend()) return;
     while (this.inFlight < this.#link.limits.maxCallsInFlight) {
       const call = this.#queue.shift();
       if (!call) return;
+      if (call.source && this.#streamsFull()) {
+        call.held = true;
+        this.#held.push(call);
+        continue;
+      }
       this.#send(call);
     }
+  }
+
+  /** The held client-stream calls go back to the front of the queue (a stream ended, or a new link): `pump` holds again what still finds no room. */
+  #unhold(): void {
+    const back = this.#held.drain();
+    for (const call of back) call.held = false;
+    this.#queue.unshift(back);
+  }
+
+  /** A client-stream call on the current link ended: a held one may go. */
+  #uploadEnded(): void {
+    this.#uploads--;
+    this.#unhold();
+  }
+
+  /** A new link: nothing is in flight on it yet. */
+  relinked(): void {
+    this.inFlight = this.#uploads = 0;
+    this.#unhold();
   }
 
   #send(call: PendingCall): void {
@@ -179,6 +219,7 @@ export class PeerCalls {
     call.deduped = link.dedupe;
     if (message.seq !== undefined && message.seq > this.sentSeq) this.sentSeq = message.seq;
     this.inFlight++;
+    if (call.source) this.#uploads++;
     link.outbox.push(frame);
     if (call.source) this.streams.startInput(message.id, message.path, link.id, call.source);
   }
@@ -223,6 +264,7 @@ export class PeerCalls {
       call.link = -1;
       if (link === this.#link.id) {
         this.inFlight--;
+        if (call.source) this.#uploadEnded();
         this.pump();
       }
       this.#link.settled();
@@ -252,10 +294,16 @@ export class PeerCalls {
     this.#stopTimer(call);
     call.cleanup?.();
     if (call.source) this.streams.stopInput(call.message.id);
-    this.#queue.remove(call);
+    if (call.held) {
+      call.held = false;
+      this.#held.remove(call);
+    } else this.#queue.remove(call);
     const freed = call.link !== 0 && call.link === this.#link.id;
     call.link = -1;
-    if (freed) this.inFlight--;
+    if (freed) {
+      this.inFlight--;
+      if (call.source) this.#uploadEnded();
+    }
     if (error) call.reject(error);
     else call.resolve(value);
     if (freed) this.pump();
@@ -302,6 +350,7 @@ export class PeerCalls {
   /** The client closed: every call rejects with `CANCELLED`. */
   close(): void {
     this.#queue.drain();
+    this.#held.drain();
     const calls = [...this.#calls.values()];
     this.#calls.clear();
     for (const call of calls) this.#settle(call, closedError());

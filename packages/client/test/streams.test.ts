@@ -7,8 +7,10 @@ import { z } from 'zod';
 const d = initDuplex.create();
 
 /** What the handlers and sources did, for the tests to count. */
-const probe = { pulled: 0, read: 0, finallyRan: 0, handlerError: undefined as unknown, started: deferred() };
+const probe = { pulled: 0, read: 0, finallyRan: 0, handlerError: undefined as unknown, started: deferred(), active: 0, maxActive: 0 };
 function reset(): void {
+  probe.active = 0;
+  probe.maxActive = 0;
   probe.pulled = 0;
   probe.read = 0;
   probe.finallyRan = 0;
@@ -97,6 +99,18 @@ const router = d.router({
     for await (const text of input) yield text.toUpperCase();
   }),
   plain: d.procedure.input(z.number()).query(({ input }) => input + 1),
+  /** Sums a client stream, counting how many of these handlers run at once. */
+  concurrent: d.procedure.input(streamOf(z.number())).mutation(async ({ input }) => {
+    probe.active++;
+    probe.maxActive = Math.max(probe.maxActive, probe.active);
+    try {
+      let total = 0;
+      for await (const n of input) total += n;
+      return total;
+    } finally {
+      probe.active--;
+    }
+  }),
 });
 type Router = typeof router;
 
@@ -310,6 +324,28 @@ describe('streamed results', () => {
         for (;;) await iterator.next();
       })(),
     ).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+  });
+});
+
+describe('client streams past the server\'s maxClientStreams', () => {
+  it('waits in the client (stated in ready.limits) instead of being refused, without holding back other calls', async () => {
+    reset();
+    await using srv = await startServer(router, { maxClientStreams: 2 });
+    const client = srv.client<Router>();
+    const gate = deferred();
+    async function* source(i: number) {
+      await gate.promise;
+      yield i;
+      yield 10;
+    }
+    const calls = [0, 1, 2, 3, 4].map((i) => client.concurrent.mutate(source(i)));
+    await waitFor(() => expect(probe.active).toBe(2));
+    // Three streams wait in the client; a plain call made after them goes out at once.
+    expect(await client.plain.query(1)).toBe(2);
+    expect(probe.active).toBe(2);
+    gate.resolve();
+    expect(await Promise.all(calls)).toEqual([10, 11, 12, 13, 14]);
+    expect(probe.maxActive).toBe(2);
   });
 });
 
