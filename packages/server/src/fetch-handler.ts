@@ -1,6 +1,7 @@
 import { sharedPeerOptions } from './shared-peer-options.js';
 import {
   type AnyRouter,
+  builtinCodecs,
   type CallMessage,
   type ClientMessage,
   type Clock,
@@ -9,6 +10,7 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
   DuplexError,
   type ErrorCode,
+  FRAMES_MEDIA_TYPE,
   type InferRouterContext,
   parseBoundedJson,
   parseClientMessage,
@@ -32,6 +34,7 @@ import type { CreateContextOptions } from './socket-server-options.js';
 import type { Instrumentation } from './instrumentation.js';
 import { traceContextFromHeaders } from './trace-headers.js';
 import { DEFAULT_SSE_PING_MS, SseWriter } from './sse-response.js';
+import { acceptsFrames, type Answer, framesResponse, readCallRecords } from './http-frames.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
 
@@ -99,6 +102,8 @@ export interface FetchHandler {
 type Outcome = {
   status: number;
   body: unknown;
+  /** The attachment sections of the body's messages, by position, when some hold bytes (the body then goes as frame records). */
+  sections?: Array<Uint8Array | undefined> | undefined;
   kind: 'query' | 'mutation' | 'subscription' | 'batch';
   paths: string[];
   /** Set when some call answered with a stream: the body's messages are the first events of an SSE response. */
@@ -106,7 +111,7 @@ type Outcome = {
 };
 
 /** What the calls of one request came to: their answers (and their streams, if any), or the request's refusal. */
-type CallAnswers = { refusal: ServerMessage } | { answers: ServerMessage[]; streams: CallStreamResponse | undefined };
+type CallAnswers = { refusal: ServerMessage } | { answers: Answer[]; streams: CallStreamResponse | undefined };
 
 function addressOf(request: Request, info: FetchRequestInfo | undefined): string | undefined {
   if (!info) return undefined;
@@ -133,9 +138,14 @@ function fail(code: ErrorCode, message: string): never {
 
 /** Reads a body up to `limit` bytes; past it, PAYLOAD_TOO_LARGE without reading the rest. */
 async function readBody(request: Request, limit: number): Promise<string> {
+  return new TextDecoder().decode(await readBodyBytes(request, limit));
+}
+
+/** The bytes of a body up to `limit` bytes (attachments count); past it, PAYLOAD_TOO_LARGE without reading the rest. */
+async function readBodyBytes(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) fail('PAYLOAD_TOO_LARGE', `request body over ${limit} bytes`);
-  if (!request.body) return '';
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -149,7 +159,7 @@ async function readBody(request: Request, limit: number): Promise<string> {
     }
     chunks.push(value);
   }
-  return new TextDecoder().decode(chunks.length === 1 ? chunks[0] : concatBytes(chunks));
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(chunks);
 }
 
 /**
@@ -224,7 +234,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
 
   /** A request-scoped peer; `onAbort` runs when the client goes away (not on Deno, see legacyAbort). */
   function open(request: Request, address: string | undefined, events: RequestPeerEvents, onAbort?: () => void): RequestPeer {
-    const peer = new RequestPeer(peerDefaults, nanoid(), events);
+    const peer = new RequestPeer(peerDefaults, nanoid(), events, acceptsFrames(request));
     requests.set(peer, request);
     live.add(peer);
     devtools?.opened(peer.peer, address ?? 'unknown');
@@ -237,9 +247,16 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
    * `result` with `stream: true` counts, its items following on the returned streams), or with
    * the request's refusal.
    */
-  function runCalls(request: Request, address: string | undefined, start: ClientMessage, calls: CallMessage[], withIds: boolean): Promise<CallAnswers> {
+  function runCalls(
+    request: Request,
+    address: string | undefined,
+    start: ClientMessage,
+    calls: CallMessage[],
+    withIds: boolean,
+    binaryFrames: Map<number, Uint8Array> | undefined,
+  ): Promise<CallAnswers> {
     return new Promise((resolve) => {
-      const answers = new Map<number, ServerMessage>();
+      const answers = new Map<number, Answer>();
       let streams: CallStreamResponse | undefined;
       let settled = false;
       const release = () => {
@@ -259,17 +276,17 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
         request,
         address,
         {
-          message(message) {
-            if ((message.t === 'data' || message.t === 'done' || message.t === 'error') && streams?.has(message.id)) return streams.push(message);
+          message(message, section) {
+            if ((message.t === 'data' || message.t === 'done' || message.t === 'error') && streams?.has(message.id)) return streams.push(message, section);
             if (settled) return;
             if (message.t === 'error' && message.id === null) return finish({ refusal: message });
             if ((message.t !== 'result' && message.t !== 'error') || message.id === null || answers.has(message.id) || !calls.some((call) => call.id === message.id)) return;
-            answers.set(message.id, message);
+            answers.set(message.id, { message, section });
             if (message.t === 'result' && message.stream) {
               streams ??= new CallStreamResponse(peer, withIds, release);
               streams.add(message.id);
             }
-            if (answers.size === calls.length) finish({ answers: calls.map((call) => answers.get(call.id) as ServerMessage), streams });
+            if (answers.size === calls.length) finish({ answers: calls.map((call) => answers.get(call.id) as Answer), streams });
           },
           closed(error) {
             if (settled) streams?.fail(error);
@@ -281,7 +298,11 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
           else finish({ refusal: { t: 'error', id: null, error: { code: 'CANCELLED', message: 'the client went away' } } });
         },
       );
-      peer.start(start, calls);
+      peer.start(
+        start,
+        calls.filter((call) => !binaryFrames?.has(call.id)),
+        binaryFrames ? [...binaryFrames.values()] : [],
+      );
     });
   }
 
@@ -296,7 +317,15 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     const start = hello(request, url);
     let batch: CallMessage[];
     let single: 'query' | 'mutation' | undefined;
-    if (path === '') {
+    let binaryFrames: Map<number, Uint8Array> | undefined;
+    if (path === '' && request.method === 'POST' && request.headers.get('content-type')?.startsWith(FRAMES_MEDIA_TYPE)) {
+      // A batch as frame records: calls whose inputs hold bytes keep their binary frames for the peer (§12.6).
+      const codecs = options.codecs ?? builtinCodecs;
+      const codecName = start.t === 'hello' ? start.codec : '';
+      const codec = Object.hasOwn(codecs, codecName) ? codecs[codecName] : undefined;
+      ({ calls: batch, binaryFrames } = readCallRecords(await readBodyBytes(request, maxBytes), codec, maxDepth, toCall));
+      if (new Set(batch.map((call) => call.id)).size !== batch.length) fail('BAD_REQUEST', 'protocol error: ids in a batch must be unique');
+    } else if (path === '') {
       const text = request.method === 'GET' ? param(url, 'batch') : await readBody(request, maxBytes);
       const items = parseJson(text ?? '', 'the batch');
       if (!Array.isArray(items) || items.length === 0) fail('BAD_REQUEST', 'protocol error: a batch is a non-empty array of calls');
@@ -313,22 +342,25 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     // The request's trace headers stand for every call it carries that has no `tc` of its own.
     const tc = options.instrumentation ? traceContextFromHeaders(request.headers) : undefined;
     if (tc) for (const call of batch) call.tc ??= tc;
-    const answer = await runCalls(request, address, start, batch, single === undefined);
+    const answer = await runCalls(request, address, start, batch, single === undefined, binaryFrames);
     const paths = batch.map((call) => call.path);
     if ('refusal' in answer) return { status: statusOf(answer.refusal), body: answer.refusal, kind: single ?? 'batch', paths };
     const { answers, streams: open } = answer;
+    const sections = answers.some((answer) => answer.section) ? answers.map((answer) => answer.section) : undefined;
     if (single) {
-      const { id: _id, ...message } = answers[0] as ServerMessage & { id: number };
-      return { status: statusOf(message as ServerMessage), body: message, kind: single, paths, streams: open };
+      const { id: _id, ...message } = (answers[0] as Answer).message as ServerMessage & { id: number };
+      return { status: statusOf(message as ServerMessage), body: message, sections, kind: single, paths, streams: open };
     }
-    return { status: answers.every((message) => message.t === 'result') ? 200 : 207, body: answers, kind: 'batch', paths, streams: open };
+    const messages = answers.map((answer) => answer.message);
+    return { status: messages.every((message) => message.t === 'result') ? 200 : 207, body: messages, sections, kind: 'batch', paths, streams: open };
   }
 
   /** The answers, then the streamed results' items, as one event stream (protocol.md §12). */
   function streamedAnswer(request: Request, outcome: Outcome & { streams: CallStreamResponse }, cors: Record<string, string>): Response {
     const open = outcome.streams;
     const writer = new SseWriter({ clock, pingMs, onCancel: () => open.end() });
-    for (const message of Array.isArray(outcome.body) ? outcome.body : [outcome.body]) writer.write(message as ServerMessage);
+    const messages = (Array.isArray(outcome.body) ? outcome.body : [outcome.body]) as ServerMessage[];
+    for (const [index, message] of messages.entries()) writer.write(message, outcome.sections?.[index]);
     open.attach(writer);
     const headers = { ...cors, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', ...extra(request, outcome.kind, outcome.paths, outcome.status) };
     return new Response(writer.body, { status: outcome.status, headers });
@@ -352,7 +384,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
         writer?.end();
       };
       const peer = open(request, address, {
-        message(message) {
+        message(message, section) {
           if (message.t === 'ready') {
             writer = new SseWriter({ clock, pingMs, onCancel: end });
             streams.set(peer, writer);
@@ -368,7 +400,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
             return;
           }
           if (message.t !== 'data' && message.t !== 'done' && message.t !== 'error' && message.t !== 'goaway') return;
-          writer.write(message.t === 'data' || message.t === 'done' ? stripId(message) : message);
+          writer.write(message.t === 'data' || message.t === 'done' ? stripId(message) : message, section);
           if (message.t !== 'data') end();
         },
         closed(error) {
@@ -414,7 +446,9 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
       if (kind === 'subscription' && request.method === 'GET') return await subscribe(request, address, url, path, cors);
       const outcome = await calls(request, address, url, path);
       if (outcome.streams) return streamedAnswer(request, outcome as Outcome & { streams: CallStreamResponse }, cors);
-      return Response.json(outcome.body, { status: outcome.status, headers: { ...cors, ...JSON_HEADERS, ...extra(request, outcome.kind, outcome.paths, outcome.status) } });
+      const headers = { ...cors, ...extra(request, outcome.kind, outcome.paths, outcome.status) };
+      if (outcome.sections) return framesResponse(outcome.body, outcome.sections, outcome.status, headers);
+      return Response.json(outcome.body, { status: outcome.status, headers: { ...JSON_HEADERS, ...headers } });
     } catch (cause) {
       const error = DuplexError.from(cause);
       const code = cause instanceof DuplexError ? error.code : 'BAD_REQUEST';
