@@ -1,6 +1,6 @@
 import { decodeBinaryFrame, decodeFrameRecords } from '@duplex/core';
 
-/** A message as the HTTP transport received it, with the attachment section of its binary frame when it came in one (protocol.md §12.6). */
+/** A message as the HTTP transport received it, with the attachment section of its binary frame when it came in one (protocol.md §12.1). */
 export type ReceivedMessage = { message: { t: string; id?: number | null; [field: string]: unknown }; section?: Uint8Array | undefined };
 
 /** A received SSE event's message: a JSON text, or the bytes of a `frame` event. */

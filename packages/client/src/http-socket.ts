@@ -51,7 +51,7 @@ export class HttpSocket implements WebSocketLike {
   private query = '?codec=superjson';
   private headers: Record<string, string> = {};
   private batch: CallMessage[] = [];
-  /** The binary frames of this tick's calls whose inputs hold bytes, by id: such a batch goes as frame records (§12.6). */
+  /** The binary frames of this tick's calls whose inputs hold bytes, by id: such a batch goes as frame records (§12.1). */
   private frames = new Map<number, Uint8Array>();
   private readonly aborts = new Map<number, AbortController>();
   /** Calls whose answer is being read as an event stream (streamed results): credit and cancel go there. */

@@ -3,7 +3,7 @@ import { base64ToBytes, FRAME_EVENT } from '@duplex/core';
 /**
  * The `data` of each event of a `text/event-stream` body (one `data:` line per event, as the
  * duplex server writes them; comments and other fields are skipped). A `frame` event's data is a
- * base64 binary frame (protocol.md §12.6) and comes as its bytes.
+ * base64 binary frame (protocol.md §12.1) and comes as its bytes.
  */
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<string | Uint8Array> {
   const reader = body.getReader();

@@ -58,7 +58,7 @@ async function collect<TItem>(items: AsyncIterable<TItem>): Promise<TItem[]> {
   return out;
 }
 
-describe('Uint8Array values over HTTP (protocol.md §12.6)', () => {
+describe('Uint8Array values over HTTP (protocol.md §12.1)', () => {
   it('carries bytes in inputs and results, single and batched, as binary frames', async () => {
     await using server = await serve();
     const client = createClient<Router>({ url: server.url, transport: httpTransport({ fetch: server.fetch }), binary });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BinaryFrameError, encodeBinaryFrame } from './binary-frame.js';
 import { base64ToBytes, bytesToBase64, decodeFrameRecords, encodeFrameRecords } from './frame-records.js';
 
-describe('frame records (protocol.md §12.6)', () => {
+describe('frame records (protocol.md §12.1)', () => {
   it('round-trips frames, empty ones included, as length-prefixed records', () => {
     const frames = [encodeBinaryFrame('{"t":"result","id":1}', [new Uint8Array([1, 2])]), new Uint8Array(0), encodeBinaryFrame('{}', [])];
     const body = encodeFrameRecords(frames);

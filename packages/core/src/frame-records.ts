@@ -1,5 +1,5 @@
 /**
- * Binary frames over HTTP (protocol.md §12.6): messages whose payloads hold `Uint8Array` values
+ * Binary frames over HTTP (protocol.md §12.1): messages whose payloads hold `Uint8Array` values
  * travel as the binary frames of §2.1. A body of several is a sequence of records, each one frame
  * prefixed by its length; in an SSE event a frame is carried as base64.
  *

@@ -319,7 +319,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     let single: 'query' | 'mutation' | undefined;
     let binaryFrames: Map<number, Uint8Array> | undefined;
     if (path === '' && request.method === 'POST' && request.headers.get('content-type')?.startsWith(FRAMES_MEDIA_TYPE)) {
-      // A batch as frame records: calls whose inputs hold bytes keep their binary frames for the peer (§12.6).
+      // A batch as frame records: calls whose inputs hold bytes keep their binary frames for the peer (§12.1).
       const codecs = options.codecs ?? builtinCodecs;
       const codecName = start.t === 'hello' ? start.codec : '';
       const codec = Object.hasOwn(codecs, codecName) ? codecs[codecName] : undefined;

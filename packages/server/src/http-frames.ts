@@ -16,7 +16,7 @@ import { readBinaryMessage } from './read-binary-message.js';
 /** One call's answer, with the attachment section of its binary frame when its payload holds bytes. */
 export type Answer = { message: ServerMessage; section: Uint8Array | undefined };
 
-/** True when the request's `Accept` names {@link FRAMES_MEDIA_TYPE}: answers holding bytes may then go as binary frames (protocol.md §12.6). */
+/** True when the request's `Accept` names {@link FRAMES_MEDIA_TYPE}: answers holding bytes may then go as binary frames (protocol.md §12.1). */
 export function acceptsFrames(request: Request): boolean {
   return request.headers.get('accept')?.includes(FRAMES_MEDIA_TYPE) ?? false;
 }
@@ -27,7 +27,7 @@ function refuse(index: number | undefined, reason: string): never {
 }
 
 /**
- * The calls of a batch sent as frame records (protocol.md §12.6), checked as the socket checks
+ * The calls of a batch sent as frame records (protocol.md §12.1), checked as the socket checks
  * a binary frame: records cut short, frame headers out of range, JSON that is not a call, and
  * attachment references that do not cover their section exactly are refused with BAD_REQUEST
  * before anything runs. Calls whose frames have attachments are returned with their frames too,

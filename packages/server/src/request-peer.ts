@@ -24,7 +24,7 @@ export class RequestPeer implements ServerTransport {
     options: SharedPeerOptions,
     connectionId: string,
     private readonly events: RequestPeerEvents,
-    /** The client reads binary frames (protocol.md §12.6); without it a payload holding bytes ends the request. */
+    /** The client reads binary frames (protocol.md §12.1); without it a payload holding bytes ends the request. */
     private readonly frames = false,
   ) {
     this.peer = new ServerPeer(options, { connectionId, transport: this });

@@ -13,7 +13,7 @@ const encoder = new TextEncoder();
 
 /**
  * One SSE event holding one protocol message; tracked events carry their id as the SSE `id`. A
- * message with an attachment `section` goes as a `frame` event: its binary frame in base64 (§12.6).
+ * message with an attachment `section` goes as a `frame` event: its binary frame in base64 (§12.1).
  */
 export function sseEvent(message: SseMessage, section?: Uint8Array): Uint8Array {
   // An id line cannot hold a line break: such an event id is sent in the message only.

@@ -33,7 +33,7 @@ function record(n: number, ...rest: Uint8Array[]): Uint8Array<ArrayBuffer> {
   return concatBytes([header, ...rest]);
 }
 
-describe('Fetch handler: calls as binary frame records (protocol.md §12.6)', () => {
+describe('Fetch handler: calls as binary frame records (protocol.md §12.1)', () => {
   it('answers a batch of frames with frames, bytes raw, ids kept, and JSON to a client that did not ask', async () => {
     const handler = createFetchHandler({ router });
     const body = encodeFrameRecords([good(), encodeBinaryFrame('{"t":"call","id":2,"kind":"query","path":"ping"}', [])]);
