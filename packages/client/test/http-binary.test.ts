@@ -20,6 +20,10 @@ function makeRouter() {
     chunks: d.procedure.input(z.object({ count: z.number().int().max(100) })).subscription(async function* ({ input, lastEventId }) {
       for (let i = lastEventId === undefined ? 0 : Number(lastEventId) + 1; i < input.count; i++) yield tracked(String(i), { i, chunk: new Uint8Array(i).fill(i) });
     }),
+    /** A streamed result of the input's bytes, three times. */
+    thrice: d.procedure.input(z.instanceof(Uint8Array)).query(async function* ({ input }) {
+      for (let i = 0; i < 3; i++) yield input;
+    }),
     parts: d.procedure.input(z.object({ count: z.number().int().max(100) })).query(async function* ({ input }) {
       for (let i = 0; i < input.count; i++) yield new Uint8Array([i, i, i]);
     }),
@@ -120,6 +124,13 @@ describe('Uint8Array values over HTTP (protocol.md §12.1)', () => {
         [1, 1, 1],
         [2, 2, 2],
         [3, 3, 3],
+      ]);
+      // Bytes in a streamed result's input (a POST of frames) and in its items.
+      const thrice = await collect(await client.thrice.query(new Uint8Array([8, 9])));
+      expect(thrice.map((part) => [...part])).toEqual([
+        [8, 9],
+        [8, 9],
+        [8, 9],
       ]);
     } finally {
       await client.close();

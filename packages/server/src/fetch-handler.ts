@@ -8,6 +8,8 @@ import {
   type Codec,
   concatBytes,
   DEFAULT_MAX_MESSAGE_BYTES,
+  decodeBinaryFrame,
+  encodeBinaryFrame,
   DuplexError,
   type ErrorCode,
   FRAMES_MEDIA_TYPE,
@@ -341,7 +343,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     }
     // The request's trace headers stand for every call it carries that has no `tc` of its own.
     const tc = options.instrumentation ? traceContextFromHeaders(request.headers) : undefined;
-    if (tc) for (const call of batch) call.tc ??= tc;
+    if (tc) for (const call of batch) if (call.tc === undefined) binaryFrames = withTraceContext(call, tc, binaryFrames);
     const answer = await runCalls(request, address, start, batch, single === undefined, binaryFrames);
     const paths = batch.map((call) => call.path);
     if ('refusal' in answer) return { status: statusOf(answer.refusal), body: answer.refusal, kind: single ?? 'batch', paths };
@@ -482,6 +484,17 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     },
     stats: () => ({ requests: live.size - streams.size, streams: streams.size }),
   };
+}
+
+/** Gives `call` the request's trace context; a call sent as a binary frame gets a frame that carries it too. */
+function withTraceContext(call: CallMessage, tc: NonNullable<CallMessage['tc']>, binaryFrames: Map<number, Uint8Array> | undefined): typeof binaryFrames {
+  call.tc = tc;
+  const frame = binaryFrames?.get(call.id);
+  if (binaryFrames && frame) {
+    const { text, attachments } = decodeBinaryFrame(frame);
+    binaryFrames.set(call.id, encodeBinaryFrame(JSON.stringify({ ...(JSON.parse(text) as object), tc }), [attachments.section]));
+  }
+  return binaryFrames;
 }
 
 function statusOf(message: ServerMessage): number {
