@@ -88,10 +88,7 @@ export class HttpSocket implements WebSocketLike {
         this.frames.set(message.id, frame);
         return this.handle(message);
       }
-      if (message.t === 'sub') {
-        const error = { code: 'NOT_IMPLEMENTED', message: 'subscription inputs holding bytes need the WebSocket transport' } as ErrorShape;
-        return this.deliver({ t: 'error', id: message.id, error });
-      }
+      if (message.t === 'sub') return void this.subscribe(message, frame);
       return this.handle(message);
     }
     const parsed = JSON.parse(frame) as ClientMessage | ClientMessage[];
@@ -222,8 +219,11 @@ export class HttpSocket implements WebSocketLike {
     }
   }
 
-  /** One subscription as an SSE stream; its messages are delivered with the subscription's id. */
-  private async subscribe(sub: SubMessage): Promise<void> {
+  /**
+   * One subscription as an SSE stream; its messages are delivered with the subscription's id. One
+   * whose input holds bytes is sent as a POST of its binary `frame` (§12.1), which carries its `lastEventId`.
+   */
+  private async subscribe(sub: SubMessage, frame?: Uint8Array): Promise<void> {
     const controller = new AbortController();
     const abort = () => controller.abort();
     this.all.signal.addEventListener('abort', abort, { once: true });
@@ -233,7 +233,10 @@ export class HttpSocket implements WebSocketLike {
     const input = sub.input === undefined ? '' : `&input=${encodeURIComponent(JSON.stringify(sub.input))}`;
     let ended = false;
     try {
-      const response = await this.fetch(`${this.base}/${encodeURIComponent(sub.path)}${this.query}${input}`, { headers, signal: controller.signal });
+      const url = `${this.base}/${encodeURIComponent(sub.path)}${this.query}`;
+      const init: RequestInit = { headers, signal: controller.signal };
+      if (frame) Object.assign(init, { method: 'POST', body: encodeFrameRecords([frame]), headers: { ...headers, 'Content-Type': FRAMES_MEDIA_TYPE } });
+      const response = await this.fetch(frame ? url : `${url}${input}`, init);
       if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
         const answer = (await response.json()) as Message;
         ended = true;

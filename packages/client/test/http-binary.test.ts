@@ -24,6 +24,10 @@ function makeRouter() {
     thrice: d.procedure.input(z.instanceof(Uint8Array)).query(async function* ({ input }) {
       for (let i = 0; i < 3; i++) yield input;
     }),
+    /** Events each holding the input's bytes with one more byte. */
+    grow: d.procedure.input(z.instanceof(Uint8Array)).subscription(async function* ({ input }) {
+      for (let i = 0; i < 3; i++) yield tracked(String(i), Uint8Array.from([...input, i]));
+    }),
     parts: d.procedure.input(z.object({ count: z.number().int().max(100) })).query(async function* ({ input }) {
       for (let i = 0; i < input.count; i++) yield new Uint8Array([i, i, i]);
     }),
@@ -125,6 +129,17 @@ describe('Uint8Array values over HTTP (protocol.md §12.1)', () => {
         [2, 2, 2],
         [3, 3, 3],
       ]);
+      // Bytes in a subscription's input: a POST of its frame, answered as the same event stream.
+      const grown: number[][] = [];
+      await new Promise<void>((resolve, reject) => {
+        client.grow.subscribe(new Uint8Array([7]), { onData: (event) => grown.push([...event]), onError: reject, onComplete: resolve });
+      });
+      expect(grown).toEqual([
+        [7, 0],
+        [7, 1],
+        [7, 2],
+      ]);
+      expect(server.requests.at(-1)).toMatchObject({ method: 'POST', type: 'application/x-duplex-frames' });
       // Bytes in a streamed result's input (a POST of frames) and in its items.
       const thrice = await collect(await client.thrice.query(new Uint8Array([8, 9])));
       expect(thrice.map((part) => [...part])).toEqual([

@@ -12,7 +12,6 @@ import {
   encodeBinaryFrame,
   DuplexError,
   type ErrorCode,
-  FRAMES_MEDIA_TYPE,
   type InferRouterContext,
   parseBoundedJson,
   parseClientMessage,
@@ -36,7 +35,7 @@ import type { CreateContextOptions } from './socket-server-options.js';
 import type { Instrumentation } from './instrumentation.js';
 import { traceContextFromHeaders } from './trace-headers.js';
 import { DEFAULT_SSE_PING_MS, SseWriter } from './sse-response.js';
-import { acceptsFrames, type Answer, framesResponse, readCallRecords } from './http-frames.js';
+import { acceptsFrames, type Answer, framesResponse, isFrames, readCallRecords, readSubRecord } from './http-frames.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
 
@@ -320,12 +319,9 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     let batch: CallMessage[];
     let single: 'query' | 'mutation' | undefined;
     let binaryFrames: Map<number, Uint8Array> | undefined;
-    if (path === '' && request.method === 'POST' && request.headers.get('content-type')?.startsWith(FRAMES_MEDIA_TYPE)) {
+    if (path === '' && isFrames(request)) {
       // A batch as frame records: calls whose inputs hold bytes keep their binary frames for the peer (§12.1).
-      const codecs = options.codecs ?? builtinCodecs;
-      const codecName = start.t === 'hello' ? start.codec : '';
-      const codec = Object.hasOwn(codecs, codecName) ? codecs[codecName] : undefined;
-      ({ calls: batch, binaryFrames } = readCallRecords(await readBodyBytes(request, maxBytes), codec, maxDepth, toCall));
+      ({ calls: batch, binaryFrames } = readCallRecords(await readBodyBytes(request, maxBytes), codecOf(start), maxDepth, toCall));
       if (new Set(batch.map((call) => call.id)).size !== batch.length) fail('BAD_REQUEST', 'protocol error: ids in a batch must be unique');
     } else if (path === '') {
       const text = request.method === 'GET' ? param(url, 'batch') : await readBody(request, maxBytes);
@@ -368,8 +364,23 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     return new Response(writer.body, { status: outcome.status, headers });
   }
 
-  function subscribe(request: Request, address: string | undefined, url: URL, path: string, cors: Record<string, string>): Promise<Response> {
+  /** The codec a request chose, undefined when unknown (its hello then refuses the request). */
+  function codecOf(start: ClientMessage): Codec | undefined {
+    const codecs = options.codecs ?? builtinCodecs;
+    const name = start.t === 'hello' ? start.codec : '';
+    return Object.hasOwn(codecs, name) ? codecs[name] : undefined;
+  }
+
+  /**
+   * A subscription over SSE: from the URL (GET), or from one `sub` message in a binary frame
+   * record (POST, its input holding bytes, protocol.md §12.1), which carries its own `lastEventId`.
+   */
+  async function subscribe(request: Request, address: string | undefined, url: URL, path: string, cors: Record<string, string>): Promise<Response> {
     const start = hello(request, url);
+    if (request.method === 'POST') {
+      const frame = readSubRecord(await readBodyBytes(request, maxBytes), path, codecOf(start), maxDepth);
+      return stream(request, address, path, cors, (peer) => peer.start(start, [], [frame]));
+    }
     const input = param(url, 'input');
     const sub: ClientMessage = { t: 'sub', id: 0, path };
     if (input !== null && input !== '') sub.input = parseJson(input, 'the input');
@@ -377,6 +388,11 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     if (lastEventId !== null) sub.lastEventId = lastEventId;
     const tc = options.instrumentation ? traceContextFromHeaders(request.headers) : undefined;
     if (tc) sub.tc = tc;
+    return stream(request, address, path, cors, (peer) => peer.start(start, [sub]));
+  }
+
+  /** Opens a request peer, `begin` starts its subscription; resolves with the event stream once it is ready, or the refusal. */
+  function stream(request: Request, address: string | undefined, path: string, cors: Record<string, string>, begin: (peer: RequestPeer) => void): Promise<Response> {
     return new Promise((resolve) => {
       let writer: SseWriter | undefined;
       const end = () => {
@@ -416,7 +432,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
           }
         },
       });
-      peer.start(start, [sub]);
+      begin(peer);
     });
   }
 
@@ -445,7 +461,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
         return Response.json(errorBody('BAD_REQUEST', 'use GET for queries and subscriptions, POST for mutations and batches'), { status: 405, headers: { ...cors, Allow: 'GET, POST, OPTIONS' } });
       }
       const kind = path === '' ? undefined : options.router['~def'].procedures.get(path)?.['~def'].kind;
-      if (kind === 'subscription' && request.method === 'GET') return await subscribe(request, address, url, path, cors);
+      if (kind === 'subscription' && (request.method === 'GET' || isFrames(request))) return await subscribe(request, address, url, path, cors);
       const outcome = await calls(request, address, url, path);
       if (outcome.streams) return streamedAnswer(request, outcome as Outcome & { streams: CallStreamResponse }, cors);
       const headers = { ...cors, ...extra(request, outcome.kind, outcome.paths, outcome.status) };

@@ -21,6 +21,32 @@ export function acceptsFrames(request: Request): boolean {
   return request.headers.get('accept')?.includes(FRAMES_MEDIA_TYPE) ?? false;
 }
 
+/** True for a POST whose body is frame records (protocol.md §12.1). */
+export function isFrames(request: Request): boolean {
+  return request.method === 'POST' && (request.headers.get('content-type')?.startsWith(FRAMES_MEDIA_TYPE) ?? false);
+}
+
+/**
+ * The one record of a subscription sent by POST because its input holds bytes: a binary frame of a
+ * `sub` message for `path`, checked as the socket checks one (BAD_REQUEST otherwise).
+ * @param codec the request's codec; undefined when unknown (hello then refuses the request)
+ */
+export function readSubRecord(body: Uint8Array, path: string, codec: Codec | undefined, maxDepth: number): Uint8Array {
+  let frames: Uint8Array[];
+  try {
+    frames = decodeFrameRecords(body);
+  } catch (error) {
+    return refuse(undefined, (error as BinaryFrameError).message);
+  }
+  const [frame] = frames;
+  if (!frame || frames.length > 1) return refuse(undefined, 'a subscription body holds one frame record');
+  if (!codec) return frame;
+  const read = readBinaryMessage(frame, codec, maxDepth);
+  if (!read.ok) refuse(undefined, read.reason);
+  if (read.message.t !== 'sub' || read.message.path !== path) refuse(undefined, `the frame record holds no sub message for ${path}`);
+  return frame;
+}
+
 function refuse(index: number | undefined, reason: string): never {
   const where = index === undefined ? '' : `call ${index}: `;
   throw new DuplexError({ code: 'BAD_REQUEST', message: `protocol error: ${where}${reason}` });

@@ -11,6 +11,14 @@ const router = d.router({
   ping: d.procedure.query(() => 'pong'),
 });
 
+const subRouter = d.router({
+  /** Two events, each the input's `f` bytes. */
+  ticks: d.procedure.input(z.object({ f: z.instanceof(Uint8Array) })).subscription(async function* ({ input }) {
+    yield input.f;
+    yield input.f;
+  }),
+});
+
 const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
 afterAll(() => expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys));
 
@@ -84,6 +92,34 @@ describe('Fetch handler: calls as binary frame records (protocol.md §12.1)', ()
     expect(answer.error.message).toContain(reason);
     const next = await handler.fetch(post(encodeFrameRecords([good()])));
     expect(next.status).toBe(200);
+    await handler.close({ drainMs: 0 });
+    expect(handler.stats()).toEqual({ requests: 0, streams: 0 });
+  });
+
+  it('serves a subscription whose input holds bytes from one sub frame record, and refuses a bad one with a typed 400', async () => {
+    const handler = createFetchHandler({ router: subRouter });
+    const sub = (path: string) => encodeBinaryFrame(`{"t":"sub","id":3,"path":"${path}","input":${refInput('[0,2]')}}`, [bytes(4, 2)]);
+    const subscribe = (body: Uint8Array<ArrayBuffer>) =>
+      handler.fetch(new Request('http://127.0.0.1/ticks?codec=superjson', { method: 'POST', body, headers: { 'Content-Type': FRAMES, Accept: `text/event-stream, ${FRAMES}` } }));
+    const response = await subscribe(encodeFrameRecords([sub('ticks')]));
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const events = (await response.text()).split('\n\n').filter((block) => block.includes('data: '));
+    expect(events).toHaveLength(3); // two events, then done
+    const frame = decodeBinaryFrame(Uint8Array.from(atob((events[0] as string).split('data: ')[1] as string), (c) => c.charCodeAt(0)));
+    expect(events[0]).toContain('event: frame');
+    expect(JSON.parse(frame.text)).toMatchObject({ t: 'data' });
+    expect([...frame.attachments.section]).toEqual([4, 2]);
+    expect(events[2]).toBe('data: {"t":"done"}');
+    for (const [body, reason] of [
+      [encodeFrameRecords([sub('ticks'), sub('ticks')]), 'a subscription body holds one frame record'],
+      [encodeFrameRecords([sub('other')]), 'the frame record holds no sub message for ticks'],
+      [record(99, sub('ticks')), 'frame record cut short'],
+      [encodeFrameRecords([encodeBinaryFrame(`{"t":"sub","id":3,"path":"ticks","input":${refInput('[0,9]')}}`, [bytes(4, 2)])]), 'attachment reference out of range'],
+    ] as const) {
+      const refused = await subscribe(body);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(reason);
+    }
     await handler.close({ drainMs: 0 });
     expect(handler.stats()).toEqual({ requests: 0, streams: 0 });
   });
