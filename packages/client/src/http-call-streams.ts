@@ -1,4 +1,5 @@
 import { type ClientMessage, DEFAULT_STREAM_WINDOW } from '@duplex/core';
+import { readEvent } from './http-frames.js';
 import { readSse } from './sse-reader.js';
 
 type CallMessage = Extract<ClientMessage, { t: 'call' }>;
@@ -53,10 +54,10 @@ export class HttpCallStreams {
    * Delivers each message with its call's id. Resolves true when the response ended with every
    * stream ended, false when it was cut (or the server's peer closed) before; an abort stops it.
    */
-  async read(body: ReadableStream<Uint8Array>, deliver: (message: Message) => void): Promise<boolean> {
+  async read(body: ReadableStream<Uint8Array>, deliver: (message: Message, section?: Uint8Array) => void): Promise<boolean> {
     const { signal } = this.controller;
-    for await (const text of readSse(body)) {
-      const message = JSON.parse(text) as Message;
+    for await (const data of readSse(body)) {
+      const { message, section } = readEvent(data) as { message: Message; section?: Uint8Array };
       // A batch's message without an id: the request's peer closed before its streams ended.
       if (this.single === undefined && typeof message.id !== 'number') return false;
       const id = this.single ?? (message.id as number);
@@ -67,7 +68,7 @@ export class HttpCallStreams {
       if (message.t === 'result' && message.stream) this.left.set(id, this.calls.find((call) => call.id === id)?.credit ?? DEFAULT_STREAM_WINDOW);
       else if (message.t === 'data') this.left.set(id, (this.left.get(id) ?? 1) - 1);
       else this.left.delete(id);
-      deliver({ ...message, id });
+      deliver({ ...message, id }, section);
       while (!signal.aborted && this.outOfCredit()) await new Promise<void>((resolve) => (this.wake = resolve));
       if (signal.aborted) return true;
     }

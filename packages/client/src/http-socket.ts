@@ -1,6 +1,17 @@
-import { type ClientMessage, CloseCode, type DedupeInfo, decodeBinaryFrame, type ErrorShape, SUBPROTOCOL } from '@duplex/core';
+import {
+  type ClientMessage,
+  CloseCode,
+  type DedupeInfo,
+  decodeBinaryFrame,
+  encodeBinaryFrame,
+  encodeFrameRecords,
+  type ErrorShape,
+  FRAMES_MEDIA_TYPE,
+  SUBPROTOCOL,
+} from '@duplex/core';
 import { readDedupeHeader } from './dedupe-header.js';
 import { HttpCallStreams } from './http-call-streams.js';
+import { readEvent, readFrameRecords } from './http-frames.js';
 import { readSse } from './sse-reader.js';
 import type { WebSocketLike } from './web-socket.js';
 
@@ -40,6 +51,8 @@ export class HttpSocket implements WebSocketLike {
   private query = '?codec=superjson';
   private headers: Record<string, string> = {};
   private batch: CallMessage[] = [];
+  /** The binary frames of this tick's calls whose inputs hold bytes, by id: such a batch goes as frame records (§12.1). */
+  private frames = new Map<number, Uint8Array>();
   private readonly aborts = new Map<number, AbortController>();
   /** Calls whose answer is being read as an event stream (streamed results): credit and cancel go there. */
   private readonly streamed = new Map<number, HttpCallStreams>();
@@ -69,9 +82,14 @@ export class HttpSocket implements WebSocketLike {
   send(frame: string | Uint8Array): void {
     if (this.readyState !== 1) return;
     if (typeof frame !== 'string') {
-      const { id } = JSON.parse(decodeBinaryFrame(frame).text) as { id: number };
-      const error = { code: 'NOT_IMPLEMENTED', message: 'binary payloads need the WebSocket transport' } as ErrorShape;
-      return this.deliver({ t: 'error', id, error });
+      // A message whose payload holds bytes (a client created with `binary`): one call, sub or client stream item.
+      const message = JSON.parse(decodeBinaryFrame(frame).text) as ClientMessage;
+      if (message.t === 'call' && !message.stream) {
+        this.frames.set(message.id, frame);
+        return this.handle(message);
+      }
+      if (message.t === 'sub') return void this.subscribe(message, frame);
+      return this.handle(message);
     }
     const parsed = JSON.parse(frame) as ClientMessage | ClientMessage[];
     for (const message of Array.isArray(parsed) ? parsed : [parsed]) this.handle(message);
@@ -132,15 +150,18 @@ export class HttpSocket implements WebSocketLike {
   /** Sends the calls of this tick: one as GET (query) or POST (mutation), several as one batch. */
   private async flush(): Promise<void> {
     const calls = this.batch;
+    const frames = this.frames;
     this.batch = [];
+    this.frames = new Map();
     const controller = new AbortController();
     const abort = () => controller.abort();
     this.all.signal.addEventListener('abort', abort, { once: true });
     // A call with a session seq or an idempotency key keeps them: it goes as a batch of one.
     const first = calls[0] as CallMessage;
     const maxUrlLength = this.options.maxUrlLength ?? 2_000;
-    let single = calls.length === 1 && first.seq === undefined && first.key === undefined ? first : undefined;
-    const init: RequestInit = { headers: this.headers, signal: controller.signal };
+    // Calls whose inputs hold bytes go as a batch of frame records, which only POST carries.
+    let single = calls.length === 1 && first.seq === undefined && first.key === undefined && frames.size === 0 ? first : undefined;
+    const init: RequestInit = { headers: { ...this.headers, Accept: `${FRAMES_MEDIA_TYPE}, application/json` }, signal: controller.signal };
     let url = '';
     if (single) {
       const input = single.input === undefined ? '' : JSON.stringify(single.input);
@@ -151,7 +172,12 @@ export class HttpSocket implements WebSocketLike {
       if (url.length > maxUrlLength && single.kind === 'query') single = undefined;
     }
     if (single) this.aborts.set(single.id, controller);
-    else {
+    else if (frames.size > 0) {
+      url = `${this.base}/${this.query}`;
+      const records = calls.map((call) => frames.get(call.id) ?? encodeBinaryFrame(JSON.stringify(call), []));
+      Object.assign(init, { method: 'POST', body: encodeFrameRecords(records) });
+      (init.headers as Record<string, string>)['Content-Type'] = FRAMES_MEDIA_TYPE;
+    } else {
       const body = JSON.stringify(calls.map(({ t: _t, ...call }) => call));
       url = `${this.base}/${this.query}&batch=${encodeURIComponent(body)}`;
       if (calls.some((call) => call.kind === 'mutation') || url.length > maxUrlLength) {
@@ -166,10 +192,17 @@ export class HttpSocket implements WebSocketLike {
         const streams = new HttpCallStreams(calls, single?.id, controller);
         for (const call of calls) this.streamed.set(call.id, streams);
         try {
-          const whole = await streams.read(response.body as ReadableStream<Uint8Array>, (message) => this.deliver(message));
+          const whole = await streams.read(response.body as ReadableStream<Uint8Array>, (message, section) => this.deliver(message, section));
           if (!whole && !controller.signal.aborted) this.lost(1006, 'response cut before its streams ended');
         } finally {
           for (const call of calls) if (this.streamed.get(call.id) === streams) this.streamed.delete(call.id);
+        }
+        return;
+      }
+      if (response.headers.get('content-type')?.startsWith(FRAMES_MEDIA_TYPE)) {
+        // Some answer holds bytes: every answer comes as a binary frame, in order (the one of a single call without its id).
+        for (const { message, section } of readFrameRecords(new Uint8Array(await response.arrayBuffer()))) {
+          this.deliver(single ? { ...message, id: single.id } : message, section);
         }
         return;
       }
@@ -186,18 +219,24 @@ export class HttpSocket implements WebSocketLike {
     }
   }
 
-  /** One subscription as an SSE stream; its messages are delivered with the subscription's id. */
-  private async subscribe(sub: SubMessage): Promise<void> {
+  /**
+   * One subscription as an SSE stream; its messages are delivered with the subscription's id. One
+   * whose input holds bytes is sent as a POST of its binary `frame` (§12.1), which carries its `lastEventId`.
+   */
+  private async subscribe(sub: SubMessage, frame?: Uint8Array): Promise<void> {
     const controller = new AbortController();
     const abort = () => controller.abort();
     this.all.signal.addEventListener('abort', abort, { once: true });
     this.aborts.set(sub.id, controller);
-    const headers: Record<string, string> = { ...this.headers, Accept: 'text/event-stream' };
+    const headers: Record<string, string> = { ...this.headers, Accept: `text/event-stream, ${FRAMES_MEDIA_TYPE}` };
     if (sub.lastEventId !== undefined) headers['Last-Event-ID'] = sub.lastEventId;
     const input = sub.input === undefined ? '' : `&input=${encodeURIComponent(JSON.stringify(sub.input))}`;
     let ended = false;
     try {
-      const response = await this.fetch(`${this.base}/${encodeURIComponent(sub.path)}${this.query}${input}`, { headers, signal: controller.signal });
+      const url = `${this.base}/${encodeURIComponent(sub.path)}${this.query}`;
+      const init: RequestInit = { headers, signal: controller.signal };
+      if (frame) Object.assign(init, { method: 'POST', body: encodeFrameRecords([frame]), headers: { ...headers, 'Content-Type': FRAMES_MEDIA_TYPE } });
+      const response = await this.fetch(frame ? url : `${url}${input}`, init);
       if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
         const answer = (await response.json()) as Message;
         ended = true;
@@ -205,12 +244,12 @@ export class HttpSocket implements WebSocketLike {
         return;
       }
       for await (const data of readSse(response.body as ReadableStream<Uint8Array>)) {
-        const message = JSON.parse(data) as Message;
+        const { message, section } = readEvent(data) as { message: Message; section?: Uint8Array };
         if (message.t === 'goaway') {
           ended = true;
           return this.deliver(message);
         }
-        this.deliver({ ...message, id: sub.id });
+        this.deliver({ ...message, id: sub.id }, section);
         if (message.t !== 'data') {
           ended = true;
           return;
@@ -233,8 +272,11 @@ export class HttpSocket implements WebSocketLike {
     for (const id of ids) this.deliver({ t: 'error', id, error });
   }
 
-  private deliver(message: Message): void {
-    if (this.readyState === 1) this.onmessage?.({ data: JSON.stringify(message) });
+  /** Hands a message to the connection as a socket would: a text frame, or a binary frame when it carries an attachment section. */
+  private deliver(message: Message, section?: Uint8Array): void {
+    if (this.readyState !== 1) return;
+    const text = JSON.stringify(message);
+    this.onmessage?.({ data: section ? encodeBinaryFrame(text, [section]) : text });
   }
 
   private lost(code: number, reason: string): void {

@@ -14,3 +14,4 @@ export * from './stream-schema.js';
 export * from './safe-json.js';
 export * from './binary-frame.js';
 export * from './trace-context.js';
+export * from './frame-records.js';

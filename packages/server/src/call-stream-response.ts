@@ -14,7 +14,7 @@ type StreamMessage = Extract<ServerMessage, { t: 'data' | 'done' | 'error' }>;
 export class CallStreamResponse {
   private readonly open = new Set<number>();
   /** Messages that came before the response existed (the first window), in order. */
-  private queued: StreamMessage[] | undefined = [];
+  private queued: Array<[StreamMessage, Uint8Array | undefined]> | undefined = [];
   private writer: SseWriter | undefined;
   private owed: Map<number, number> | undefined;
   private ended = false;
@@ -39,12 +39,12 @@ export class CallStreamResponse {
     return id !== null && this.open.has(id);
   }
 
-  /** One message of an open stream: an item, or the `done` / `error` that ends it. */
-  push(message: StreamMessage): void {
+  /** One message of an open stream: an item (with its attachment `section` if it holds bytes), or the `done` / `error` that ends it. */
+  push(message: StreamMessage, section?: Uint8Array): void {
     if (this.ended || !this.has(message.id)) return;
     if (message.t !== 'data') this.open.delete(message.id as number);
-    if (this.queued) return void this.queued.push(message);
-    this.write(message);
+    if (this.queued) return void this.queued.push([message, section]);
+    this.write(message, section);
     if (this.open.size === 0) this.end();
   }
 
@@ -54,7 +54,7 @@ export class CallStreamResponse {
     this.peer.setBackpressure(() => writer.whenWritable());
     const queued = this.queued ?? [];
     this.queued = undefined;
-    for (const message of queued) this.write(message);
+    for (const [message, section] of queued) this.write(message, section);
     if (this.open.size === 0) this.end();
   }
 
@@ -73,11 +73,11 @@ export class CallStreamResponse {
     this.onEnd();
   }
 
-  private write(message: StreamMessage): void {
-    if (this.withIds) (this.writer as SseWriter).write(message);
+  private write(message: StreamMessage, section: Uint8Array | undefined): void {
+    if (this.withIds) (this.writer as SseWriter).write(message, section);
     else {
       const { id: _id, ...rest } = message;
-      (this.writer as SseWriter).write(rest);
+      (this.writer as SseWriter).write(rest, section);
     }
     if (message.t === 'data') this.grant(message.id);
   }

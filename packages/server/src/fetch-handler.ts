@@ -1,12 +1,15 @@
 import { sharedPeerOptions } from './shared-peer-options.js';
 import {
   type AnyRouter,
+  builtinCodecs,
   type CallMessage,
   type ClientMessage,
   type Clock,
   type Codec,
   concatBytes,
   DEFAULT_MAX_MESSAGE_BYTES,
+  decodeBinaryFrame,
+  encodeBinaryFrame,
   DuplexError,
   type ErrorCode,
   type InferRouterContext,
@@ -32,6 +35,7 @@ import type { CreateContextOptions } from './socket-server-options.js';
 import type { Instrumentation } from './instrumentation.js';
 import { traceContextFromHeaders } from './trace-headers.js';
 import { DEFAULT_SSE_PING_MS, SseWriter } from './sse-response.js';
+import { acceptsFrames, type Answer, framesResponse, isFrames, readCallRecords, readSubRecord } from './http-frames.js';
 
 type MaybePromise<TValue> = TValue | Promise<TValue>;
 
@@ -99,6 +103,8 @@ export interface FetchHandler {
 type Outcome = {
   status: number;
   body: unknown;
+  /** The attachment sections of the body's messages, by position, when some hold bytes (the body then goes as frame records). */
+  sections?: Array<Uint8Array | undefined> | undefined;
   kind: 'query' | 'mutation' | 'subscription' | 'batch';
   paths: string[];
   /** Set when some call answered with a stream: the body's messages are the first events of an SSE response. */
@@ -106,7 +112,7 @@ type Outcome = {
 };
 
 /** What the calls of one request came to: their answers (and their streams, if any), or the request's refusal. */
-type CallAnswers = { refusal: ServerMessage } | { answers: ServerMessage[]; streams: CallStreamResponse | undefined };
+type CallAnswers = { refusal: ServerMessage } | { answers: Answer[]; streams: CallStreamResponse | undefined };
 
 function addressOf(request: Request, info: FetchRequestInfo | undefined): string | undefined {
   if (!info) return undefined;
@@ -133,9 +139,14 @@ function fail(code: ErrorCode, message: string): never {
 
 /** Reads a body up to `limit` bytes; past it, PAYLOAD_TOO_LARGE without reading the rest. */
 async function readBody(request: Request, limit: number): Promise<string> {
+  return new TextDecoder().decode(await readBodyBytes(request, limit));
+}
+
+/** The bytes of a body up to `limit` bytes (attachments count); past it, PAYLOAD_TOO_LARGE without reading the rest. */
+async function readBodyBytes(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) fail('PAYLOAD_TOO_LARGE', `request body over ${limit} bytes`);
-  if (!request.body) return '';
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -149,7 +160,7 @@ async function readBody(request: Request, limit: number): Promise<string> {
     }
     chunks.push(value);
   }
-  return new TextDecoder().decode(chunks.length === 1 ? chunks[0] : concatBytes(chunks));
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(chunks);
 }
 
 /**
@@ -224,7 +235,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
 
   /** A request-scoped peer; `onAbort` runs when the client goes away (not on Deno, see legacyAbort). */
   function open(request: Request, address: string | undefined, events: RequestPeerEvents, onAbort?: () => void): RequestPeer {
-    const peer = new RequestPeer(peerDefaults, nanoid(), events);
+    const peer = new RequestPeer(peerDefaults, nanoid(), events, acceptsFrames(request));
     requests.set(peer, request);
     live.add(peer);
     devtools?.opened(peer.peer, address ?? 'unknown');
@@ -237,9 +248,16 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
    * `result` with `stream: true` counts, its items following on the returned streams), or with
    * the request's refusal.
    */
-  function runCalls(request: Request, address: string | undefined, start: ClientMessage, calls: CallMessage[], withIds: boolean): Promise<CallAnswers> {
+  function runCalls(
+    request: Request,
+    address: string | undefined,
+    start: ClientMessage,
+    calls: CallMessage[],
+    withIds: boolean,
+    binaryFrames: Map<number, Uint8Array> | undefined,
+  ): Promise<CallAnswers> {
     return new Promise((resolve) => {
-      const answers = new Map<number, ServerMessage>();
+      const answers = new Map<number, Answer>();
       let streams: CallStreamResponse | undefined;
       let settled = false;
       const release = () => {
@@ -259,17 +277,17 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
         request,
         address,
         {
-          message(message) {
-            if ((message.t === 'data' || message.t === 'done' || message.t === 'error') && streams?.has(message.id)) return streams.push(message);
+          message(message, section) {
+            if ((message.t === 'data' || message.t === 'done' || message.t === 'error') && streams?.has(message.id)) return streams.push(message, section);
             if (settled) return;
             if (message.t === 'error' && message.id === null) return finish({ refusal: message });
             if ((message.t !== 'result' && message.t !== 'error') || message.id === null || answers.has(message.id) || !calls.some((call) => call.id === message.id)) return;
-            answers.set(message.id, message);
+            answers.set(message.id, { message, section });
             if (message.t === 'result' && message.stream) {
               streams ??= new CallStreamResponse(peer, withIds, release);
               streams.add(message.id);
             }
-            if (answers.size === calls.length) finish({ answers: calls.map((call) => answers.get(call.id) as ServerMessage), streams });
+            if (answers.size === calls.length) finish({ answers: calls.map((call) => answers.get(call.id) as Answer), streams });
           },
           closed(error) {
             if (settled) streams?.fail(error);
@@ -281,7 +299,11 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
           else finish({ refusal: { t: 'error', id: null, error: { code: 'CANCELLED', message: 'the client went away' } } });
         },
       );
-      peer.start(start, calls);
+      peer.start(
+        start,
+        calls.filter((call) => !binaryFrames?.has(call.id)),
+        binaryFrames ? [...binaryFrames.values()] : [],
+      );
     });
   }
 
@@ -296,7 +318,12 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     const start = hello(request, url);
     let batch: CallMessage[];
     let single: 'query' | 'mutation' | undefined;
-    if (path === '') {
+    let binaryFrames: Map<number, Uint8Array> | undefined;
+    if (path === '' && isFrames(request)) {
+      // A batch as frame records: calls whose inputs hold bytes keep their binary frames for the peer (§12.1).
+      ({ calls: batch, binaryFrames } = readCallRecords(await readBodyBytes(request, maxBytes), codecOf(start), maxDepth, toCall));
+      if (new Set(batch.map((call) => call.id)).size !== batch.length) fail('BAD_REQUEST', 'protocol error: ids in a batch must be unique');
+    } else if (path === '') {
       const text = request.method === 'GET' ? param(url, 'batch') : await readBody(request, maxBytes);
       const items = parseJson(text ?? '', 'the batch');
       if (!Array.isArray(items) || items.length === 0) fail('BAD_REQUEST', 'protocol error: a batch is a non-empty array of calls');
@@ -312,30 +339,48 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     }
     // The request's trace headers stand for every call it carries that has no `tc` of its own.
     const tc = options.instrumentation ? traceContextFromHeaders(request.headers) : undefined;
-    if (tc) for (const call of batch) call.tc ??= tc;
-    const answer = await runCalls(request, address, start, batch, single === undefined);
+    if (tc) for (const call of batch) if (call.tc === undefined) binaryFrames = withTraceContext(call, tc, binaryFrames);
+    const answer = await runCalls(request, address, start, batch, single === undefined, binaryFrames);
     const paths = batch.map((call) => call.path);
     if ('refusal' in answer) return { status: statusOf(answer.refusal), body: answer.refusal, kind: single ?? 'batch', paths };
     const { answers, streams: open } = answer;
+    const sections = answers.some((answer) => answer.section) ? answers.map((answer) => answer.section) : undefined;
     if (single) {
-      const { id: _id, ...message } = answers[0] as ServerMessage & { id: number };
-      return { status: statusOf(message as ServerMessage), body: message, kind: single, paths, streams: open };
+      const { id: _id, ...message } = (answers[0] as Answer).message as ServerMessage & { id: number };
+      return { status: statusOf(message as ServerMessage), body: message, sections, kind: single, paths, streams: open };
     }
-    return { status: answers.every((message) => message.t === 'result') ? 200 : 207, body: answers, kind: 'batch', paths, streams: open };
+    const messages = answers.map((answer) => answer.message);
+    return { status: messages.every((message) => message.t === 'result') ? 200 : 207, body: messages, sections, kind: 'batch', paths, streams: open };
   }
 
   /** The answers, then the streamed results' items, as one event stream (protocol.md §12). */
   function streamedAnswer(request: Request, outcome: Outcome & { streams: CallStreamResponse }, cors: Record<string, string>): Response {
     const open = outcome.streams;
     const writer = new SseWriter({ clock, pingMs, onCancel: () => open.end() });
-    for (const message of Array.isArray(outcome.body) ? outcome.body : [outcome.body]) writer.write(message as ServerMessage);
+    const messages = (Array.isArray(outcome.body) ? outcome.body : [outcome.body]) as ServerMessage[];
+    for (const [index, message] of messages.entries()) writer.write(message, outcome.sections?.[index]);
     open.attach(writer);
     const headers = { ...cors, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', ...extra(request, outcome.kind, outcome.paths, outcome.status) };
     return new Response(writer.body, { status: outcome.status, headers });
   }
 
-  function subscribe(request: Request, address: string | undefined, url: URL, path: string, cors: Record<string, string>): Promise<Response> {
+  /** The codec a request chose, undefined when unknown (its hello then refuses the request). */
+  function codecOf(start: ClientMessage): Codec | undefined {
+    const codecs = options.codecs ?? builtinCodecs;
+    const name = start.t === 'hello' ? start.codec : '';
+    return Object.hasOwn(codecs, name) ? codecs[name] : undefined;
+  }
+
+  /**
+   * A subscription over SSE: from the URL (GET), or from one `sub` message in a binary frame
+   * record (POST, its input holding bytes, protocol.md §12.1), which carries its own `lastEventId`.
+   */
+  async function subscribe(request: Request, address: string | undefined, url: URL, path: string, cors: Record<string, string>): Promise<Response> {
     const start = hello(request, url);
+    if (request.method === 'POST') {
+      const frame = readSubRecord(await readBodyBytes(request, maxBytes), path, codecOf(start), maxDepth);
+      return stream(request, address, path, cors, (peer) => peer.start(start, [], [frame]));
+    }
     const input = param(url, 'input');
     const sub: ClientMessage = { t: 'sub', id: 0, path };
     if (input !== null && input !== '') sub.input = parseJson(input, 'the input');
@@ -343,6 +388,11 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     if (lastEventId !== null) sub.lastEventId = lastEventId;
     const tc = options.instrumentation ? traceContextFromHeaders(request.headers) : undefined;
     if (tc) sub.tc = tc;
+    return stream(request, address, path, cors, (peer) => peer.start(start, [sub]));
+  }
+
+  /** Opens a request peer, `begin` starts its subscription; resolves with the event stream once it is ready, or the refusal. */
+  function stream(request: Request, address: string | undefined, path: string, cors: Record<string, string>, begin: (peer: RequestPeer) => void): Promise<Response> {
     return new Promise((resolve) => {
       let writer: SseWriter | undefined;
       const end = () => {
@@ -352,7 +402,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
         writer?.end();
       };
       const peer = open(request, address, {
-        message(message) {
+        message(message, section) {
           if (message.t === 'ready') {
             writer = new SseWriter({ clock, pingMs, onCancel: end });
             streams.set(peer, writer);
@@ -368,7 +418,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
             return;
           }
           if (message.t !== 'data' && message.t !== 'done' && message.t !== 'error' && message.t !== 'goaway') return;
-          writer.write(message.t === 'data' || message.t === 'done' ? stripId(message) : message);
+          writer.write(message.t === 'data' || message.t === 'done' ? stripId(message) : message, section);
           if (message.t !== 'data') end();
         },
         closed(error) {
@@ -382,7 +432,7 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
           }
         },
       });
-      peer.start(start, [sub]);
+      begin(peer);
     });
   }
 
@@ -411,10 +461,12 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
         return Response.json(errorBody('BAD_REQUEST', 'use GET for queries and subscriptions, POST for mutations and batches'), { status: 405, headers: { ...cors, Allow: 'GET, POST, OPTIONS' } });
       }
       const kind = path === '' ? undefined : options.router['~def'].procedures.get(path)?.['~def'].kind;
-      if (kind === 'subscription' && request.method === 'GET') return await subscribe(request, address, url, path, cors);
+      if (kind === 'subscription' && (request.method === 'GET' || isFrames(request))) return await subscribe(request, address, url, path, cors);
       const outcome = await calls(request, address, url, path);
       if (outcome.streams) return streamedAnswer(request, outcome as Outcome & { streams: CallStreamResponse }, cors);
-      return Response.json(outcome.body, { status: outcome.status, headers: { ...cors, ...JSON_HEADERS, ...extra(request, outcome.kind, outcome.paths, outcome.status) } });
+      const headers = { ...cors, ...extra(request, outcome.kind, outcome.paths, outcome.status) };
+      if (outcome.sections) return framesResponse(outcome.body, outcome.sections, outcome.status, headers);
+      return Response.json(outcome.body, { status: outcome.status, headers: { ...JSON_HEADERS, ...headers } });
     } catch (cause) {
       const error = DuplexError.from(cause);
       const code = cause instanceof DuplexError ? error.code : 'BAD_REQUEST';
@@ -448,6 +500,17 @@ export function createFetchHandler<TRouter extends AnyRouter>(options: FetchHand
     },
     stats: () => ({ requests: live.size - streams.size, streams: streams.size }),
   };
+}
+
+/** Gives `call` the request's trace context; a call sent as a binary frame gets a frame that carries it too. */
+function withTraceContext(call: CallMessage, tc: NonNullable<CallMessage['tc']>, binaryFrames: Map<number, Uint8Array> | undefined): typeof binaryFrames {
+  call.tc = tc;
+  const frame = binaryFrames?.get(call.id);
+  if (binaryFrames && frame) {
+    const { text, attachments } = decodeBinaryFrame(frame);
+    binaryFrames.set(call.id, encodeBinaryFrame(JSON.stringify({ ...(JSON.parse(text) as object), tc }), [attachments.section]));
+  }
+  return binaryFrames;
 }
 
 function statusOf(message: ServerMessage): number {

@@ -1,10 +1,11 @@
-import { type ClientMessage, DuplexError, type ErrorShape, type ServerMessage } from '@duplex/core';
+import { type ClientMessage, DuplexError, decodeBinaryFrame, type ErrorShape, type ServerMessage } from '@duplex/core';
 import { codeOfClose } from './http-status.js';
 import { ServerPeer, type ServerTransport, type SharedPeerOptions } from './server-peer.js';
 
 /** What a request-scoped peer reports: each message it sends, and its close. */
 export interface RequestPeerEvents {
-  message(message: ServerMessage): void;
+  /** `section` is the attachment section of a message sent in a binary frame (its payload holds bytes). */
+  message(message: ServerMessage, section?: Uint8Array): void;
   /** The peer closed the "connection": createContext refused, a limit, or the server closing. */
   closed(error: ErrorShape): void;
 }
@@ -23,13 +24,19 @@ export class RequestPeer implements ServerTransport {
     options: SharedPeerOptions,
     connectionId: string,
     private readonly events: RequestPeerEvents,
+    /** The client reads binary frames (protocol.md §12.1); without it a payload holding bytes ends the request. */
+    private readonly frames = false,
   ) {
     this.peer = new ServerPeer(options, { connectionId, transport: this });
   }
 
-  /** Feeds the peer `hello` followed by `messages`, in one frame (processed in order). */
-  start(hello: ClientMessage, messages: readonly ClientMessage[]): void {
+  /**
+   * Feeds the peer `hello` followed by `messages`, in one frame (processed in order), then the
+   * binary frames of calls whose inputs hold bytes (checked by the caller with `readBinaryMessage`).
+   */
+  start(hello: ClientMessage, messages: readonly ClientMessage[], binaryFrames: readonly Uint8Array[] = []): void {
     this.peer.receive(JSON.stringify([hello, ...messages]));
+    for (const frame of binaryFrames) this.peer.receiveBinary(frame);
   }
 
   /** Lets an SSE stream hold subscriptions back while its reader is slow. */
@@ -40,9 +47,10 @@ export class RequestPeer implements ServerTransport {
   send(frame: string | Uint8Array): void {
     if (this.ended) return;
     if (typeof frame !== 'string') {
-      // A payload holding bytes travels in a binary frame, which HTTP responses here do not carry.
-      this.close(1011, 'binary payloads need the WebSocket transport');
-      return;
+      // A payload holding bytes travels in a binary frame, which only a client that asked for frames reads.
+      if (!this.frames) return this.close(1011, "binary payloads need a client that accepts binary frames (createClient({ binary }))");
+      const { text, attachments } = decodeBinaryFrame(frame);
+      return this.events.message(JSON.parse(text) as ServerMessage, attachments.section);
     }
     const parsed: unknown = JSON.parse(frame);
     for (const message of (Array.isArray(parsed) ? parsed : [parsed]) as ServerMessage[]) {

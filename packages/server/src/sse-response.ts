@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '@duplex/core';
+import { bytesToBase64, type Clock, encodeBinaryFrame, FRAME_EVENT, type TimerHandle } from '@duplex/core';
 
 /** A protocol message as an SSE event carries it (subscription messages without their `id`). */
 export interface SseMessage {
@@ -11,10 +11,14 @@ export const DEFAULT_SSE_PING_MS = 10_000;
 
 const encoder = new TextEncoder();
 
-/** One SSE event holding one protocol message; tracked events carry their id as the SSE `id`. */
-export function sseEvent(message: SseMessage): Uint8Array {
+/**
+ * One SSE event holding one protocol message; tracked events carry their id as the SSE `id`. A
+ * message with an attachment `section` goes as a `frame` event: its binary frame in base64 (§12.1).
+ */
+export function sseEvent(message: SseMessage, section?: Uint8Array): Uint8Array {
   // An id line cannot hold a line break: such an event id is sent in the message only.
   const eid = message.t === 'data' && message.eid !== undefined && !/[\r\n]/.test(message.eid) ? `id: ${message.eid}\n` : '';
+  if (section) return encoder.encode(`${eid}event: ${FRAME_EVENT}\ndata: ${bytesToBase64(encodeBinaryFrame(JSON.stringify(message), [section]))}\n\n`);
   return encoder.encode(`${eid}data: ${JSON.stringify(message)}\n\n`);
 }
 
@@ -50,9 +54,9 @@ export class SseWriter {
     this.armPing();
   }
 
-  write(message: SseMessage): void {
+  write(message: SseMessage, section?: Uint8Array): void {
     if (this.ended) return;
-    this.controller.enqueue(sseEvent(message));
+    this.controller.enqueue(sseEvent(message, section));
     this.wrote = true;
   }
 

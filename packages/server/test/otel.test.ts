@@ -5,6 +5,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { type DataPoint, type Histogram, MeterProvider, MetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { otelTraceContext } from '@duplex/client/otel';
+import { encodeBinaryFrame, encodeFrameRecords } from '@duplex/core';
 import { DuplexError, initDuplex } from '@duplex/server';
 import { createFetchHandler } from '@duplex/server/fetch';
 import { DUPLEX_METRICS, otelInstrumentation } from '@duplex/server/otel';
@@ -227,6 +228,17 @@ describe('OpenTelemetry over plain HTTP (Fetch handler)', () => {
     expect(span?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
     const preflight = await handler.fetch(new Request('http://127.0.0.1/greet', { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1' } }));
     expect(preflight.headers.get('access-control-allow-headers')).toContain('traceparent');
+    await handler.close();
+  });
+  it('gives the traceparent header to calls sent as binary frame records too', async () => {
+    const handler = createFetchHandler({ router, createContext: () => ({ user: null }), instrumentation });
+    const traceparent = '00-5bf92f3577b34da6a3ce929d0e0e4736-10f067aa0ba902b7-01';
+    const frame = encodeBinaryFrame('{"t":"call","id":1,"kind":"query","path":"greet","input":{"name":"Bo"}}', []);
+    const headers = { traceparent, 'Content-Type': 'application/x-duplex-frames' };
+    const response = await handler.fetch(new Request('http://127.0.0.1/?codec=json', { method: 'POST', body: encodeFrameRecords([frame]), headers }));
+    expect(await response.json()).toEqual([{ t: 'result', id: 1, data: 'Hello Bo' }]);
+    const span = serverSpans('greet').find((one) => one.spanContext().traceId === '5bf92f3577b34da6a3ce929d0e0e4736');
+    expect(span?.parentSpanContext?.spanId).toBe('10f067aa0ba902b7');
     await handler.close();
   });
 });

@@ -4,6 +4,7 @@
  */
 import { deepStrictEqual, equal, ok } from 'node:assert/strict';
 import { createClient } from '@duplex/client';
+import { binary } from '@duplex/client/binary';
 import { httpTransport } from '@duplex/client/http';
 import { type AnyRouter, DuplexError, initDuplex, type Tracked, tracked } from '@duplex/server';
 import { z } from 'zod';
@@ -81,6 +82,12 @@ function makeRouter() {
       } finally {
         producers.running--;
       }
+    }),
+    /** Bytes in, the bytes reversed and a copy of them out. */
+    flip: d.procedure.input(z.instanceof(Uint8Array)).mutation(({ input }) => ({ flipped: input.slice().reverse(), size: input.byteLength })),
+    /** `to` events, each with `i` bytes of value `i`. */
+    chunks: d.procedure.input(z.object({ to: z.number() })).subscription(async function* ({ input }) {
+      for (let i = 1; i <= input.to; i++) yield new Uint8Array(i).fill(i);
     }),
     count: d.procedure.input(z.object({ to: z.number() })).subscription(async function* ({ input, lastEventId }): AsyncGenerator<Tracked<number>> {
       for (let i = lastEventId === undefined ? 1 : Number(lastEventId) + 1; i <= input.to; i++) yield tracked(String(i), i);
@@ -340,6 +347,23 @@ export const httpCases: HttpCase[] = [
       deepStrictEqual(items, Array.from({ length: 20 }, (_, i) => i + 1));
       for await (const n of await client.numbers.query({})) if (n === 3) break;
       await eventually(() => producers.running === 0, "the producer's finally after break");
+      await client.close();
+      await server.close();
+    },
+  },
+  {
+    name: "http: Uint8Array values with `binary` on this runtime's fetch: bytes in calls, results and SSE events",
+    async run(harness) {
+      const server = await harness.startHttp(makeRouter(), context);
+      const client = createClient<HttpRouter>({ url: `ws://127.0.0.1:${server.port}`, transport: httpTransport(), binary });
+      const [flipped, sum] = await Promise.all([client.flip.mutate(new Uint8Array([1, 2, 3])), client.add.query({ a: 1, b: 2 })]);
+      ok(flipped.flipped instanceof Uint8Array, 'bytes come back as a Uint8Array');
+      deepStrictEqual([[...flipped.flipped], flipped.size, sum], [[3, 2, 1], 3, 3]);
+      const seen: number[][] = [];
+      await new Promise<void>((resolve, reject) => {
+        client.chunks.subscribe({ to: 3 }, { onData: (chunk) => seen.push([...chunk]), onComplete: resolve, onError: reject });
+      });
+      deepStrictEqual(seen, [[1], [2, 2], [3, 3, 3]]);
       await client.close();
       await server.close();
     },
