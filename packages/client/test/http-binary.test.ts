@@ -1,8 +1,7 @@
-import { createServer, type Server } from 'node:http';
 import { binary } from '@duplex/client/binary';
 import { DuplexError, initDuplex, tracked } from '@duplex/server';
-import { toNodeListener } from '@duplex/server/node';
 import { createFetchHandler } from '@duplex/server/fetch';
+import { serveFetchHandler } from '@duplex/test-utils';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createClient } from '../src/index.js';
@@ -38,26 +37,14 @@ type Router = ReturnType<typeof makeRouter>;
 /** The Fetch handler on Node http; WebSocket upgrades are refused as by a proxy that blocks them. */
 async function serve(maxMessageBytes?: number) {
   const handler = createFetchHandler({ router: makeRouter(), ...(maxMessageBytes ? { maxMessageBytes } : {}) });
-  const server: Server = createServer(toNodeListener(handler.fetch));
-  server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const served = await serveFetchHandler(handler, { refuseUpgrades: true });
   const requests: Array<{ method: string; type: string | null; accept: string | null }> = [];
   const counting: typeof fetch = (input, init) => {
     const headers = new Headers(init?.headers);
     requests.push({ method: init?.method ?? 'GET', type: headers.get('content-type'), accept: headers.get('accept') });
     return fetch(input, init);
   };
-  return {
-    url: `ws://127.0.0.1:${port}`,
-    requests,
-    fetch: counting,
-    async [Symbol.asyncDispose]() {
-      await handler.close({ drainMs: 0 });
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { url: served.url, requests, fetch: counting, [Symbol.asyncDispose]: served.close };
 }
 
 async function collect<TItem>(items: AsyncIterable<TItem>): Promise<TItem[]> {

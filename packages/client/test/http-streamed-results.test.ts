@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:http';
 import { DuplexError, initDuplex } from '@duplex/server';
-import { toNodeListener } from '@duplex/server/node';
 import { createFetchHandler } from '@duplex/server/fetch';
+import { serveFetchHandler } from '@duplex/test-utils';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createClient } from '../src/index.js';
@@ -36,18 +35,14 @@ type Router = ReturnType<typeof makeRouter>;
 
 async function serve() {
   const handler = createFetchHandler({ router: makeRouter() });
-  const server: Server = createServer(toNodeListener(handler.fetch));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  const client = createClient<Router>({ url: `ws://127.0.0.1:${port}`, transport: httpTransport() });
+  const served = await serveFetchHandler(handler);
+  const client = createClient<Router>({ url: served.url, transport: httpTransport() });
   return {
     client,
     handler,
     async [Symbol.asyncDispose]() {
       await client.close();
-      await handler.close({ drainMs: 0 });
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await served.close();
     },
   };
 }

@@ -1,9 +1,7 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DuplexError } from '@duplex/core';
 import { type DedupeStore, initDuplex, MemoryDedupeStore } from '@duplex/server';
 import { createFetchHandler } from '@duplex/server/fetch';
-import { toNodeListener } from '@duplex/server/node';
+import { serveFetchHandler } from '@duplex/test-utils';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createClient } from '../src/index.js';
@@ -28,17 +26,8 @@ type PayRouter = ReturnType<typeof makeRouter>['router'];
 async function serve(dedupe: DedupeStore | false) {
   const { router, state } = makeRouter();
   const handler = createFetchHandler({ router, dedupe });
-  const server = createServer(toNodeListener(handler.fetch));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    state,
-    async close() {
-      await handler.close({ drainMs: 0 });
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const { url, close } = await serveFetchHandler(handler);
+  return { url, state, close };
 }
 
 /**

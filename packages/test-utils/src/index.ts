@@ -86,3 +86,4 @@ export { type RequirementOptions, skipUnless } from './skip-unless.js';
 export { CHROMIUM_INSTALL, type ChromiumLookup, findChromium } from './find-chromium.js';
 export { type BrokerLookup, findNats, findRedis, portAnswers } from './find-broker.js';
 export { type AsyncApiCheck, checkAsyncApi } from './asyncapi-check.js';
+export { type FetchServer, type ServedFetchHandler, serveFetchHandler } from './fetch-server.js';
