@@ -1,7 +1,7 @@
 import { binary } from '@duplex/client/binary';
 import { DuplexError, initDuplex, tracked } from '@duplex/server';
 import { createFetchHandler } from '@duplex/server/fetch';
-import { serveFetchHandler } from '@duplex/test-utils';
+import { collect, serveFetchHandler } from '@duplex/test-utils';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createClient } from '../src/index.js';
@@ -45,12 +45,6 @@ async function serve(maxMessageBytes?: number) {
     return fetch(input, init);
   };
   return { url: served.url, requests, fetch: counting, [Symbol.asyncDispose]: served.close };
-}
-
-async function collect<TItem>(items: AsyncIterable<TItem>): Promise<TItem[]> {
-  const out: TItem[] = [];
-  for await (const item of items) out.push(item);
-  return out;
 }
 
 describe('Uint8Array values over HTTP (protocol.md §12.1)', () => {

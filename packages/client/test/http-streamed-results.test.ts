@@ -1,6 +1,6 @@
 import { DuplexError, initDuplex } from '@duplex/server';
 import { createFetchHandler } from '@duplex/server/fetch';
-import { serveFetchHandler } from '@duplex/test-utils';
+import { collect, serveFetchHandler } from '@duplex/test-utils';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createClient } from '../src/index.js';
@@ -45,12 +45,6 @@ async function serve() {
       await served.close();
     },
   };
-}
-
-async function collect<TItem>(items: AsyncIterable<TItem>): Promise<TItem[]> {
-  const out: TItem[] = [];
-  for await (const item of items) out.push(item);
-  return out;
 }
 
 describe('streamed results over httpTransport() (protocol.md §12)', () => {

@@ -87,3 +87,10 @@ export { CHROMIUM_INSTALL, type ChromiumLookup, findChromium } from './find-chro
 export { type BrokerLookup, findNats, findRedis, portAnswers } from './find-broker.js';
 export { type AsyncApiCheck, checkAsyncApi } from './asyncapi-check.js';
 export { type FetchServer, type ServedFetchHandler, serveFetchHandler } from './fetch-server.js';
+
+/** Reads an AsyncIterable to its end and returns its items (`Array.fromAsync`, which Node 20 lacks). */
+export async function collect<TItem>(items: AsyncIterable<TItem>): Promise<TItem[]> {
+  const out: TItem[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
