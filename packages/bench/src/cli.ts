@@ -1,9 +1,11 @@
 /**
- * `npm run bench [-- --full] [--systems=raw-ws,duplex] [--scenarios=a,b,h] [--cpu-prof] [--source] [--base=<git ref>] [--list]`:
+ * `npm run bench [-- --full] [--systems=raw-ws,duplex] [--scenarios=a,b,h] [--repeats=N] [--duration=ms] [--cpu-prof] [--source] [--base=<git ref>] [--pair=a,b] [--list]`:
  * forks a server process and a load generator per system (pinned to separate cores where
  * there are two), runs each scenario with warmup and interleaved repeats, prints one table per
  * scenario and writes results/latest.json. `--list` prints the systems and scenarios and exits.
- * `--base=<git ref>` builds that commit's duplex for the `duplex-base` system (a change against its parent, same run).
+ * `--base=<git ref>` builds that commit's duplex for the `duplex-base` system (a change against its parent, same run);
+ * when both run, each scenario also gets a paired A/B section (`--pair=a,b` to choose the two systems).
+ * `--repeats` and `--duration` override the mode's repeat count and repeat length.
  *
  * This process itself loads duplex from its sources (the `bench` script passes the
  * `@duplex/source` condition: it only reads the systems' ids and labels, and must start on a
@@ -17,13 +19,26 @@ import { type BenchConfig, fullConfig, quickConfig, SCENARIOS, type ScenarioId, 
 import { buildDuplex, buildDuplexAt } from './build-duplex.js';
 import { environment } from './environment.js';
 import { renderTable, type ScenarioRow } from './report.js';
+import { renderPaired } from './paired.js';
 import { runIdleMemory, runRepeated, startPair, stopPair, type SystemPair } from './run-scenarios.js';
 import { optionalSystems, systems } from './systems/index.js';
 import { CLIENT_CORE, killAllWorkers, spawnWorker, stopWorker } from './workers.js';
 
 const args = process.argv.slice(2);
 const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]?.split(',');
-const config: BenchConfig = args.includes('--full') ? fullConfig : quickConfig;
+const preset: BenchConfig = args.includes('--full') ? fullConfig : quickConfig;
+const config: BenchConfig = {
+  ...preset,
+  repeats: positive(option('repeats')?.[0]) ?? preset.repeats,
+  durationMs: positive(option('duration')?.[0]) ?? preset.durationMs,
+};
+/** The two systems of the paired A/B section (`--pair=a,b`; by default duplex against duplex-base when both run). */
+const pair = option('pair') ?? ['duplex', 'duplex-base'];
+
+function positive(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
+}
 const systemIds = option('systems');
 const scenarioIds = (option('scenarios') ?? SCENARIOS).filter((s): s is ScenarioId => (SCENARIOS as readonly string[]).includes(s));
 const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
@@ -98,7 +113,9 @@ async function main(): Promise<void> {
     ),
   );
   const header = `duplex bench — ${env.date}, Node ${env.node}, ${env.cpu} × ${env.cores}, ${env.platform}, ${env.mode} mode (${env.pinned}), load average at start ${env.loadAverageAtStart.join(' ')}`;
-  process.stdout.write(`\n${header}\n\n${tables.join('\n\n')}\n`);
+  const [a, b] = pair;
+  const paired = a && b ? scenarioIds.map((scenario) => renderPaired(scenario, rows, a, b)).filter(Boolean) : [];
+  process.stdout.write(`\n${header}\n\n${[...tables, ...paired].join('\n\n')}\n`);
   if (!option('scenarios') || option('scenarios')?.includes('h')) process.stdout.write(pubSubFanOut());
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify({ environment: env, results: rows }, null, 2)}\n`);

@@ -65,7 +65,7 @@ function summarize(scenario: RepeatedScenario, samples: RunSample[]): Record<str
 
 /**
  * Runs one scenario on every pair whose system takes part in it ({@link takesPart}): prepare all (connect, warm up), then each repeat visits
- * every system in turn, then release all. Reports the median of the repeats.
+ * every system in turn (in reverse order on odd repeats), then release all. Reports the median of the repeats.
  */
 export async function runRepeated(opts: {
   scenario: RepeatedScenario;
@@ -90,7 +90,11 @@ export async function runRepeated(opts: {
     }
   }
   for (let repeat = 0; repeat < config.repeats; repeat++) {
-    for (const [i, pair] of pairs.entries()) {
+    // Odd repeats visit the systems in reverse, so no system always runs right after the same
+    // neighbour (a paired A/B of two builds would otherwise carry an order bias).
+    const visits = [...pairs.entries()];
+    if (repeat % 2 === 1) visits.reverse();
+    for (const [i, pair] of visits) {
       if (!prepared.has(i)) continue;
       try {
         const cpuBefore = await pair.server.ipc.request<number>({ op: 'cpu' } satisfies ServerRequest);
