@@ -1,10 +1,10 @@
 /**
- * `npm run bench [-- --full] [--systems=raw-ws,duplex] [--scenarios=a,b,h] [--repeats=N] [--duration=ms] [--cpu-prof] [--source] [--base=<git ref>] [--pair=a,b] [--list]`:
+ * `npm run bench [-- --full] [--systems=raw-ws,duplex] [--scenarios=a,b,h] [--repeats=N] [--duration=ms] [--cpu-prof] [--source] [--base=<git ref>] [--pairs=a:b,c:d] [--list]`:
  * forks a server process and a load generator per system (pinned to separate cores where
  * there are two), runs each scenario with warmup and interleaved repeats, prints one table per
  * scenario and writes results/latest.json. `--list` prints the systems and scenarios and exits.
  * `--base=<git ref>` builds that commit's duplex for the `duplex-base` system (a change against its parent, same run);
- * when both run, each scenario also gets a paired A/B section (`--pair=a,b` to choose the two systems).
+ * when both run, each scenario also gets a paired A/B section (`--pairs=duplex-bun:duplex,…` for other pairs).
  * `--repeats` and `--duration` override the mode's repeat count and repeat length.
  *
  * This process itself loads duplex from its sources (the `bench` script passes the
@@ -32,8 +32,8 @@ const config: BenchConfig = {
   repeats: positive(option('repeats')?.[0]) ?? preset.repeats,
   durationMs: positive(option('duration')?.[0]) ?? preset.durationMs,
 };
-/** The two systems of the paired A/B section (`--pair=a,b`; by default duplex against duplex-base when both run). */
-const pair = option('pair') ?? ['duplex', 'duplex-base'];
+/** The paired A/B sections, `a` against `b` each (`--pairs=a:b,c:d`; by default duplex against duplex-base, when both run). */
+const abPairs = (option('pairs') ?? ['duplex:duplex-base']).map((p) => p.split(':')).filter((p): p is [string, string] => p.length === 2);
 
 function positive(value: string | undefined): number | undefined {
   const n = Number(value);
@@ -113,8 +113,7 @@ async function main(): Promise<void> {
     ),
   );
   const header = `duplex bench — ${env.date}, Node ${env.node}, ${env.cpu} × ${env.cores}, ${env.platform}, ${env.mode} mode (${env.pinned}), load average at start ${env.loadAverageAtStart.join(' ')}`;
-  const [a, b] = pair;
-  const paired = a && b ? scenarioIds.map((scenario) => renderPaired(scenario, rows, a, b)).filter(Boolean) : [];
+  const paired = abPairs.flatMap(([a, b]) => scenarioIds.map((scenario) => renderPaired(scenario, rows, a, b))).filter(Boolean);
   process.stdout.write(`\n${header}\n\n${[...tables, ...paired].join('\n\n')}\n`);
   if (!option('scenarios') || option('scenarios')?.includes('h')) process.stdout.write(pubSubFanOut());
   mkdirSync(resultsDir, { recursive: true });

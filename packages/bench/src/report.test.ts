@@ -29,6 +29,7 @@ describe('renderTable', () => {
     ];
     const lines = renderTable('i', rich, [2_000]).split('\n');
     expect(lines[0]).toContain('(i) Date+Map echo');
+    expect(lines[2]).toContain('| server busy % | × floor | client busy % | × floor |');
     expect(lines[4]).toContain('| 20,000 | 1.00× |');
     expect(lines[5]).toContain('| 30,000 | 1.50× |');
   });

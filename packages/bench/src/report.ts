@@ -24,7 +24,15 @@ export function columnsFor(scenario: ScenarioId, idleConnections: readonly numbe
     { key: 'serverCpuUs', label: `server CPU µs/${per}`, digits: 1 },
     { key: 'clientCpuUs', label: `client CPU µs/${per}`, digits: 1 },
   ];
-  return scenario === 'f' ? rateColumns(scenario, idleConnections) : [...rateColumns(scenario, idleConnections), ...cpu];
+  // (i) asks for one process above 85 % busy (issue 18): how much of each core the processes used.
+  const busy: Column[] =
+    scenario === 'i'
+      ? [
+          { key: 'serverBusyPct', label: 'server busy %', digits: 0 },
+          { key: 'clientBusyPct', label: 'client busy %', digits: 0 },
+        ]
+      : [];
+  return scenario === 'f' ? rateColumns(scenario, idleConnections) : [...rateColumns(scenario, idleConnections), ...cpu, ...busy];
 }
 
 function rateColumns(scenario: ScenarioId, idleConnections: readonly number[]): Column[] {

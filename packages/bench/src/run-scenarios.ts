@@ -60,6 +60,11 @@ function summarize(scenario: RepeatedScenario, samples: RunSample[]): Record<str
     const values = pick(key);
     if (values.length) metrics[key] = median(values);
   }
+  // Share of the repeat each process spent on CPU (rate × CPU per operation): 100 % is a saturated core.
+  for (const [key, cpu] of [['serverBusyPct', 'serverCpuUs'], ['clientBusyPct', 'clientCpuUs']] as const) {
+    const values = samples.flatMap((s) => (s.rate !== undefined && s[cpu] !== undefined ? [(s.rate * (s[cpu] as number)) / 1e4] : []));
+    if (values.length) metrics[key] = median(values);
+  }
   return metrics;
 }
 

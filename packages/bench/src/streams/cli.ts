@@ -1,4 +1,4 @@
-// `npm run bench:streams [-- --quick]`: client streams, two-way streams and a stalled reader of a
+// `npm run bench:streams [-- --quick] [--rounds=N]`: client streams, two-way streams and a stalled reader of a
 // streamed result, beside raw `ws` binary frames (issue 14). Prints a Markdown table.
 // Workers load the built packages like a user's app (or the sources with `--source`).
 import { buildDuplex } from '../build-duplex.js';
@@ -6,7 +6,9 @@ import { FULL_STREAMS, formatStreams, QUICK_STREAMS, runStreams } from './run-st
 
 if (!process.argv.includes('--source')) buildDuplex((line) => console.log(line));
 
-const config = process.argv.includes('--quick') ? QUICK_STREAMS : FULL_STREAMS;
+const preset = process.argv.includes('--quick') ? QUICK_STREAMS : FULL_STREAMS;
+const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length));
+const config = { ...preset, rounds: Number.isInteger(rounds) && rounds > 0 ? rounds : preset.rounds };
 console.log(`streams bench: ${config.mib} MiB uploads in ${config.chunkKiB} KiB chunks, ${config.echoCount} echo messages`);
 const result = await runStreams(config, (line) => console.log(line));
 console.log('');
