@@ -25,3 +25,19 @@ export function nodeProgram(entryPoints, outdir) {
     logLevel: 'warning',
   };
 }
+
+/** Options for an example's front end: minified ESM for current browsers, with a source map. */
+export function browserBundle(entryPoints, outdir) {
+  return {
+    entryPoints,
+    outdir,
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['@duplex/source'],
+    logLevel: 'warning',
+  };
+}

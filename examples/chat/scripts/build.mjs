@@ -3,25 +3,14 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { nodeProgram } from '../../../scripts/esbuild-workspace.mjs';
+import { browserBundle, nodeProgram } from '../../../scripts/esbuild-workspace.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Bundles the front end into `outdir` (minified ESM for current browsers). */
 export async function buildWeb(outdir = `${root}dist/public`) {
   await mkdir(outdir, { recursive: true });
-  await build({
-    entryPoints: { app: `${root}src/web/main.ts` },
-    outdir,
-    bundle: true,
-    minify: true,
-    sourcemap: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@duplex/source'],
-    logLevel: 'warning',
-  });
+  await build(browserBundle({ app: `${root}src/web/main.ts` }, outdir));
   await Promise.all(['index.html', 'style.css', 'favicon.svg'].map((file) => copyFile(`${root}src/web/${file}`, `${outdir}/${file}`)));
   return outdir;
 }

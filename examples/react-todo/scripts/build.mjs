@@ -2,7 +2,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { nodeProgram } from '../../../scripts/esbuild-workspace.mjs';
+import { browserBundle, nodeProgram } from '../../../scripts/esbuild-workspace.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -10,19 +10,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export async function buildWeb(outdir = `${root}dist/public`) {
   await mkdir(outdir, { recursive: true });
   await build({
-    entryPoints: { app: `${root}src/web/main.tsx` },
-    outdir,
-    bundle: true,
-    minify: true,
-    sourcemap: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
+    ...browserBundle({ app: `${root}src/web/main.tsx` }, outdir),
     jsx: 'automatic',
     define: { 'process.env.NODE_ENV': '"production"' },
-    conditions: ['@duplex/source'],
     metafile: true,
-    logLevel: 'warning',
   });
   await copyFile(`${root}src/web/index.html`, `${outdir}/index.html`);
   return outdir;

@@ -33,12 +33,20 @@ export interface StreamsResult {
   stalled: { read: number; pulled: number; beyond: number; window: number };
 }
 
-/** Runs the stream scenarios: server and client each in their own process. */
+/**
+ * Runs the stream scenarios: server and client each in their own process. Raw `ws` gets a server
+ * and a client process of its own, as every system does in the main bench: sharing processes
+ * with duplex made each slow the other (measured: duplex alone 150–210 MiB/s, right after a raw
+ * upload in the same processes 100–120, on the same machine within minutes).
+ */
 export async function runStreams(config: StreamsConfig, log: (line: string) => void = () => {}): Promise<StreamsResult> {
   const server = spawnWorker('./streams/stream-server.ts', { core: SERVER_CORE });
   const client = spawnWorker('./streams/stream-client.ts', { core: CLIENT_CORE });
+  const rawServer = spawnWorker('./streams/stream-server.ts', { core: SERVER_CORE });
+  const rawClient = spawnWorker('./streams/stream-client.ts', { core: CLIENT_CORE });
   try {
-    const { duplexPort, rawPort } = await server.ipc.request<{ duplexPort: number; rawPort: number }>({ op: 'start' });
+    const { duplexPort } = await server.ipc.request<{ duplexPort: number }>({ op: 'start' });
+    const { rawPort } = await rawServer.ipc.request<{ rawPort: number }>({ op: 'start' });
     const ask = <TResult>(req: StreamClientRequest) => client.ipc.request<TResult>(req);
     /** An upload with both sides' kept memory sampled. */
     const measured = async (req: StreamClientRequest) => {
@@ -55,7 +63,8 @@ export async function runStreams(config: StreamsConfig, log: (line: string) => v
     const fasts: number[] = [];
     const roundRatios: number[] = [];
     for (let round = 0; round < config.rounds; round++) {
-      const runRaw = async () => (await ask<{ mibPerSec: number }>({ op: 'upload-raw', port: rawPort, mib, chunkKiB })).mibPerSec;
+      const runRaw = async () =>
+        (await rawClient.ipc.request<{ mibPerSec: number }>({ op: 'upload-raw', port: rawPort, mib, chunkKiB } satisfies StreamClientRequest)).mibPerSec;
       const runDuplex = async () =>
         (await ask<{ mibPerSec: number }>({ op: 'upload', port: duplexPort, path: 'uploadFast', mib, chunkKiB, watchMemory: false })).mibPerSec;
       let raw: number;
@@ -90,8 +99,8 @@ export async function runStreams(config: StreamsConfig, log: (line: string) => v
       stalled: { ...stalled, window: DEFAULT_STREAM_WINDOW },
     };
   } finally {
-    await server.ipc.request({ op: 'close' }).catch(() => {});
-    await Promise.all([stopWorker(server), stopWorker(client)]);
+    await Promise.all([server, rawServer].map((worker) => worker.ipc.request({ op: 'close' }).catch(() => {})));
+    await Promise.all([server, client, rawServer, rawClient].map((worker) => stopWorker(worker)));
   }
 }
 
