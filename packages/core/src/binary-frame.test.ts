@@ -79,6 +79,19 @@ describe('AttachmentReader', () => {
     checkAttachments(reader);
   });
 
+  it('copies out of a Buffer too, whose own slice() would be a view into the socket read', () => {
+    // A socket read holding this frame's section between other bytes, as `ws` hands it out on Node.
+    const read = Buffer.from([1, 2, 3, 10, 11, 12, 13, 14, 4, 5, 6]);
+    const reader = new AttachmentReader(read.subarray(3, 8));
+    const value = reader.take([0, 5]);
+    expect([...value]).toEqual([10, 11, 12, 13, 14]);
+    expect(value.buffer).not.toBe(read.buffer);
+    expect(value.buffer.byteLength).toBe(5);
+    expect(Buffer.isBuffer(value)).toBe(false);
+    read.fill(0);
+    expect([...value]).toEqual([10, 11, 12, 13, 14]);
+  });
+
   it('gives the same object for a repeated reference, and counts its bytes once', () => {
     const reader = new AttachmentReader(section);
     const first = reader.take([0, 5]);

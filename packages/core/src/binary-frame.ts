@@ -75,7 +75,12 @@ export class AttachmentReader {
     if (value) return value;
     // Distinct references cover the section at most once: more bytes means two of them overlap.
     if ((this.bytes += length) > this.section.byteLength) throw new BinaryFrameError('attachment references overlap');
-    value = this.section.slice(offset, offset + length);
+    // Copied into a plain Uint8Array, not with the section's slice(): on Node the section is often
+    // a Buffer, whose slice() is a view (and whose species makes Buffers). A view would pin the
+    // whole socket read the frame came in (other messages included) and show those bytes through
+    // `.buffer`.
+    value = new Uint8Array(length);
+    value.set(this.section.subarray(offset, offset + length));
     this.taken.set(key, value);
     return value;
   }

@@ -19,6 +19,8 @@ const files = d.router({
     return { file, at: new Date(0) };
   }),
   echo: d.procedure.input(z.unknown()).query(({ input }) => input),
+  /** What the handler's bytes are: how long, in how large a buffer, and whether a Node Buffer. */
+  inspect: d.procedure.input(z.instanceof(Uint8Array)).mutation(({ input }) => ({ length: input.byteLength, buffer: input.buffer.byteLength, isBuffer: Buffer.isBuffer(input) })),
   chunks: d.procedure.input(z.object({ count: z.number().int().max(100) })).subscription(async function* ({ input }) {
     for (let i = 0; i < input.count; i++) yield { i, chunk: new Uint8Array(i).fill(i) };
   }),
@@ -58,6 +60,14 @@ describe('Uint8Array payloads over real sockets', () => {
     expect(down.file[300]).toBe(300 % 251);
     expect(down.at).toEqual(new Date(0));
     await expect(client.echo.query({ empty: new Uint8Array(0), buf: Buffer.from('hi') })).resolves.toEqual({ empty: bytes(), buf: bytes(104, 105) });
+  });
+
+  it('hands a handler bytes in a buffer of their own, not a view into the socket read they came in', async () => {
+    await using srv = await startServer(files, anon);
+    const client = srv.client<Files>({ binary });
+    // Twenty small frames written at once: the server reads several in one chunk from the socket.
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => client.inspect.mutate(new Uint8Array(i + 1).fill(i))));
+    expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => ({ length: i + 1, buffer: i + 1, isBuffer: false })));
   });
 
   it('streams subscription events holding bytes', async () => {
