@@ -54,15 +54,24 @@ export class Attachments {
 /**
  * Resolves the references of one received binary frame. Identical references give the same
  * `Uint8Array` (superjson repeats the reference of a value that occurs twice); distinct ones must
- * not overlap and, checked by {@link checkAttachments}, must cover the section exactly. Every value
- * is a copy with its own `ArrayBuffer`, and no byte is copied twice.
+ * not overlap and, checked by {@link checkAttachments}, must cover the section exactly. A value
+ * never shares memory with another message: it is a copy with its own `ArrayBuffer`, or, when it
+ * is the only value of a frame that has its buffer to itself, a view into that frame. No byte is
+ * copied twice.
  */
 export class AttachmentReader {
   /** The distinct references taken, by `"offset,length"`, with their values. */
   readonly taken = new Map<string, Uint8Array>();
   private bytes = 0;
 
-  constructor(readonly section: Uint8Array) {}
+  /**
+   * @param section the frame's attachment section
+   * @param ownFrame the frame has its `ArrayBuffer` to itself (no other message shares it)
+   */
+  constructor(
+    readonly section: Uint8Array,
+    private readonly ownFrame = false,
+  ) {}
 
   /** The value `ref` points at; throws {@link BinaryFrameError} for a malformed or overlapping one. */
   take(ref: unknown): Uint8Array {
@@ -75,12 +84,18 @@ export class AttachmentReader {
     if (value) return value;
     // Distinct references cover the section at most once: more bytes means two of them overlap.
     if ((this.bytes += length) > this.section.byteLength) throw new BinaryFrameError('attachment references overlap');
-    // Copied into a plain Uint8Array, not with the section's slice(): on Node the section is often
-    // a Buffer, whose slice() is a view (and whose species makes Buffers). A view would pin the
-    // whole socket read the frame came in (other messages included) and show those bytes through
-    // `.buffer`.
-    value = new Uint8Array(length);
-    value.set(this.section.subarray(offset, offset + length));
+    if (this.ownFrame && offset === 0 && length === this.section.byteLength) {
+      // The only value of a frame that has its buffer to itself: a view, since that buffer holds
+      // nothing but this message (its header and JSON in front of the value). Copying a 64 KiB
+      // upload chunk on the receiving side cost the upload bench 10 %.
+      value = new Uint8Array(this.section.buffer, this.section.byteOffset, length);
+    } else {
+      // A plain copy, not the section's slice(): on Node the section is often a Buffer, whose
+      // slice() is a view (and whose species makes Buffers); a view would pin the whole socket
+      // read the frame came in, other messages included, and show their bytes through `.buffer`.
+      value = new Uint8Array(length);
+      value.set(this.section.subarray(offset, offset + length));
+    }
     this.taken.set(key, value);
     return value;
   }
@@ -143,5 +158,6 @@ export function decodeBinaryFrame(frame: Uint8Array): { text: string; attachment
   } catch {
     throw new BinaryFrameError('binary frame JSON is not UTF-8');
   }
-  return { text, attachments: new AttachmentReader(frame.subarray(end)) };
+  const ownFrame = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength;
+  return { text, attachments: new AttachmentReader(frame.subarray(end), ownFrame) };
 }
