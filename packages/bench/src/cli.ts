@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { RepeatedScenario } from './client-process.js';
 import { type BenchConfig, fullConfig, quickConfig, SCENARIOS, type ScenarioId, takesPart } from './config.js';
 import { buildDuplex, buildDuplexAt } from './build-duplex.js';
+import { argValue, positiveIntArg } from './cli-args.js';
 import { environment } from './environment.js';
 import { renderTable, type ScenarioRow } from './report.js';
 import { renderPaired } from './paired.js';
@@ -25,20 +26,15 @@ import { optionalSystems, systems } from './systems/index.js';
 import { CLIENT_CORE, killAllWorkers, spawnWorker, stopWorker } from './workers.js';
 
 const args = process.argv.slice(2);
-const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]?.split(',');
+const option = (name: string) => argValue(args, name)?.split(',');
 const preset: BenchConfig = args.includes('--full') ? fullConfig : quickConfig;
 const config: BenchConfig = {
   ...preset,
-  repeats: positive(option('repeats')?.[0]) ?? preset.repeats,
-  durationMs: positive(option('duration')?.[0]) ?? preset.durationMs,
+  repeats: positiveIntArg(args, 'repeats') ?? preset.repeats,
+  durationMs: positiveIntArg(args, 'duration') ?? preset.durationMs,
 };
 /** The paired A/B sections, `a` against `b` each (`--pairs=a:b,c:d`; by default duplex against duplex-base, when both run). */
 const abPairs = (option('pairs') ?? ['duplex:duplex-base']).map((p) => p.split(':')).filter((p): p is [string, string] => p.length === 2);
-
-function positive(value: string | undefined): number | undefined {
-  const n = Number(value);
-  return value !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
-}
 const systemIds = option('systems');
 const scenarioIds = (option('scenarios') ?? SCENARIOS).filter((s): s is ScenarioId => (SCENARIOS as readonly string[]).includes(s));
 const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));

@@ -8,15 +8,16 @@
  * machine, so it cannot confirm a bound of a few percent (issue 17: "no cost when off, within
  * 3 %"); here the blocks are short and many, and the interval says how sure the figure is.
  */
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BASE_DIR, buildDuplex, buildDuplexAt } from '../build-duplex.js';
+import { argValue, positiveIntArg } from '../cli-args.js';
 import { median, medianInterval } from '../stats.js';
 import { CALLS_PER_ROUND, createServerWork, type ServerBuild, SUBSCRIBERS, type ServerWork } from './server-work.js';
 
 const args = process.argv.slice(2);
-const base = args.find((a) => a.startsWith('--base='))?.slice('--base='.length);
-const blocksArg = Number(args.find((a) => a.startsWith('--blocks='))?.slice('--blocks='.length));
-const blocks = Number.isInteger(blocksArg) && blocksArg > 1 ? blocksArg : 200;
+const base = argValue(args, 'base');
+const blocksArg = positiveIntArg(args, 'blocks');
+const blocks = blocksArg !== undefined && blocksArg > 1 ? blocksArg : 200;
 if (!base) {
   console.error('usage: npm run bench:server-ab -- --base=<git ref> [--blocks=N]');
   process.exit(2);
@@ -26,7 +27,7 @@ buildDuplex(log);
 buildDuplexAt(base, log);
 
 const load = async (dir: string) => (await import(pathToFileURL(`${dir}packages/server/dist/index.js`).href)) as ServerBuild;
-const here = new URL('../../../../', import.meta.url).pathname;
+const here = fileURLToPath(new URL('../../../../', import.meta.url));
 const builds = { current: await createServerWork(await load(here)), base: await createServerWork(await load(BASE_DIR)) };
 const gc = (globalThis as { gc?: () => void }).gc;
 

@@ -62,11 +62,11 @@ export async function runStreams(config: StreamsConfig, log: (line: string) => v
     const raws: number[] = [];
     const fasts: number[] = [];
     const roundRatios: number[] = [];
+    const runRaw = async () =>
+      (await rawClient.ipc.request<{ mibPerSec: number }>({ op: 'upload-raw', port: rawPort, mib, chunkKiB } satisfies StreamClientRequest)).mibPerSec;
+    const runDuplex = async () =>
+      (await ask<{ mibPerSec: number }>({ op: 'upload', port: duplexPort, path: 'uploadFast', mib, chunkKiB, watchMemory: false })).mibPerSec;
     for (let round = 0; round < config.rounds; round++) {
-      const runRaw = async () =>
-        (await rawClient.ipc.request<{ mibPerSec: number }>({ op: 'upload-raw', port: rawPort, mib, chunkKiB } satisfies StreamClientRequest)).mibPerSec;
-      const runDuplex = async () =>
-        (await ask<{ mibPerSec: number }>({ op: 'upload', port: duplexPort, path: 'uploadFast', mib, chunkKiB, watchMemory: false })).mibPerSec;
       let raw: number;
       let fast: number;
       if (round % 2 === 0) {
