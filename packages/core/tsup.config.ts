@@ -1,10 +1,17 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // The in-place decode stays a module of its own, imported as `#superjson-in-place` (package.json
-  // "imports"), so browsers resolve it to the variant without it (docs/bundle-size.md).
-  entry: ['src/index.ts', 'src/superjson-in-place.ts', 'src/superjson-in-place.browser.ts'],
-  external: ['#superjson-in-place'],
+  // The in-place decode and the one-walk encode stay modules of their own, imported as
+  // `#superjson-in-place` and `#superjson-serialize` (package.json "imports"), so browsers resolve
+  // them to their small variants (docs/bundle-size.md).
+  entry: [
+    'src/index.ts',
+    'src/superjson-in-place.ts',
+    'src/superjson-in-place.browser.ts',
+    'src/superjson-serialize.ts',
+    'src/superjson-serialize.browser.ts',
+  ],
+  external: ['#superjson-in-place', '#superjson-serialize'],
   format: ['esm'],
   dts: true,
   clean: true,

@@ -3,7 +3,8 @@ import type { AttachmentReader, Attachments } from './binary-frame.js';
 // Resolves to superjson-in-place.ts, or to superjson-in-place.browser.ts for browsers (package.json "imports").
 import { canDecodeInPlace, decodeInPlace } from '#superjson-in-place';
 import { DECIMAL, MAX_BIGINT_DIGITS } from './superjson-deserialize.js';
-import { fastSerialize } from './superjson-serialize.js';
+// Likewise superjson-serialize.ts, or its plain-data probe superjson-serialize.browser.ts.
+import { fastSerialize } from '#superjson-serialize';
 
 export { MAX_BIGINT_DIGITS } from './superjson-deserialize.js';
 

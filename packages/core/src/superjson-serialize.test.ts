@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import superjson from 'superjson';
 import { afterEach, describe, expect, it } from 'vitest';
 import { superjsonCodec } from './codec.js';
+import { fastSerialize as browserProbe } from './superjson-serialize.browser.js';
 import { fastSerialize } from './superjson-serialize.js';
 
 /** The wire text of a payload, as a peer writes it. */
@@ -102,6 +103,53 @@ describe('superjsonCodec.encode: byte-identical to superjson.serialize', () => {
         expect(text(superjsonCodec.encode(input))).toBe(expected);
         const parsed = () => (JSON.parse(expected) as { data: Parameters<typeof superjson.deserialize>[0] }).data;
         expect(superjsonCodec.decode(parsed())).toEqual(superjson.deserialize(parsed()));
+      }),
+      { numRuns: Number(process.env.RUNS ?? 500) },
+    );
+  });
+});
+
+describe('the browser variant (#superjson-serialize): a plain-data probe', () => {
+  const plain = new Set(['a string', 'null', 'a plain nested object']);
+
+  it.each(table)('%s: { json } exactly when superjson leaves it as is, else superjson decides', (name, value) => {
+    const probed = browserProbe(value);
+    if (probed) expect(text(probed)).toBe(text(superjson.serialize(value)));
+    expect(probed !== undefined).toBe(plain.has(name));
+  });
+
+  it('takes plain JSON as is, without a copy', () => {
+    const value = { a: [1, { b: 'c', d: [true, null, -1.5] }], e: Object.assign(Object.create(null) as object, { f: 'g' }) };
+    expect(browserProbe(value)?.json).toBe(value);
+  });
+
+  it('leaves -0, array holes, prototype keys, shared references and cycles to superjson', () => {
+    const hostile = JSON.parse('{"a":{"__proto__":{"x":1}}}') as unknown;
+    for (const value of [[-0], sparse, hostile, { constructor: 1 }, { a: shared, b: shared }, cyclic, Object.prototype]) {
+      expect(browserProbe(value)).toBeUndefined();
+    }
+  });
+
+  it('agrees with superjson on random values', () => {
+    const value = fc.anything({ withDate: true, withMap: true, withSet: true, withBigInt: true, withNullPrototype: true, maxDepth: 4 });
+    fc.assert(
+      fc.property(value, (input) => {
+        const probed = browserProbe(input);
+        if (probed) expect(text(probed)).toBe(text(superjson.serialize(input)));
+      }),
+      { numRuns: Number(process.env.RUNS ?? 500) },
+    );
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (input) => {
+        // JSON data is taken as is unless it holds -0 (superjson annotates it) or a prototype key (superjson throws).
+        let expected: ReturnType<typeof superjson.serialize> | undefined;
+        try {
+          expected = superjson.serialize(input);
+        } catch {
+          expected = undefined;
+        }
+        const probed = browserProbe(input);
+        expect(probed && text(probed)).toBe(expected?.meta === undefined ? expected && text(expected) : undefined);
       }),
       { numRuns: Number(process.env.RUNS ?? 500) },
     );
