@@ -1,6 +1,7 @@
 import { createFetchHandler } from '@duplex/server/fetch';
 import { initDuplex } from '@duplex/server';
 import { describe, expect, it, vi } from 'vitest';
+import { sseEvents } from './runtimes/sse-events.js';
 
 const d = initDuplex.create();
 const producer = { produced: 0, running: 0 };
@@ -24,37 +25,13 @@ async function settle(turns = 20): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-function events(body: ReadableStream<Uint8Array>) {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffered = '';
-  return {
-    async next(): Promise<{ t: string; data?: unknown } | undefined> {
-      for (;;) {
-        const end = buffered.indexOf('\n\n');
-        if (end >= 0) {
-          const block = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          const line = block.split('\n').find((l) => l.startsWith('data: '));
-          if (line) return JSON.parse(line.slice(6));
-          continue;
-        }
-        const { done, value } = await reader.read();
-        if (done) return undefined;
-        buffered += decoder.decode(value, { stream: true });
-      }
-    },
-    cancel: () => reader.cancel(),
-  };
-}
-
 describe('streamed results over the Fetch handler (protocol.md §12)', () => {
   it('pulls the producer only as fast as the response body is read', async () => {
     const handler = createFetchHandler({ router, keepAlive: false });
     producer.produced = 0;
     const response = await handler.fetch(new Request('http://127.0.0.1/endless?codec=json'));
     expect(response.headers.get('content-type')).toBe('text/event-stream');
-    const stream = events(response.body as ReadableStream<Uint8Array>);
+    const stream = sseEvents(response.body as ReadableStream<Uint8Array>);
     expect(await stream.next()).toEqual({ t: 'result', stream: true });
     expect(await stream.next()).toEqual({ t: 'data', data: 1 });
     await settle();
@@ -74,7 +51,7 @@ describe('streamed results over the Fetch handler (protocol.md §12)', () => {
   it('close() cuts an open streamed result (no done: the client sees its link lost) and ends the producer', async () => {
     const handler = createFetchHandler({ router, keepAlive: false });
     const response = await handler.fetch(new Request('http://127.0.0.1/endless?codec=json'));
-    const stream = events(response.body as ReadableStream<Uint8Array>);
+    const stream = sseEvents(response.body as ReadableStream<Uint8Array>);
     expect(await stream.next()).toEqual({ t: 'result', stream: true });
     expect(handler.stats().requests).toBe(1);
     await handler.close({ drainMs: 0 });

@@ -8,6 +8,7 @@ import { binary } from '@duplex/client/binary';
 import { httpTransport } from '@duplex/client/http';
 import { type AnyRouter, DuplexError, initDuplex, type Tracked, tracked } from '@duplex/server';
 import { z } from 'zod';
+import { sseEvents } from './sse-events.js';
 
 /** Serves a Fetch handler on 127.0.0.1 with the runtime's own HTTP server. */
 export interface HttpHarness {
@@ -101,28 +102,16 @@ async function json(response: Response): Promise<unknown> {
   return JSON.parse(await response.text());
 }
 
-/** Reads SSE events one at a time from a body that stays open. */
+/** Reads SSE events one at a time from a body that stays open; an ended body fails the case. */
 function eventReader(response: Response): { next(): Promise<{ t: string; data?: unknown }>; cancel(): Promise<void> } {
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let buffered = '';
+  const events = sseEvents(response.body as ReadableStream<Uint8Array>);
   return {
     async next() {
-      for (;;) {
-        const end = buffered.indexOf('\n\n');
-        if (end >= 0) {
-          const block = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          const line = block.split('\n').find((l) => l.startsWith('data: '));
-          if (line) return JSON.parse(line.slice(6));
-          continue;
-        }
-        const { done, value } = await reader.read();
-        if (done) throw new Error('stream ended');
-        buffered += decoder.decode(value, { stream: true });
-      }
+      const event = await events.next();
+      if (!event) throw new Error('stream ended');
+      return event;
     },
-    cancel: () => reader.cancel(),
+    cancel: events.cancel,
   };
 }
 
