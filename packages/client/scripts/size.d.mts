@@ -16,5 +16,11 @@ export interface BundleSize {
   gzip: number;
 }
 
+/** Bundles `contents` for the browser (esbuild, minified, `external` left out) and returns its sizes in bytes. */
+export declare function measureBundle(
+  contents: string,
+  options?: { resolveDir?: string; external?: string[] },
+): Promise<{ minified: number; gzip: number }>;
+
 /** Bundles each entry and returns its minified and gzip sizes in bytes. */
 export declare function measureClientBundle(): Promise<BundleSize[]>;

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+// The client's size script: one set of bundler settings for every budget (docs/bundle-size.md).
+import { measureBundle } from '../../client/scripts/size.mjs';
 
 /** Gzip budget of the query helpers on top of the client (docs/tanstack-query.md). */
 const BUDGET_GZIP_BYTES = 2 * 1024;
@@ -9,21 +9,9 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** Bundles `contents` for the browser with the client, core and TanStack left out: what the helpers add. */
 async function gzipSize(contents: string): Promise<number> {
-  const result = await build({
-    stdin: { contents, resolveDir: packageDir, loader: 'js' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@duplex/source'],
-    external: ['@duplex/client', '@duplex/core', '@tanstack/query-core', 'react'],
-    write: false,
-    logLevel: 'silent',
-  });
-  const bytes = result.outputFiles[0]?.contents ?? new Uint8Array();
-  expect(bytes.length).toBeGreaterThan(500);
-  return gzipSync(bytes, { level: 9 }).length;
+  const { minified, gzip } = await measureBundle(contents, { resolveDir: packageDir, external: ['@duplex/client', '@duplex/core', '@tanstack/query-core', 'react'] });
+  expect(minified).toBeGreaterThan(500);
+  return gzip;
 }
 
 describe('browser bundle of the query helpers', () => {
