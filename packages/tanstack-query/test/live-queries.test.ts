@@ -13,6 +13,23 @@ import { createLiveTodoApi, type LiveTodoRouter } from './live-fixtures.js';
 
 type LiveEvents = { 'duplex.live': LiveMessage };
 
+/** What a test watches: its observers' unsubscribes, the live watch and the cache it feeds. */
+interface Watch {
+  offs: Array<() => void>;
+  stop: () => void;
+  queryClient: QueryClient;
+}
+
+/** Ends a test's watch; with `pubsub`, waits until the server has let go of it, then closes it. */
+async function endWatch({ offs, stop, queryClient }: Watch, pubsub?: PubSub<LiveEvents>): Promise<void> {
+  for (const off of offs) off();
+  stop();
+  queryClient.clear();
+  if (!pubsub) return;
+  await vi.waitFor(() => expect(pubsub.subscriberCount('duplex.live')).toBe(0));
+  await pubsub.close();
+}
+
 /**
  * A pub/sub whose server-side subscriptions wait for `open()`: the window between a client's first
  * read and its `~live` stream being live, held open on purpose. `subscribing` resolves once the
@@ -66,11 +83,7 @@ describe('live queries', () => {
     // A query that declared no topic is left alone.
     expect(queryClient.getQueryState(duplex.todo.count.queryKey())?.isInvalidated).toBe(false);
     expect(api.calls.list).toBe(2);
-    off();
-    stop();
-    queryClient.clear();
-    await vi.waitFor(() => expect(pubsub.subscriberCount('duplex.live')).toBe(0));
-    await pubsub.close();
+    await endWatch({ offs: [off], stop, queryClient }, pubsub);
   });
 
   it('loses no invalidation published between a first fetch and the moment the stream is live', async () => {
@@ -95,11 +108,7 @@ describe('live queries', () => {
     await vi.waitFor(() => expect(observer.getCurrentResult().data).toEqual(['in the window']));
     expect(events).toEqual([{ topics: [], paths: ['todo.list'], established: true }]);
     expect(api.calls.list).toBe(2);
-    off();
-    stop();
-    queryClient.clear();
-    await vi.waitFor(() => expect(pubsub.subscriberCount('duplex.live')).toBe(0));
-    await pubsub.close();
+    await endWatch({ offs: [off], stop, queryClient }, pubsub);
   });
 
   it('loses no invalidation published between a server render and the stream: hydrated live entries are refetched once', async () => {
@@ -132,11 +141,7 @@ describe('live queries', () => {
     // Only live queries are refetched: `count` declared no topic.
     expect(count.getCurrentResult().data).toBe(1);
     expect(queryClient.getQueryState(duplex.todo.count.queryKey())?.isInvalidated).toBe(false);
-    for (const off of offs) off();
-    stop();
-    queryClient.clear();
-    await vi.waitFor(() => expect(pubsub.subscriberCount('duplex.live')).toBe(0));
-    await pubsub.close();
+    await endWatch({ offs, stop, queryClient }, pubsub);
   });
 
   it('narrows an invalidation to the cached entries of one input', async () => {
@@ -178,9 +183,7 @@ describe('live queries', () => {
     // List 2 was neither invalidated nor read again; list 1 (partial match) and the input-less call were.
     expect(queryClient.getQueryState(duplex.items.queryKey({ listId: 2 }))?.isInvalidated).toBe(false);
     expect(reads.sort()).toEqual([0, 0, 1, 1, 2]);
-    for (const off of offs) off();
-    stop();
-    queryClient.clear();
+    await endWatch({ offs, stop, queryClient });
     await pubsub.close();
   });
 
@@ -204,9 +207,7 @@ describe('live queries', () => {
     await waitForState(alice, 'reconnecting');
     await bob.todo.add.mutate({ text: 'two' });
     await vi.waitFor(() => expect(observer.getCurrentResult().data).toEqual(['one', 'two']));
-    off();
-    stop();
-    queryClient.clear();
+    await endWatch({ offs: [off], stop, queryClient });
     await pubsub.close();
   });
 
@@ -227,9 +228,7 @@ describe('live queries', () => {
     api.todos.push('written while away, published before the stream resumed');
     await pubsub.publish('duplex.live', { topics: ['todos'] });
     await vi.waitFor(() => expect(observer.getCurrentResult().data).toHaveLength(1));
-    off();
-    stop();
-    queryClient.clear();
+    await endWatch({ offs: [off], stop, queryClient });
     await pubsub.close();
   });
 });
@@ -265,9 +264,7 @@ describe('live queries across servers over Redis', skipUnless(redis.missing), ()
     await vi.waitFor(() => expect(pubsubA.subscriberCount('duplex.live')).toBe(1));
     await bob.todo.add.mutate({ text: 'from B' });
     await vi.waitFor(() => expect(observer.getCurrentResult().data).toEqual(['from B']));
-    off();
-    stop();
-    queryClient.clear();
+    await endWatch({ offs: [off], stop, queryClient });
     await srvA[Symbol.asyncDispose]();
     await Promise.all([pubsubA.close(), pubsubB.close()]);
   });
