@@ -13,6 +13,43 @@ const d = initDuplex.create();
 /** Pushers of the live `ticks` subscriptions: the test feeds events through them. */
 const feeds = new Set<(n: number) => void>();
 
+/** Picks a procedure in the page's list and fills its generated form, field label → value. */
+async function pick(page: Page, path: string, fields: Record<string, string> = {}): Promise<void> {
+  await page.locator(`#procedures button[data-path="${path}"]`).click();
+  for (const [label, value] of Object.entries(fields)) await page.getByLabel(label).fill(value);
+}
+
+/** Runs the picked procedure and waits for a result that matches `expected`. */
+async function runFor(page: Page, expected: string | RegExp): Promise<void> {
+  await page.locator('#run').click();
+  await page.locator('#result').filter({ hasText: expected }).waitFor();
+}
+
+/** Runs `greet` with its input typed as raw JSON instead of through the form. */
+async function greetRaw(page: Page, raw: string, expected: string): Promise<void> {
+  await pick(page, 'greet');
+  await page.locator('#use-raw').check();
+  await page.locator('#raw').fill(raw);
+  await runFor(page, expected);
+  await page.locator('#use-raw').uncheck();
+}
+
+/** A streamed result past the server's first credit window: every item in order, then done. */
+async function countToTwenty(page: Page): Promise<void> {
+  await pick(page, 'count', { 'to *': '20' });
+  await runFor(page, '(done)');
+  expect(await page.locator('#result').textContent()).toBe([...Array.from({ length: 20 }, (_, i) => String(i + 1)), '(done)'].join('\n'));
+}
+
+/** The error of `deny`, shown as text (never as markup) in the result and in the recent errors; returns its row. */
+async function denied(page: Page) {
+  await pick(page, 'deny');
+  await runFor(page, 'FORBIDDEN: <img src=x onerror="document.title=1">not yours');
+  const row = page.locator('#errors tr').filter({ hasText: 'FORBIDDEN' });
+  await row.waitFor();
+  return row;
+}
+
 const router = d.router({
   greet: d.procedure
     .input(z.object({ name: z.string().min(1), excited: z.boolean(), times: z.number().int(), mood: z.enum(['calm', 'happy']) }))
@@ -111,46 +148,27 @@ describe('devtools page in headless Chromium', withChromium, () => {
     expect(await page.locator('#procedures button').allTextContents()).toEqual(['countquery', 'denyquery', 'greetquery', 'summutation', 'tickssubscription']);
 
     // A query through the form generated from the zod schema: text, checkbox, number, enum.
-    await page.locator('#procedures button[data-path="greet"]').click();
-    await page.getByLabel('name *').fill('Ada');
+    await pick(page, 'greet', { 'name *': 'Ada', 'times *': '3' });
     await page.getByLabel('excited *').check();
-    await page.getByLabel('times *').fill('3');
     await page.getByLabel('mood *').selectOption({ label: '"happy"' });
-    await page.locator('#run').click();
-    await page.locator('#result').filter({ hasText: '"Hello Ada!!! x3 (happy)"' }).waitFor();
+    await runFor(page, '"Hello Ada!!! x3 (happy)"');
 
     // The raw JSON fallback.
-    await page.locator('#use-raw').check();
-    await page.locator('#raw').fill('{"name":"Raw","excited":false,"times":1,"mood":"calm"}');
-    await page.locator('#run').click();
-    await page.locator('#result').filter({ hasText: '"Hello Raw x1 (calm)"' }).waitFor();
-    await page.locator('#use-raw').uncheck();
+    await greetRaw(page, '{"name":"Raw","excited":false,"times":1,"mood":"calm"}', '"Hello Raw x1 (calm)"');
 
     // A streamed result: every item, then done, past the first credit window.
-    await page.locator('#procedures button[data-path="count"]').click();
-    await page.getByLabel('to *').fill('20');
-    await page.locator('#run').click();
-    await page.locator('#result').filter({ hasText: '(done)' }).waitFor();
-    expect(await page.locator('#result').textContent()).toBe([...Array.from({ length: 20 }, (_, i) => String(i + 1)), '(done)'].join('\n'));
+    await countToTwenty(page);
 
     // A client stream, typed as a JSON array of items, sent as the server grants credit.
-    await page.locator('#procedures button[data-path="sum"]').click();
-    await page.getByLabel('items (JSON array) *').fill(JSON.stringify(Array.from({ length: 40 }, (_, i) => i + 1)));
-    await page.locator('#run').click();
-    await page.locator('#result').filter({ hasText: /^820$/ }).waitFor();
+    await pick(page, 'sum', { 'items (JSON array) *': JSON.stringify(Array.from({ length: 40 }, (_, i) => i + 1)) });
+    await runFor(page, /^820$/);
 
     // Validation errors come back with their issues.
-    await page.locator('#procedures button[data-path="greet"]').click();
-    await page.getByLabel('times *').fill('');
-    await page.locator('#run').click();
-    await page.locator('#result').filter({ hasText: /^BAD_REQUEST: / }).waitFor();
+    await pick(page, 'greet', { 'times *': '' });
+    await runFor(page, /^BAD_REQUEST: /);
 
     // An error: shown as text (never as markup) in the result and in the recent errors.
-    await page.locator('#procedures button[data-path="deny"]').click();
-    await page.locator('#run').click();
-    await page.locator('#result').filter({ hasText: 'FORBIDDEN: <img src=x onerror="document.title=1">not yours' }).waitFor();
-    const errorRow = page.locator('#errors tr').filter({ hasText: 'FORBIDDEN' });
-    await errorRow.waitFor();
+    const errorRow = await denied(page);
     expect(await errorRow.locator('td').allTextContents()).toEqual([
       expect.any(String),
       'FORBIDDEN',
@@ -162,8 +180,7 @@ describe('devtools page in headless Chromium', withChromium, () => {
     expect(await page.title()).toBe('duplex devtools');
 
     // A subscription watched live: events appear as the server produces them.
-    await page.locator('#procedures button[data-path="ticks"]').click();
-    await page.getByLabel('from *').fill('100');
+    await pick(page, 'ticks', { 'from *': '100' });
     await page.locator('#run').click();
     await vi.waitFor(() => expect(feeds.size).toBe(1));
     for (const push of feeds) push(1);
@@ -223,34 +240,19 @@ describe('devtools page over the Fetch handler (HTTP and SSE, no WebSocket) in h
     await page.goto(`${base}/__duplex?token=${token}`);
     await page.locator('#status').filter({ hasText: 'over HTTP at /' }).waitFor();
 
-    await page.locator('#procedures button[data-path="greet"]').click();
-    await page.locator('#use-raw').check();
-    await page.locator('#raw').fill('{"name":"Http","excited":true,"times":2,"mood":"calm"}');
-    await page.locator('#run').click();
-    await page.locator('#result').filter({ hasText: '"Hello Http!!! x2 (calm)"' }).waitFor();
-    await page.locator('#use-raw').uncheck();
+    await greetRaw(page, '{"name":"Http","excited":true,"times":2,"mood":"calm"}', '"Hello Http!!! x2 (calm)"');
 
     // A streamed result over HTTP: an event stream read as it comes, past the first window.
-    await page.locator('#procedures button[data-path="count"]').click();
-    await page.getByLabel('to *').fill('20');
-    await page.locator('#run').click();
-    await page.locator('#result').filter({ hasText: '(done)' }).waitFor();
-    expect(await page.locator('#result').textContent()).toBe([...Array.from({ length: 20 }, (_, i) => String(i + 1)), '(done)'].join('\n'));
+    await countToTwenty(page);
 
     // A client stream cannot go over HTTP: said so, nothing sent.
-    await page.locator('#procedures button[data-path="sum"]').click();
-    await page.getByLabel('items (JSON array) *').fill('[1,2]');
-    await page.locator('#run').click();
-    await page.locator('#result').filter({ hasText: 'NOT_IMPLEMENTED: client streams need the WebSocket transport' }).waitFor();
+    await pick(page, 'sum', { 'items (JSON array) *': '[1,2]' });
+    await runFor(page, 'NOT_IMPLEMENTED: client streams need the WebSocket transport');
 
-    await page.locator('#procedures button[data-path="deny"]').click();
-    await page.locator('#run').click();
-    await page.locator('#result').filter({ hasText: 'FORBIDDEN: <img src=x onerror="document.title=1">not yours' }).waitFor();
-    await page.locator('#errors tr').filter({ hasText: 'FORBIDDEN' }).waitFor();
+    await denied(page);
 
     // A subscription over SSE; Stop aborts its request and the server's generator ends.
-    await page.locator('#procedures button[data-path="ticks"]').click();
-    await page.getByLabel('from *').fill('10');
+    await pick(page, 'ticks', { 'from *': '10' });
     await page.locator('#run').click();
     await vi.waitFor(() => expect(feeds.size).toBe(1));
     for (const push of feeds) push(1);
