@@ -36,6 +36,29 @@ export async function take<TData>(iterable: AsyncIterable<PubSubEvent<TData>>, c
   return out;
 }
 
+/**
+ * Two instances on one durable backend (streams, JetStream): a subscriber on `a` reads two events
+ * published by `b` and leaves; three more arrive (one on another topic between them), and a new
+ * subscription on `b` from the last id seen resumes with exactly those, in order.
+ */
+export async function expectResumeOnAnotherInstance(a: PubSub<ContractEvents>, b: PubSub<ContractEvents>, topic: string): Promise<void> {
+  const controller = new AbortController();
+  const first = a.subscribe(topic, { signal: controller.signal });
+  await first.ready;
+  const got = take(first, 2);
+  await b.publish(topic, event(1));
+  await b.publish(topic, event(2));
+  const seen = await got;
+  controller.abort();
+  // While "a" is gone, more events arrive; a new subscription on "b" resumes after the last seen id.
+  await a.publish(topic, event(3));
+  await a.publish(`${topic}-other`, event(99));
+  await a.publish(topic, event(4));
+  const rest = take(b.subscribe(topic, { signal: new AbortController().signal, lastEventId: seen[1]?.id }), 3);
+  await a.publish(topic, event(5));
+  expect((await rest).map((e) => e.data.n)).toEqual([3, 4, 5]);
+}
+
 /** The behaviour every adapter must have, run against a fresh target per suite. */
 export function pubSubContract(name: string, create: () => Promise<ContractTarget>, cleanup: () => Promise<void> = async () => {}) {
   describe(`${name} contract`, () => {

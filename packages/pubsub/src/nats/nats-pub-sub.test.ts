@@ -2,7 +2,7 @@ import { findNats, skipUnless } from '@duplex/test-utils';
 import { customAlphabet } from 'nanoid';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { event, pubSubContract, take, type ContractEvents } from '../../test/contract.js';
+import { event, expectResumeOnAnotherInstance, pubSubContract, take, type ContractEvents } from '../../test/contract.js';
 import { createNatsPubSub } from './nats-pub-sub.js';
 
 const nats = await findNats();
@@ -128,21 +128,7 @@ describe('nats adapter', skipUnless(nats.missing), () => {
   it('jetstream: another instance resumes from lastEventId with no loss', async () => {
     const a = createNatsPubSub<ContractEvents>({ servers, prefix, stream });
     const b = createNatsPubSub<ContractEvents>({ servers, prefix, stream });
-    const topic = `room-${id}`;
-    const controller = new AbortController();
-    const first = a.subscribe(topic, { signal: controller.signal });
-    await first.ready;
-    const got = take(first, 2);
-    await b.publish(topic, event(1));
-    await b.publish(topic, event(2));
-    const seen = await got;
-    controller.abort();
-    await a.publish(topic, event(3));
-    await a.publish('other', event(99));
-    await a.publish(topic, event(4));
-    const rest = take(b.subscribe(topic, { signal: new AbortController().signal, lastEventId: seen[1]?.id }), 3);
-    await a.publish(topic, event(5));
-    expect((await rest).map((e) => e.data.n)).toEqual([3, 4, 5]);
+    await expectResumeOnAnotherInstance(a, b, `room-${id}`);
     await Promise.all([a.close(), b.close()]);
   });
 

@@ -2,7 +2,7 @@ import { nanoid } from 'nanoid';
 import { findRedis, skipUnless } from '@duplex/test-utils';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { event, pubSubContract, take, type ContractEvents } from '../../test/contract.js';
+import { event, expectResumeOnAnotherInstance, pubSubContract, take, type ContractEvents } from '../../test/contract.js';
 import { createRedisPubSub, type RedisPubSub } from './redis-pub-sub.js';
 
 const redis = await findRedis();
@@ -76,22 +76,7 @@ describe('redis adapter', skipUnless(redis.missing), () => {
   it('streams: a subscriber on another instance resumes from lastEventId with no loss', async () => {
     const a = createRedisPubSub<ContractEvents>({ url, keyPrefix: prefix });
     const b = createRedisPubSub<ContractEvents>({ url, keyPrefix: prefix });
-    const topic = `t-${nanoid(6)}`;
-    const controller = new AbortController();
-    const first = a.subscribe(topic, { signal: controller.signal });
-    await first.ready;
-    const got = take(first, 2);
-    await b.publish(topic, event(1));
-    await b.publish(topic, event(2));
-    const seen = await got;
-    controller.abort();
-    // While "a" is gone, more events arrive; a new subscription on "b" resumes after the last seen id.
-    await a.publish(topic, event(3));
-    await a.publish(topic, event(4));
-    const resumed = b.subscribe(topic, { signal: new AbortController().signal, lastEventId: seen[1]?.id });
-    const rest = take(resumed, 3);
-    await a.publish(topic, event(5));
-    expect((await rest).map((e) => e.data.n)).toEqual([3, 4, 5]);
+    await expectResumeOnAnotherInstance(a, b, `t-${nanoid(6)}`);
     await Promise.all([a.close(), b.close()]);
   });
 
