@@ -8,7 +8,8 @@ import { request as httpRequest } from 'node:http';
 import { createClient, type WebSocketConstructor, type WebSocketLike } from '@duplex/client';
 import { binary } from '@duplex/client/binary';
 import { type AnyRouter, SUBPROTOCOL } from '@duplex/core';
-import { DuplexError, initDuplex, type ServerStats, type Tracked, tracked } from '@duplex/server';
+import { DuplexError, initDuplex, type ServerStats } from '@duplex/server';
+import { EventLog } from '@duplex/test-utils/event-log';
 import { z } from 'zod';
 
 /** What each runtime provides: its adapter, started on 127.0.0.1, and its WebSocket class. */
@@ -53,37 +54,6 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** An append-only log that survives a server restart, as a database would. */
-class EventLog {
-  readonly items: number[] = [];
-  private wake: (() => void) | undefined;
-  running = 0;
-
-  append(count: number): void {
-    for (let i = 0; i < count; i++) this.items.push(this.items.length);
-    this.wake?.();
-  }
-
-  async *since(lastEventId: string | undefined, signal: AbortSignal): AsyncGenerator<Tracked<number>> {
-    let next = lastEventId === undefined ? 0 : Number(lastEventId) + 1;
-    this.running++;
-    try {
-      while (!signal.aborted) {
-        while (next < this.items.length) {
-          yield tracked(String(next), this.items[next] as number);
-          next++;
-        }
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        });
-      }
-    } finally {
-      this.running--;
-    }
   }
 }
 
