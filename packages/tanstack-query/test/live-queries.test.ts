@@ -1,4 +1,4 @@
-import { createMemoryPubSub, type PubSub } from '@duplex/pubsub';
+import { createMemoryPubSub, type MemoryPubSub, type PubSub } from '@duplex/pubsub';
 import { createCaller, initDuplex } from '@duplex/server';
 import { createRedisPubSub } from '@duplex/pubsub/redis';
 import { deferred, findRedis, skipUnless, startProxy, startServer, waitForState } from '@duplex/test-utils';
@@ -21,7 +21,7 @@ interface Watch {
 }
 
 /** Ends a test's watch; with `pubsub`, waits until the server has let go of it, then closes it. */
-async function endWatch({ offs, stop, queryClient }: Watch, pubsub?: PubSub<LiveEvents>): Promise<void> {
+async function endWatch({ offs, stop, queryClient }: Watch, pubsub?: MemoryPubSub<LiveEvents>): Promise<void> {
   for (const off of offs) off();
   stop();
   queryClient.clear();
