@@ -14,13 +14,15 @@ export interface BundleSize {
   budget: number | undefined;
   minified: number;
   gzip: number;
+  /** The source files that left code in the bundle, relative to packages/client (`src/…`, `../core/src/…`). */
+  modules: string[];
 }
 
 /** Bundles `contents` for the browser (esbuild, minified, `external` left out) and returns its sizes in bytes. */
 export declare function measureBundle(
   contents: string,
   options?: { resolveDir?: string; external?: string[] },
-): Promise<{ minified: number; gzip: number }>;
+): Promise<Omit<BundleSize, 'name' | 'budget'>>;
 
 /** Bundles each entry and returns its minified and gzip sizes in bytes. */
 export declare function measureClientBundle(): Promise<BundleSize[]>;

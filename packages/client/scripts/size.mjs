@@ -33,12 +33,14 @@ export const ENTRIES = {
 
 /**
  * Bundles `contents` as a browser app's bundler would (esbuild, minified ESM, ES2022, the browser
- * condition) and returns its minified and gzip -9 sizes in bytes. `external` is left out of the
+ * condition) and returns its minified and gzip -9 sizes in bytes, and the source files in it. `external` is left out of the
  * figure (superjson by default); `resolveDir` is where bare imports resolve from.
  */
 export async function measureBundle(contents, { resolveDir = packageDir, external = ['superjson'] } = {}) {
   const result = await build({
     stdin: { contents, resolveDir, loader: 'js' },
+    // Paths in the metafile (below) are relative to this, wherever the script runs from.
+    absWorkingDir: packageDir,
     bundle: true,
     minify: true,
     format: 'esm',
@@ -49,10 +51,16 @@ export async function measureBundle(contents, { resolveDir = packageDir, externa
     conditions: ['@duplex/source'],
     external,
     write: false,
+    metafile: true,
     logLevel: 'silent',
   });
   const bytes = result.outputFiles[0].contents;
-  return { minified: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  const [output] = Object.values(result.metafile.outputs);
+  // The source files that left code in the bundle, relative to this package (`../core/src/…`).
+  const modules = Object.entries(output.inputs)
+    .filter(([, input]) => input.bytesInOutput > 0)
+    .map(([path]) => path);
+  return { minified: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, modules };
 }
 
 /** Bundles each entry and returns its minified and gzip sizes in bytes, with its budget. */

@@ -22,4 +22,26 @@ describe('browser bundle size of @duplex/client', () => {
     expect(withBinary.gzip - calls.gzip).toBeGreaterThan(200);
     expect(withBinary.gzip).toBeLessThanOrEqual(all.gzip);
   });
+
+  it('leaves out of a calls-only app every module it does not use (docs/bundle-size.md)', async () => {
+    const [calls] = await measureClientBundle();
+    const modules = calls?.modules ?? [];
+    expect(modules).toContain('src/connection.ts');
+    for (const unused of [
+      // Binary frames: opt-in through @duplex/client/binary.
+      'src/binary.ts',
+      '../core/src/binary-frame.ts',
+      // HTTP + SSE transports and OpenTelemetry: opt-in entries.
+      'src/http.ts',
+      'src/http-socket.ts',
+      'src/sse-reader.ts',
+      'src/otel.ts',
+      // Node's codec fast paths: browsers resolve #superjson-serialize and #superjson-in-place to small variants.
+      '../core/src/superjson-serialize.ts',
+      '../core/src/superjson-in-place.ts',
+    ]) {
+      expect(modules, unused).not.toContain(unused);
+    }
+    expect(modules).toContain('../core/src/superjson-serialize.browser.ts');
+  });
 });
