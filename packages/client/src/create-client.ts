@@ -85,7 +85,7 @@ export interface ClientOptions {
    * Carries `Uint8Array` values (and Node `Buffer`s) raw in binary frames: pass `binary` from
    * `@duplex/client/binary`. Without it, an input holding bytes fails with `NOT_IMPLEMENTED` before
    * it is sent, and so does a result or event holding bytes (docs/client.md#binary-data).
-   * @default undefined (no binary frames; about 0.47 KB gzip less in the browser bundle)
+   * @default undefined (no binary frames; about 0.6 KB gzip less in the browser bundle)
    */
   binary?: BinarySupport;
   /**
