@@ -33,8 +33,9 @@ export const ENTRIES = {
 
 /**
  * Bundles `contents` as a browser app's bundler would (esbuild, minified ESM, ES2022, the browser
- * condition) and returns its minified and gzip -9 sizes in bytes, and the source files in it. `external` is left out of the
- * figure (superjson by default); `resolveDir` is where bare imports resolve from.
+ * condition) and returns its minified and gzip -9 sizes in bytes, and the source files in it.
+ * `external` is left out of the figure (superjson by default); `resolveDir` is where bare imports
+ * resolve from.
  */
 export async function measureBundle(contents, { resolveDir = packageDir, external = ['superjson'] } = {}) {
   const result = await build({
@@ -63,7 +64,7 @@ export async function measureBundle(contents, { resolveDir = packageDir, externa
   return { minified: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, modules };
 }
 
-/** Bundles each entry and returns its minified and gzip sizes in bytes, with its budget. */
+/** Bundles each entry and returns its minified and gzip sizes in bytes and its modules, with its budget. */
 export async function measureClientBundle() {
   const rows = [];
   for (const [name, contents] of Object.entries(ENTRIES)) {
